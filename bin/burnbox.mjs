@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Entry point of the `burnbox` command. Burnbox is written in TypeScript that Node 24 runs
+// directly; when this file is started by an older system Node, re-run it on the Node 24
+// that `npm ci` installed (the `node` package) so `npx burnbox` works everywhere.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major >= 24) {
+  const { main } = await import('../src/cli/main.ts');
+  await main(process.argv.slice(2));
+} else {
+  const require = createRequire(import.meta.url);
+  const pinnedNode = require.resolve('node/bin/node');
+  const child = spawn(pinnedNode, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
+}

@@ -1,0 +1,41 @@
+// A running Burnbox: services plus the SMTP and HTTP listeners and the expiry sweeper.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/settings.ts';
+import type { Logger } from './domain/context.ts';
+import { buildHttpApp } from './http/server.ts';
+import { createServices, type Services } from './services.ts';
+import { SmtpListener } from './smtp/server.ts';
+
+export interface RunningBurnbox {
+  services: Services;
+  http: FastifyInstance;
+  smtpPort: number;
+  httpPort: number;
+  close(): Promise<void>;
+}
+
+export async function startBurnbox(
+  config: Config,
+  options: { log?: Logger; now?: () => number } = {},
+): Promise<RunningBurnbox> {
+  const services = await createServices(config, options);
+  const http = await buildHttpApp(services, { logLevel: config.logLevel });
+  const log = options.log ?? http.log;
+  const smtp = new SmtpListener(services.ingest, config.smtp, log);
+  const smtpPort = await smtp.listen();
+  await http.listen({ host: config.http.host, port: config.http.port });
+  const address = http.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+  services.expiry.start(config.sweep.intervalMs);
+  return {
+    services,
+    http,
+    smtpPort,
+    httpPort,
+    async close() {
+      await smtp.close();
+      await http.close();
+      await services.close();
+    },
+  };
+}

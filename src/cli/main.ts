@@ -1,0 +1,185 @@
+// The `burnbox` command. Every command reads the same configuration (BURNBOX_* variables and
+// --flags) and works against the same data as a running server.
+import { parseArgs } from 'node:util';
+import { startBurnbox } from '../app.ts';
+import type { DomainType } from '../config/plans.ts';
+import {
+  type Config,
+  ConfigError,
+  flagToSetting,
+  loadConfig,
+  type SettingName,
+  settingDefinitions,
+  settingToFlag,
+} from '../config/settings.ts';
+import { DomainError } from '../domain/errors.ts';
+import { createServices, type Services } from '../services.ts';
+
+const usage = `Usage: burnbox <command> [options]
+
+Commands:
+  serve                                        run the SMTP and HTTP servers
+  domain add <domain> [--type free|premium]    host a domain (or change its type)
+  domain list                                  list hosted domains
+  domain remove <domain>                       stop hosting a domain
+  user create <email> [--password P] [--plan free|premium]
+  user plan <email> <plan>                     change a user's plan
+  user disable <email> | user enable <email>
+  key create <user-email>                      print a new API key (replaces the old one)
+  config                                       print the effective configuration
+
+Settings (environment variable or flag; flags win):
+${Object.entries(settingDefinitions)
+  .map(
+    ([name, d]) =>
+      `  ${name.padEnd(36)} ${settingToFlag(name as SettingName).padEnd(30)} ${d.help} (default: ${d.default || 'none'})`,
+  )
+  .join('\n')}
+`;
+
+class UsageError extends Error {}
+
+/** Splits argv into setting flags (any command), command options and positionals. */
+function parseCommandLine(argv: string[]) {
+  const settingFlags: Partial<Record<SettingName, string>> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    const setting = arg.startsWith('--') ? flagToSetting(flag) : undefined;
+    if (!setting) {
+      rest.push(arg);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    settingFlags[setting] = value;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      type: { type: 'string' },
+      password: { type: 'string' },
+      plan: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return { settingFlags, options: values, positionals };
+}
+
+async function withServices<T>(config: Config, run: (s: Services) => Promise<T>): Promise<T> {
+  const services = await createServices(config);
+  try {
+    return await run(services);
+  } finally {
+    await services.close();
+  }
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+async function serve(config: Config): Promise<void> {
+  const running = await startBurnbox(config);
+  running.http.log.info(
+    {
+      smtpPort: running.smtpPort,
+      httpPort: running.httpPort,
+      dataDir: config.dataDir,
+      publicUrl: config.publicUrl,
+    },
+    'burnbox is running',
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    running.http.log.info({ signal }, 'shutting down');
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function run(argv: string[], out: (line: string) => void = console.log): Promise<void> {
+  const { settingFlags, options, positionals } = parseCommandLine(argv);
+  const [command, sub, ...args] = positionals;
+  if (!command || options.help || command === 'help') {
+    out(usage);
+    return;
+  }
+  const config = loadConfig(process.env, settingFlags);
+  switch (`${command} ${command === 'serve' || command === 'config' ? '' : (sub ?? '')}`.trim()) {
+    case 'serve':
+      return serve(config);
+    case 'config':
+      out(JSON.stringify(config, null, 2));
+      return;
+    case 'domain add':
+      return withServices(config, async (s) => {
+        const d = await s.domains.add(need(args[0], 'domain'), (options.type ?? 'free') as DomainType);
+        out(`${d.name} (${d.type})`);
+      });
+    case 'domain list':
+      return withServices(config, async (s) => {
+        for (const d of await s.domains.list()) out(`${d.name}\t${d.type}`);
+      });
+    case 'domain remove':
+      return withServices(config, async (s) => {
+        await s.domains.remove(need(args[0], 'domain'));
+        out(`removed ${args[0]}`);
+      });
+    case 'user create':
+      return withServices(config, async (s) => {
+        const u = await s.accounts.createUser({
+          email: need(args[0], 'email'),
+          password: options.password,
+          plan: options.plan,
+        });
+        out(`created ${u.email} (plan ${u.plan}, id ${u.uuid})`);
+      });
+    case 'user plan':
+      return withServices(config, async (s) => {
+        const u = await s.accounts.setPlan(need(args[0], 'email'), need(args[1], 'plan'));
+        out(`${u.email} is now on plan ${u.plan}`);
+      });
+    case 'user disable':
+    case 'user enable':
+      return withServices(config, async (s) => {
+        const u = await s.accounts.setDisabled(need(args[0], 'email'), sub === 'disable');
+        out(`${u.email} is ${u.disabled ? 'disabled' : 'enabled'}`);
+      });
+    case 'key create':
+      return withServices(config, async (s) => {
+        const user = await s.accounts.requireUserByEmail(
+          need(sub === 'create' ? args[0] : undefined, 'user email'),
+        );
+        out(await s.accounts.issueApiKey(user.id));
+      });
+    default:
+      throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await run(argv);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DomainError) {
+      console.error(`burnbox: ${err.message}`);
+    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`burnbox: ${(err as Error).message}\nRun "burnbox help" for usage.`);
+    } else if ((err as { code?: string }).code === 'EADDRINUSE') {
+      console.error(
+        `burnbox: ${(err as Error).message}: the port is already in use (set another with the port settings).`,
+      );
+    } else {
+      console.error('burnbox: unexpected error:', err);
+    }
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,74 @@
+// Plans: what a user's account allows. They come from configuration (BURNBOX_PLANS) over
+// these defaults, so an operator can change limits without touching code.
+import { z } from 'zod';
+
+export const domainTypes = ['free', 'premium'] as const;
+export type DomainType = (typeof domainTypes)[number];
+/** What a plan may ask for in `GET /api/domains?type=`: a domain type or `all`. */
+export type DomainTypeFilter = DomainType | 'all';
+
+export interface Plan {
+  name: string;
+  /** Successful (2xx) API requests allowed per calendar month. */
+  monthlyRequests: number;
+  /** Lifetime of a mailbox created through the API, in seconds. */
+  mailboxLifetimeSeconds: number;
+  /** Domain types (and `all`) the plan may use. */
+  domainTypes: DomainTypeFilter[];
+}
+
+export type Plans = Record<string, Plan>;
+
+const planSchema = z
+  .object({
+    monthlyRequests: z.number().int().min(0),
+    mailboxLifetimeSeconds: z.number().int().positive(),
+    domainTypes: z.array(z.enum(['free', 'premium', 'all'])).min(1),
+  })
+  .strict();
+
+export const defaultPlans: Plans = {
+  free: { name: 'free', monthlyRequests: 50000, mailboxLifetimeSeconds: 600, domainTypes: ['free'] },
+  premium: {
+    name: 'premium',
+    monthlyRequests: 500000,
+    mailboxLifetimeSeconds: 3600,
+    domainTypes: ['free', 'premium', 'all'],
+  },
+};
+
+/** Merges a JSON override (may be empty) over the default plans and validates the result. */
+export function parsePlans(json: string): Plans {
+  if (!json.trim()) return structuredClone(defaultPlans);
+  let overrides: unknown;
+  try {
+    overrides = JSON.parse(json);
+  } catch {
+    throw new Error('not valid JSON');
+  }
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+    throw new Error('must be a JSON object of plan name to plan');
+  }
+  const plans: Plans = structuredClone(defaultPlans);
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name))
+      throw new Error(`plan name "${name}" must be lower-case letters/digits`);
+    const merged = { ...(plans[name] ?? {}), ...(value as object) };
+    delete (merged as Partial<Plan>).name;
+    const parsed = planSchema.safeParse(merged);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(
+        `plan "${name}": ${issue?.path.join('.') || 'value'} ${issue?.message ?? 'is invalid'}`,
+      );
+    }
+    plans[name] = { name, ...parsed.data };
+  }
+  return plans;
+}
+
+/** The domain types a plan may list or use, expanding `all`. */
+export function usableDomainTypes(plan: Plan): DomainType[] {
+  if (plan.domainTypes.includes('all')) return [...domainTypes];
+  return domainTypes.filter((t) => plan.domainTypes.includes(t));
+}

@@ -1,0 +1,204 @@
+// Burnbox configuration: one table of settings, read from BURNBOX_* environment variables and
+// overridden by the matching command-line flags (BURNBOX_SMTP_PORT <-> --smtp-port).
+// Every value is validated at start; the first bad one stops the start with one clear line.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { type Plans, parsePlans } from './plans.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
+/** Each setting: its environment name, default, and what a valid value is. */
+export const settingDefinitions = {
+  BURNBOX_DATA_DIR: {
+    default: './data',
+    schema: z.string().min(1),
+    help: 'Directory for the SQLite database and stored message files',
+  },
+  BURNBOX_SMTP_HOST: {
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'Address the SMTP server listens on',
+  },
+  BURNBOX_SMTP_PORT: { default: '2525', schema: port, help: 'SMTP port (0 = any free port)' },
+  BURNBOX_HTTP_HOST: {
+    default: '0.0.0.0',
+    schema: z.string().min(1),
+    help: 'Address the HTTP server listens on',
+  },
+  BURNBOX_HTTP_PORT: { default: '8080', schema: port, help: 'HTTP port (0 = any free port)' },
+  BURNBOX_PUBLIC_URL: {
+    default: 'http://localhost:8080',
+    schema: z
+      .string()
+      .refine(isHttpUrl, 'must be an http:// or https:// URL without query or fragment')
+      .transform((u) => u.replace(/\/+$/, '')),
+    help: 'Public origin users reach; the API base URL is this plus /api, and attachment URLs use it',
+  },
+  BURNBOX_TIMEZONE: {
+    default: 'UTC',
+    schema: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or Asia/Karachi'),
+    help: 'Time zone of API dates and of the monthly quota reset',
+  },
+  BURNBOX_HOSTNAME: {
+    default: os.hostname(),
+    schema: z.string().min(1),
+    help: 'Name the SMTP server greets with (the host your MX record points at)',
+  },
+  BURNBOX_MAX_MESSAGE_BYTES: {
+    default: String(25 * 1024 * 1024),
+    schema: positiveInt,
+    help: 'Largest message accepted over SMTP (advertised with SIZE; bigger ones get 552)',
+  },
+  BURNBOX_MAX_RECIPIENTS: {
+    default: '100',
+    schema: positiveInt,
+    help: 'Most recipients accepted per message',
+  },
+  BURNBOX_SMTP_MAX_CLIENTS: {
+    default: '1000',
+    schema: positiveInt,
+    help: 'Most concurrent SMTP connections',
+  },
+  BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: {
+    default: '60',
+    schema: positiveInt,
+    help: 'A message not stored within this time is answered 451 (try again later)',
+  },
+  BURNBOX_QUARANTINE_SECONDS: {
+    default: String(7 * 24 * 3600),
+    schema: z.coerce.number().int().min(0),
+    help: 'How long a released address stays reserved for its last owner',
+  },
+  BURNBOX_SWEEP_INTERVAL_SECONDS: {
+    default: '30',
+    schema: positiveInt,
+    help: 'How often expired mailboxes are deleted',
+  },
+  BURNBOX_SWEEP_BATCH: {
+    default: '200',
+    schema: positiveInt,
+    help: 'Mailboxes deleted per sweeper transaction',
+  },
+  BURNBOX_PLANS: {
+    default: '',
+    schema: z.string(),
+    help: 'JSON overriding the plans (see "Plans"), e.g. {"free":{"monthlyRequests":1000}}',
+  },
+  BURNBOX_LOG_LEVEL: {
+    default: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    help: 'Log level (logs are JSON lines on stdout)',
+  },
+  BURNBOX_SYNC_WRITES: {
+    default: 'true',
+    schema: bool,
+    help: 'fsync every commit and stored file before answering 250 (false trades crash safety for speed)',
+  },
+} as const;
+
+export type SettingName = keyof typeof settingDefinitions;
+
+export interface Config {
+  dataDir: string;
+  smtp: {
+    host: string;
+    port: number;
+    hostname: string;
+    maxMessageBytes: number;
+    maxRecipients: number;
+    maxClients: number;
+    storeTimeoutMs: number;
+  };
+  http: { host: string; port: number };
+  publicUrl: string;
+  timeZone: string;
+  quarantineMs: number;
+  sweep: { intervalMs: number; batchSize: number };
+  plans: Plans;
+  logLevel: string;
+  syncWrites: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Turns `--smtp-port` into `BURNBOX_SMTP_PORT`. */
+export function flagToSetting(flag: string): SettingName | undefined {
+  const name = `BURNBOX_${flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
+  return name in settingDefinitions ? (name as SettingName) : undefined;
+}
+
+export function settingToFlag(name: SettingName): string {
+  return `--${name.slice('BURNBOX_'.length).toLowerCase().replace(/_/g, '-')}`;
+}
+
+/**
+ * Builds the configuration from the environment and flag overrides.
+ * Throws ConfigError naming the first invalid setting.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  flags: Partial<Record<SettingName, string>> = {},
+): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(settingDefinitions)) {
+    const given = flags[name as SettingName] ?? env[name];
+    const source = flags[name as SettingName] !== undefined ? settingToFlag(name as SettingName) : name;
+    const value = given === undefined || given === '' ? def.default : given;
+    const parsed = (def.schema as z.ZodType).safeParse(value);
+    if (!parsed.success) {
+      const reason = parsed.error.issues[0]?.message ?? 'invalid value';
+      throw new ConfigError(`Invalid setting ${source}=${JSON.stringify(value)}: ${reason}`);
+    }
+    raw[name] = parsed.data;
+  }
+  let plans: Plans;
+  try {
+    plans = parsePlans(raw.BURNBOX_PLANS as string);
+  } catch (err) {
+    throw new ConfigError(`Invalid setting BURNBOX_PLANS: ${(err as Error).message}`);
+  }
+  return {
+    dataDir: path.resolve(raw.BURNBOX_DATA_DIR as string),
+    smtp: {
+      host: raw.BURNBOX_SMTP_HOST as string,
+      port: raw.BURNBOX_SMTP_PORT as number,
+      hostname: raw.BURNBOX_HOSTNAME as string,
+      maxMessageBytes: raw.BURNBOX_MAX_MESSAGE_BYTES as number,
+      maxRecipients: raw.BURNBOX_MAX_RECIPIENTS as number,
+      maxClients: raw.BURNBOX_SMTP_MAX_CLIENTS as number,
+      storeTimeoutMs: (raw.BURNBOX_SMTP_STORE_TIMEOUT_SECONDS as number) * 1000,
+    },
+    http: { host: raw.BURNBOX_HTTP_HOST as string, port: raw.BURNBOX_HTTP_PORT as number },
+    publicUrl: raw.BURNBOX_PUBLIC_URL as string,
+    timeZone: raw.BURNBOX_TIMEZONE as string,
+    quarantineMs: (raw.BURNBOX_QUARANTINE_SECONDS as number) * 1000,
+    sweep: {
+      intervalMs: (raw.BURNBOX_SWEEP_INTERVAL_SECONDS as number) * 1000,
+      batchSize: raw.BURNBOX_SWEEP_BATCH as number,
+    },
+    plans,
+    logLevel: raw.BURNBOX_LOG_LEVEL as string,
+    syncWrites: raw.BURNBOX_SYNC_WRITES as boolean,
+  };
+}

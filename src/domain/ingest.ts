@@ -1,0 +1,93 @@
+// Receiving mail: which recipients we accept, and storing a message for all of them.
+// Knows nothing of SMTP: the SMTP adapter turns these answers into reply codes.
+import { parseMail } from '../mail/parse.ts';
+import type { AttachmentRecord, MailboxRecord, MessageRecord } from '../store/types.ts';
+import { parseAddress } from './addresses.ts';
+import type { ServiceContext } from './context.ts';
+import { newMessageId, newSecret, newUuid } from './ids.ts';
+
+export type RecipientVerdict =
+  | { accepted: true; mailbox: MailboxRecord }
+  | { accepted: false; reason: 'no_such_mailbox' | 'foreign_domain' | 'bad_address' };
+
+export class IngestService {
+  readonly #ctx: ServiceContext;
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx;
+  }
+
+  async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
+    let address: string;
+    let domain: string;
+    try {
+      ({ address, domain } = parseAddress(rawAddress));
+    } catch {
+      // A syntactically odd local part on one of our domains is still "no such mailbox".
+      const at = rawAddress.lastIndexOf('@');
+      domain = rawAddress.slice(at + 1).toLowerCase();
+      if (at > 0 && (await this.#ctx.store.getDomain(domain)))
+        return { accepted: false, reason: 'no_such_mailbox' };
+      return { accepted: false, reason: 'bad_address' };
+    }
+    const mailbox = await this.#ctx.store.getMailboxByAddress(address);
+    if (mailbox && (mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now())) {
+      return { accepted: true, mailbox };
+    }
+    if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
+    return { accepted: false, reason: 'no_such_mailbox' };
+  }
+
+  /**
+   * Parses `raw` once and stores it for every recipient mailbox. Resolves only when the
+   * message bytes and rows are durable; rejects if they could not be stored.
+   */
+  async deliver(raw: Buffer, recipients: MailboxRecord[], envelopeFrom = ''): Promise<MessageRecord[]> {
+    const parsed = await parseMail(raw, envelopeFrom);
+    const blobKey = newSecret();
+    const attachments: AttachmentRecord[] = [];
+    let offset = raw.length;
+    for (const a of parsed.attachments) {
+      attachments.push({
+        name: a.name,
+        contentType: a.contentType,
+        size: a.content.length,
+        blobOffset: offset,
+        contentId: a.contentId,
+        inline: a.inline,
+      });
+      offset += a.content.length;
+    }
+    await this.#ctx.blobs.put(blobKey, [raw, ...parsed.attachments.map((a) => a.content)]);
+    let stored: MessageRecord[];
+    try {
+      stored = await this.#ctx.store.insertDelivery({
+        receivedAt: this.#ctx.now(),
+        content: {
+          subject: parsed.subject,
+          fromName: parsed.fromName,
+          fromEmail: parsed.fromEmail,
+          text: parsed.text,
+          html: parsed.html,
+          size: raw.length,
+          blobKey,
+          attachments,
+        },
+        recipients: recipients.map((m) => ({
+          mailboxId: m.id,
+          recipient: m.address,
+          id: newMessageId(),
+          uuid: newUuid(),
+        })),
+      });
+    } catch (err) {
+      await this.#ctx.blobs.delete([blobKey]).catch(() => {});
+      throw err;
+    }
+    if (stored.length === 0) await this.#ctx.blobs.delete([blobKey]);
+    for (const message of stored) {
+      const mailbox = recipients.find((m) => m.id === message.mailboxId) as MailboxRecord;
+      this.#ctx.events.publish('message.received', { mailbox, message });
+    }
+    return stored;
+  }
+}

@@ -1,0 +1,120 @@
+// Mailboxes owned by users: create, switch to another address, delete, look up.
+import type { MailboxRecord, UserRecord } from '../store/types.ts';
+import { normaliseLocalPart, parseAddress } from './addresses.ts';
+import { deleteBlobs, planOf, type ServiceContext } from './context.ts';
+import type { DomainService } from './domains.ts';
+import { conflict, forbidden, notFound } from './errors.ts';
+import { newRandomLocalPart, newUuid } from './ids.ts';
+import { mailboxToken, verifyMailboxToken } from './tokens.ts';
+
+const randomAttempts = 8;
+
+export class MailboxService {
+  readonly #ctx: ServiceContext;
+  readonly #domains: DomainService;
+  readonly #tokenSecret: string;
+
+  constructor(ctx: ServiceContext, domains: DomainService, tokenSecret: string) {
+    this.#ctx = ctx;
+    this.#domains = domains;
+    this.#tokenSecret = tokenSecret;
+  }
+
+  isLive(mailbox: MailboxRecord): boolean {
+    return mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now();
+  }
+
+  token(mailbox: MailboxRecord): string {
+    return mailboxToken(this.#tokenSecret, mailbox.uuid);
+  }
+
+  /** The live mailbox a token opens, or undefined. */
+  async byToken(token: string): Promise<MailboxRecord | undefined> {
+    const uuid = verifyMailboxToken(this.#tokenSecret, token);
+    const mailbox = uuid && (await this.#ctx.store.getMailboxByUuid(uuid));
+    return mailbox && this.isLive(mailbox) ? mailbox : undefined;
+  }
+
+  /** Creates a mailbox with a random name on a random domain the user's plan allows. */
+  async createRandom(user: UserRecord): Promise<MailboxRecord> {
+    const plan = planOf(this.#ctx, user);
+    const domains = await this.#domains.listForPlan(plan, plan.domainTypes.includes('all') ? 'all' : 'free');
+    if (domains.length === 0) throw forbidden('No domain is available to your plan on this server.');
+    for (let attempt = 0; attempt < randomAttempts; attempt++) {
+      const domain = domains[Math.floor(Math.random() * domains.length)]?.name as string;
+      const claimed = await this.#claim(user, newRandomLocalPart(), domain);
+      if (claimed) return claimed;
+    }
+    throw conflict('Could not find a free random address; please try again.');
+  }
+
+  /** Retires `currentAddress` and returns a new mailbox at `username@domain`. */
+  async switch(
+    user: UserRecord,
+    currentAddress: string,
+    username: string,
+    domainName: string,
+  ): Promise<MailboxRecord> {
+    const current = await this.requireOwned(user, currentAddress);
+    const localPart = normaliseLocalPart(username);
+    const domain = await this.#domains.requireUsable(planOf(this.#ctx, user), domainName);
+    if (`${localPart}@${domain.name}` === current.address) {
+      throw conflict(`The mailbox is already ${current.address}.`);
+    }
+    const mailbox = await this.#claim(user, localPart, domain.name, current.id);
+    if (!mailbox) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
+    return mailbox;
+  }
+
+  async #claim(user: UserRecord, localPart: string, domain: string, replaces?: number) {
+    const now = this.#ctx.now();
+    const result = await this.#ctx.store.claimMailbox({
+      mailbox: {
+        uuid: newUuid(),
+        localPart,
+        domain,
+        userId: user.id,
+        createdAt: now,
+        expiresAt: now + planOf(this.#ctx, user).mailboxLifetimeSeconds * 1000,
+      },
+      now,
+      quarantineMs: this.#ctx.quarantineMs,
+      replacesMailboxId: replaces,
+    });
+    if (!result.ok) {
+      if (result.reason === 'replaced_missing') throw notFound('The current mailbox no longer exists.');
+      return undefined;
+    }
+    await deleteBlobs(this.#ctx, result.releasedBlobKeys);
+    return result.mailbox;
+  }
+
+  /** The user's live mailbox at `address`; someone else's looks exactly like a missing one. */
+  async requireOwned(user: UserRecord, address: string): Promise<MailboxRecord> {
+    const { address: normalised } = parseAddress(address);
+    const mailbox = await this.#ctx.store.getMailboxByAddress(normalised);
+    if (!mailbox || mailbox.userId !== user.id || !this.isLive(mailbox)) {
+      throw notFound(`Mailbox ${normalised} was not found.`);
+    }
+    return mailbox;
+  }
+
+  async delete(user: UserRecord, address: string): Promise<void> {
+    const mailbox = await this.requireOwned(user, address);
+    await this.release(mailbox);
+  }
+
+  async release(mailbox: MailboxRecord): Promise<void> {
+    const { released, blobKeys } = await this.#ctx.store.releaseMailbox(
+      mailbox.id,
+      this.#ctx.now(),
+      this.#ctx.quarantineMs,
+    );
+    await deleteBlobs(this.#ctx, blobKeys);
+    if (released) this.#ctx.events.publish('mailbox.deleted', { mailbox });
+  }
+
+  listOfUser(user: UserRecord): Promise<MailboxRecord[]> {
+    return this.#ctx.store.listMailboxesOfUser(user.id, this.#ctx.now());
+  }
+}

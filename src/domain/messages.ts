@@ -1,0 +1,65 @@
+// Reading and deleting received messages and their attachments, for their mailbox's owner.
+import type { Readable } from 'node:stream';
+import type { AttachmentRecord, MailboxRecord, MessageRecord, UserRecord } from '../store/types.ts';
+import { deleteBlobs, type ServiceContext } from './context.ts';
+import { notFound } from './errors.ts';
+import type { MailboxService } from './mailboxes.ts';
+
+const messageIdPattern = /^[A-Za-z0-9]{46}$/;
+
+export interface OpenAttachment {
+  attachment: AttachmentRecord;
+  stream: Readable;
+}
+
+export class MessageService {
+  readonly #ctx: ServiceContext;
+  readonly #mailboxes: MailboxService;
+
+  constructor(ctx: ServiceContext, mailboxes: MailboxService) {
+    this.#ctx = ctx;
+    this.#mailboxes = mailboxes;
+  }
+
+  async list(
+    user: UserRecord,
+    address: string,
+  ): Promise<{ mailbox: MailboxRecord; messages: MessageRecord[] }> {
+    const mailbox = await this.#mailboxes.requireOwned(user, address);
+    return { mailbox, messages: await this.#ctx.store.listMessages(mailbox.id) };
+  }
+
+  /** The message, if it is in a live mailbox of the user; anything else is "not found". */
+  async requireOwned(user: UserRecord, id: string): Promise<MessageRecord> {
+    const message = messageIdPattern.test(id) ? await this.#ctx.store.getMessage(id) : undefined;
+    const mailbox = message && (await this.#ctx.store.getMailbox(message.mailboxId));
+    if (!message || !mailbox || mailbox.userId !== user.id || !this.#mailboxes.isLive(mailbox)) {
+      throw notFound('Message was not found.');
+    }
+    return message;
+  }
+
+  /** Reading a message marks it seen. */
+  async read(user: UserRecord, id: string): Promise<MessageRecord> {
+    const message = await this.requireOwned(user, id);
+    if (!message.seen) await this.#ctx.store.markSeen(id);
+    return { ...message, seen: true };
+  }
+
+  async delete(user: UserRecord, id: string): Promise<void> {
+    await this.requireOwned(user, id);
+    const { blobKeys } = await this.#ctx.store.deleteMessage(id);
+    await deleteBlobs(this.#ctx, blobKeys);
+  }
+
+  async openAttachment(user: UserRecord, id: string, name: string): Promise<OpenAttachment> {
+    const message = await this.requireOwned(user, id);
+    const attachment = message.content.attachments.find((a) => a.name === name);
+    if (!attachment) throw notFound(`The message has no attachment named "${name}".`);
+    const stream = this.#ctx.blobs.read(message.content.blobKey, {
+      start: attachment.blobOffset,
+      end: attachment.blobOffset + attachment.size,
+    });
+    return { attachment, stream };
+  }
+}

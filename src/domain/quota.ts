@@ -1,0 +1,47 @@
+// The monthly request quota. A request is counted before it runs (so concurrent requests
+// can never overshoot the limit) and taken back if its response is not 2xx.
+import type { UserRecord } from '../store/types.ts';
+import { planOf, type ServiceContext } from './context.ts';
+import { monthlyPeriod } from './time.ts';
+
+export interface QuotaState {
+  limit: number;
+  used: number;
+  remaining: number;
+  resetsAt: number;
+}
+
+export interface QuotaReservation extends QuotaState {
+  allowed: boolean;
+  period: string;
+}
+
+export class QuotaService {
+  readonly #ctx: ServiceContext;
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx;
+  }
+
+  #state(limit: number, used: number, resetsAt: number): QuotaState {
+    return { limit, used, remaining: Math.max(limit - used, 0), resetsAt };
+  }
+
+  async reserve(user: UserRecord): Promise<QuotaReservation> {
+    const limit = planOf(this.#ctx, user).monthlyRequests;
+    const { key, resetsAt } = monthlyPeriod(this.#ctx.now(), this.#ctx.timeZone);
+    const { allowed, used } = await this.#ctx.store.reserveRequest(user.id, key, limit);
+    return { allowed, period: key, ...this.#state(limit, used, resetsAt) };
+  }
+
+  /** Takes back a reservation whose response was not successful. */
+  async release(user: UserRecord, reservation: QuotaReservation): Promise<QuotaState> {
+    const used = await this.#ctx.store.releaseRequest(user.id, reservation.period);
+    return this.#state(reservation.limit, used, reservation.resetsAt);
+  }
+
+  async current(user: UserRecord): Promise<QuotaState> {
+    const limit = planOf(this.#ctx, user).monthlyRequests;
+    const { key, resetsAt } = monthlyPeriod(this.#ctx.now(), this.#ctx.timeZone);
+    return this.#state(limit, await this.#ctx.store.getRequestsUsed(user.id, key), resetsAt);
+  }
+}

@@ -1,0 +1,126 @@
+// The user API dialect (spec/user-api.md): Bearer key, quota headers, {"status": …} bodies.
+import { create as contentDisposition } from 'content-disposition';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { planOf } from '../../domain/context.ts';
+import type { Services } from '../../services.ts';
+import type { UserRecord } from '../../store/types.ts';
+import { viewOfError } from '../errors.ts';
+import { bearerKey, QuotaSpent, useKeyAuthAndQuota } from './auth.ts';
+import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
+
+const domainTypeQuery = {
+  type: 'object',
+  properties: { type: { type: 'string', enum: ['free', 'premium', 'all'] } },
+} as const;
+const emailQuery = {
+  type: 'object',
+  required: ['email'],
+  properties: { email: { type: 'string', minLength: 1, maxLength: 320 } },
+} as const;
+
+export function userErrorBody(message: string) {
+  return { status: false, message };
+}
+
+export async function userApi(app: FastifyInstance, { services }: { services: Services }) {
+  const present = { publicUrl: services.config.publicUrl, timeZone: services.config.timeZone };
+  const userOf = (request: FastifyRequest) => request.user as UserRecord;
+  const mailboxView = async (user: UserRecord, mailbox: Parameters<typeof services.mailboxes.token>[0]) =>
+    presentMailbox(present, mailbox, planOf(services.context, user), services.mailboxes.token(mailbox));
+
+  useKeyAuthAndQuota(app, services, bearerKey);
+
+  app.setErrorHandler(async (err, request, reply) => {
+    if (err instanceof QuotaSpent) {
+      reply.header('Retry-After', String(err.retryAfterSeconds));
+      return reply.code(429).send(userErrorBody(err.message));
+    }
+    const view = viewOfError(err, 422);
+    if (view.internal) request.log.error({ err }, 'request failed');
+    return reply.code(view.status).send(userErrorBody(view.message));
+  });
+
+  app.get<{ Querystring: { type?: 'free' | 'premium' | 'all' } }>(
+    '/api/domains',
+    { schema: { querystring: domainTypeQuery } },
+    async (request) => {
+      const plan = planOf(services.context, userOf(request));
+      const requested = request.query.type ?? (plan.domainTypes.includes('all') ? 'all' : 'free');
+      const domains = await services.domains.listForPlan(plan, requested);
+      return {
+        status: true,
+        data: {
+          requested_type: requested,
+          allowed_types: plan.domainTypes,
+          domains: domains.map(presentDomain),
+        },
+      };
+    },
+  );
+
+  app.post('/api/emails', async (request) => {
+    const user = userOf(request);
+    return { status: true, data: await mailboxView(user, await services.mailboxes.createRandom(user)) };
+  });
+
+  app.post<{ Params: { current: string; username: string; domain: string } }>(
+    '/api/emails/:current/:username/:domain',
+    async (request) => {
+      const user = userOf(request);
+      const { current, username, domain } = request.params;
+      return {
+        status: true,
+        data: await mailboxView(user, await services.mailboxes.switch(user, current, username, domain)),
+      };
+    },
+  );
+
+  app.delete<{ Params: { email: string } }>('/api/emails/:email', async (request) => {
+    await services.mailboxes.delete(userOf(request), request.params.email);
+    return { status: true, message: 'Email has been successfully deleted.' };
+  });
+
+  app.get<{ Querystring: { email: string } }>(
+    '/api/messages',
+    { schema: { querystring: emailQuery } },
+    async (request) => {
+      const { mailbox, messages } = await services.messages.list(userOf(request), request.query.email);
+      return {
+        status: true,
+        mailbox: mailbox.address,
+        messages: messages.map((m) => presentMessage(present, m)),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/messages/:id', async (request) => {
+    return {
+      status: true,
+      data: presentMessage(present, await services.messages.read(userOf(request), request.params.id)),
+    };
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/messages/:id', async (request) => {
+    await services.messages.delete(userOf(request), request.params.id);
+    return { status: true, message: 'Message was deleted successfully.' };
+  });
+
+  app.get<{ Params: { id: string; filename: string } }>(
+    '/api/messages/:id/attachments/:filename',
+    async (request, reply: FastifyReply) => {
+      const { attachment, stream } = await services.messages.openAttachment(
+        userOf(request),
+        request.params.id,
+        request.params.filename,
+      );
+      // Served as a download, never rendered: received files are untrusted.
+      return reply
+        .type(attachment.contentType)
+        .header('Content-Length', String(attachment.size))
+        .header('Content-Disposition', contentDisposition(attachment.name))
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Content-Security-Policy', "sandbox; default-src 'none'")
+        .send(stream);
+    },
+  );
+}

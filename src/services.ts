@@ -1,0 +1,77 @@
+// The composition root of the domain: config → store and blob store → services.
+// No module-level state: tests and commands build as many of these as they like.
+import path from 'node:path';
+import { DiskBlobStore } from './blobs/disk.ts';
+import type { Config } from './config/settings.ts';
+import { AccountService } from './domain/accounts.ts';
+import type { Logger, ServiceContext } from './domain/context.ts';
+import { DomainService } from './domain/domains.ts';
+import { EventBus } from './domain/events.ts';
+import { ExpiryService } from './domain/expiry.ts';
+import { newSecret } from './domain/ids.ts';
+import { IngestService } from './domain/ingest.ts';
+import { MailboxService } from './domain/mailboxes.ts';
+import { MessageService } from './domain/messages.ts';
+import { QuotaService } from './domain/quota.ts';
+import { SqliteStore } from './store/sqlite/store.ts';
+import type { Store } from './store/types.ts';
+
+export interface Services {
+  config: Config;
+  context: ServiceContext;
+  store: Store;
+  events: EventBus;
+  accounts: AccountService;
+  domains: DomainService;
+  mailboxes: MailboxService;
+  messages: MessageService;
+  quota: QuotaService;
+  ingest: IngestService;
+  expiry: ExpiryService;
+  close(): Promise<void>;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export async function createServices(
+  config: Config,
+  options: { log?: Logger; now?: () => number } = {},
+): Promise<Services> {
+  const log = options.log ?? silentLogger;
+  const store = new SqliteStore(path.join(config.dataDir, 'burnbox.db'), { sync: config.syncWrites });
+  const events = new EventBus((err) => log.error({ err }, 'event listener failed'));
+  const context: ServiceContext = {
+    store,
+    blobs: new DiskBlobStore(path.join(config.dataDir, 'blobs'), { sync: config.syncWrites }),
+    events,
+    plans: config.plans,
+    timeZone: config.timeZone,
+    quarantineMs: config.quarantineMs,
+    now: options.now ?? Date.now,
+    log,
+  };
+  const domains = new DomainService(context);
+  const mailboxes = new MailboxService(
+    context,
+    domains,
+    await store.getOrCreateSecret('mailbox-token', newSecret),
+  );
+  const expiry = new ExpiryService(context, config.sweep.batchSize);
+  return {
+    config,
+    context,
+    store,
+    events,
+    accounts: new AccountService(context),
+    domains,
+    mailboxes,
+    messages: new MessageService(context, mailboxes),
+    quota: new QuotaService(context),
+    ingest: new IngestService(context),
+    expiry,
+    async close() {
+      await expiry.stop();
+      await store.close();
+    },
+  };
+}

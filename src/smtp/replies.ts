@@ -1,0 +1,21 @@
+// Every SMTP reply Burnbox chooses, in one place: 4xx = try again later, 5xx = permanent.
+// Enhanced status codes (RFC 3463) are written here, in the reply text.
+
+export class SmtpReply extends Error {
+  readonly responseCode: number;
+  constructor(code: number, text: string) {
+    super(text);
+    this.responseCode = code;
+  }
+}
+
+export const replies = {
+  noSuchMailbox: (address: string) => new SmtpReply(550, `5.1.1 <${address}>: no such mailbox here`),
+  relayDenied: (address: string) => new SmtpReply(550, `5.7.1 <${address}>: relay access denied`),
+  badAddress: (address: string) => new SmtpReply(553, `5.1.3 <${address}>: malformed address`),
+  tooBig: (limit: number) => new SmtpReply(552, `5.3.4 Message exceeds the maximum size of ${limit} bytes`),
+  storeFailed: () =>
+    new SmtpReply(451, '4.3.0 Temporary failure storing the message, please try again later'),
+  storeTimeout: () => new SmtpReply(451, '4.3.0 Storing the message timed out, please try again later'),
+  shuttingDown: () => new SmtpReply(421, '4.3.2 Service shutting down, please try again later'),
+};

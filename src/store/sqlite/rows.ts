@@ -1,0 +1,90 @@
+// Row shapes of the SQLite schema and their mapping to store records.
+import type { DomainType } from '../../config/plans.ts';
+import type { DomainRecord, MailboxRecord, MessageRecord, UserRecord } from '../types.ts';
+
+export interface DomainRow {
+  name: string;
+  type: string;
+  created_at: number;
+}
+export interface UserRow {
+  id: number;
+  uuid: string;
+  email: string;
+  password_hash: string | null;
+  plan: string;
+  disabled: number;
+  created_at: number;
+}
+export interface MailboxRow {
+  id: number;
+  uuid: string;
+  address: string;
+  local_part: string;
+  domain: string;
+  user_id: number | null;
+  created_at: number;
+  expires_at: number | null;
+}
+export interface MessageRow {
+  public_id: string;
+  uuid: string;
+  mailbox_id: number;
+  recipient: string;
+  received_at: number;
+  seen: number;
+  subject: string;
+  from_name: string;
+  from_email: string;
+  text_body: string;
+  html_body: string;
+  size: number;
+  blob_key: string;
+  attachments: string;
+}
+
+export const toDomain = (r: DomainRow): DomainRecord => ({
+  name: r.name,
+  type: r.type as DomainType,
+  createdAt: r.created_at,
+});
+
+export const toUser = (r: UserRow): UserRecord => ({
+  id: r.id,
+  uuid: r.uuid,
+  email: r.email,
+  passwordHash: r.password_hash,
+  plan: r.plan,
+  disabled: r.disabled === 1,
+  createdAt: r.created_at,
+});
+
+export const toMailbox = (r: MailboxRow): MailboxRecord => ({
+  id: r.id,
+  uuid: r.uuid,
+  address: r.address,
+  localPart: r.local_part,
+  domain: r.domain,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+export const toMessage = (r: MessageRow): MessageRecord => ({
+  id: r.public_id,
+  uuid: r.uuid,
+  mailboxId: r.mailbox_id,
+  recipient: r.recipient,
+  receivedAt: r.received_at,
+  seen: r.seen === 1,
+  content: {
+    subject: r.subject,
+    fromName: r.from_name,
+    fromEmail: r.from_email,
+    text: r.text_body,
+    html: r.html_body,
+    size: r.size,
+    blobKey: r.blob_key,
+    attachments: JSON.parse(r.attachments),
+  },
+});

@@ -1,0 +1,468 @@
+// The embedded SQLite backend. better-sqlite3 is synchronous; every method still returns a
+// Promise so callers are written once for every backend. Deliveries from concurrent SMTP
+// sessions are group-committed: all that arrive within one event-loop turn share a single
+// transaction (and a single fsync), each inside its own savepoint so one failure does not
+// affect the others.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DomainType } from '../../config/plans.ts';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  DomainRecord,
+  MailboxRecord,
+  MessageRecord,
+  NewDelivery,
+  NewUser,
+  Released,
+  Store,
+  UserRecord,
+} from '../types.ts';
+import { migrate } from './migrate.ts';
+import {
+  type DomainRow,
+  type MailboxRow,
+  type MessageRow,
+  toDomain,
+  toMailbox,
+  toMessage,
+  toUser,
+  type UserRow,
+} from './rows.ts';
+
+const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
+
+interface PendingDelivery {
+  delivery: NewDelivery;
+  resolve: (messages: MessageRecord[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface SqliteStoreOptions {
+  /** fsync each commit (synchronous=FULL); otherwise commits survive a process crash but not power loss. */
+  sync: boolean;
+}
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  #pending: PendingDelivery[] = [];
+  #flushScheduled = false;
+
+  constructor(file: string, options: SqliteStoreOptions) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    migrate(this.#db);
+  }
+
+  async close(): Promise<void> {
+    if (this.#pending.length) this.#flushDeliveries();
+    this.#db.close();
+  }
+
+  #get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.#db.prepare(sql).get(...params) as T | undefined;
+  }
+
+  #all<T>(sql: string, ...params: unknown[]): T[] {
+    return this.#db.prepare(sql).all(...params) as T[];
+  }
+
+  #run(sql: string, ...params: unknown[]) {
+    return this.#db.prepare(sql).run(...params);
+  }
+
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    this.#run(
+      'INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+      name,
+      create(),
+    );
+    return (
+      this.#get<{ value: string }>('SELECT value FROM secrets WHERE name = ?', name) as { value: string }
+    ).value;
+  }
+
+  // --- domains ---
+
+  async upsertDomain(name: string, type: DomainType, now: number): Promise<DomainRecord> {
+    this.#run(
+      'INSERT INTO domains (name, type, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET type = excluded.type',
+      name,
+      type,
+      now,
+    );
+    return toDomain(this.#get<DomainRow>('SELECT * FROM domains WHERE name = ?', name) as DomainRow);
+  }
+
+  async removeDomain(name: string): Promise<boolean> {
+    return this.#run('DELETE FROM domains WHERE name = ?', name).changes > 0;
+  }
+
+  async listDomains(): Promise<DomainRecord[]> {
+    return this.#all<DomainRow>('SELECT * FROM domains ORDER BY name').map(toDomain);
+  }
+
+  async getDomain(name: string): Promise<DomainRecord | undefined> {
+    const row = this.#get<DomainRow>('SELECT * FROM domains WHERE name = ?', name);
+    return row && toDomain(row);
+  }
+
+  // --- users and keys ---
+
+  async createUser(user: NewUser): Promise<UserRecord | undefined> {
+    const result = this.#run(
+      `INSERT INTO users (uuid, email, password_hash, plan, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (email) DO NOTHING`,
+      user.uuid,
+      user.email,
+      user.passwordHash,
+      user.plan,
+      user.createdAt,
+    );
+    return result.changes ? this.getUserById(Number(result.lastInsertRowid)) : undefined;
+  }
+
+  async getUserById(id: number): Promise<UserRecord | undefined> {
+    const row = this.#get<UserRow>('SELECT * FROM users WHERE id = ?', id);
+    return row && toUser(row);
+  }
+
+  async getUserByEmail(email: string): Promise<UserRecord | undefined> {
+    const row = this.#get<UserRow>('SELECT * FROM users WHERE email = ?', email);
+    return row && toUser(row);
+  }
+
+  async updateUser(
+    id: number,
+    change: { plan?: string; disabled?: boolean; passwordHash?: string },
+  ): Promise<void> {
+    this.#run(
+      `UPDATE users SET plan = coalesce(?, plan), disabled = coalesce(?, disabled),
+       password_hash = coalesce(?, password_hash) WHERE id = ?`,
+      change.plan ?? null,
+      change.disabled === undefined ? null : Number(change.disabled),
+      change.passwordHash ?? null,
+      id,
+    );
+  }
+
+  async setApiKeyHash(userId: number, keyHash: string, now: number): Promise<void> {
+    this.#run(
+      `INSERT INTO api_keys (user_id, key_hash, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at`,
+      userId,
+      keyHash,
+      now,
+    );
+  }
+
+  async getUserByApiKeyHash(keyHash: string): Promise<UserRecord | undefined> {
+    const row = this.#get<UserRow>(
+      'SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?',
+      keyHash,
+    );
+    return row && toUser(row);
+  }
+
+  // --- quota ---
+
+  async reserveRequest(
+    userId: number,
+    period: string,
+    limit: number,
+  ): Promise<{ allowed: boolean; used: number }> {
+    const row = this.#get<{ used: number }>(
+      `INSERT INTO request_counts (user_id, period, used) VALUES (?, ?, 1)
+       ON CONFLICT (user_id, period) DO UPDATE SET used = used + 1 WHERE used < ?
+       RETURNING used`,
+      userId,
+      period,
+      limit,
+    );
+    if (row && row.used <= limit) return { allowed: true, used: row.used };
+    if (row) {
+      // Only reachable with limit 0 on a first request: undo the insert.
+      this.#run('UPDATE request_counts SET used = used - 1 WHERE user_id = ? AND period = ?', userId, period);
+    }
+    return { allowed: false, used: await this.getRequestsUsed(userId, period) };
+  }
+
+  async releaseRequest(userId: number, period: string): Promise<number> {
+    const row = this.#get<{ used: number }>(
+      'UPDATE request_counts SET used = max(used - 1, 0) WHERE user_id = ? AND period = ? RETURNING used',
+      userId,
+      period,
+    );
+    return row?.used ?? 0;
+  }
+
+  async getRequestsUsed(userId: number, period: string): Promise<number> {
+    return (
+      this.#get<{ used: number }>(
+        'SELECT used FROM request_counts WHERE user_id = ? AND period = ?',
+        userId,
+        period,
+      )?.used ?? 0
+    );
+  }
+
+  // --- mailboxes ---
+
+  async claimMailbox(request: ClaimRequest): Promise<ClaimResult> {
+    return this.#db
+      .transaction((): ClaimResult => {
+        const { mailbox, now, quarantineMs } = request;
+        const address = `${mailbox.localPart}@${mailbox.domain}`;
+        const releasedBlobKeys: string[] = [];
+        const existing = this.#get<MailboxRow>('SELECT * FROM mailboxes WHERE address = ?', address);
+        if (existing) {
+          if (existing.expires_at === null || existing.expires_at > now)
+            return { ok: false, reason: 'taken' };
+          releasedBlobKeys.push(...this.#release(existing, existing.expires_at, quarantineMs));
+        }
+        const held = this.#get<{ user_id: number | null }>(
+          'SELECT user_id FROM released_addresses WHERE address = ? AND until > ?',
+          address,
+          now,
+        );
+        if (held && (held.user_id === null || held.user_id !== mailbox.userId)) {
+          return { ok: false, reason: 'quarantined' };
+        }
+        if (request.replacesMailboxId !== undefined) {
+          const old = this.#get<MailboxRow>(
+            'SELECT * FROM mailboxes WHERE id = ? AND user_id IS ? AND (expires_at IS NULL OR expires_at > ?)',
+            request.replacesMailboxId,
+            mailbox.userId,
+            now,
+          );
+          if (!old) return { ok: false, reason: 'replaced_missing' };
+          releasedBlobKeys.push(...this.#release(old, now, quarantineMs));
+        }
+        this.#run('DELETE FROM released_addresses WHERE address = ?', address);
+        const result = this.#run(
+          `INSERT INTO mailboxes (uuid, address, local_part, domain, user_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          mailbox.uuid,
+          address,
+          mailbox.localPart,
+          mailbox.domain,
+          mailbox.userId,
+          mailbox.createdAt,
+          mailbox.expiresAt,
+        );
+        return {
+          ok: true,
+          mailbox: { ...mailbox, id: Number(result.lastInsertRowid), address },
+          releasedBlobKeys,
+        };
+      })
+      .immediate();
+  }
+
+  /** Deletes a mailbox with its messages, quarantines the address; returns orphaned blob keys. */
+  #release(mailbox: MailboxRow, releasedAt: number, quarantineMs: number): string[] {
+    const mailIds = this.#all<{ mail_id: number }>(
+      'SELECT DISTINCT mail_id FROM messages WHERE mailbox_id = ?',
+      mailbox.id,
+    ).map((r) => r.mail_id);
+    this.#run('DELETE FROM messages WHERE mailbox_id = ?', mailbox.id);
+    this.#run('DELETE FROM mailboxes WHERE id = ?', mailbox.id);
+    if (quarantineMs > 0) {
+      this.#run(
+        `INSERT INTO released_addresses (address, user_id, until) VALUES (?, ?, ?)
+         ON CONFLICT (address) DO UPDATE SET user_id = excluded.user_id, until = excluded.until`,
+        mailbox.address,
+        mailbox.user_id,
+        releasedAt + quarantineMs,
+      );
+    }
+    return this.#deleteOrphanMails(mailIds);
+  }
+
+  /** Deletes the given mails if no message refers to them any more; returns their blob keys. */
+  #deleteOrphanMails(mailIds: number[]): string[] {
+    const keys: string[] = [];
+    const statement = this.#db.prepare(
+      'DELETE FROM mails WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE mail_id = ?) RETURNING blob_key',
+    );
+    for (const id of mailIds) {
+      const row = statement.get(id, id) as { blob_key: string } | undefined;
+      if (row) keys.push(row.blob_key);
+    }
+    return keys;
+  }
+
+  async getMailbox(id: number): Promise<MailboxRecord | undefined> {
+    const row = this.#get<MailboxRow>('SELECT * FROM mailboxes WHERE id = ?', id);
+    return row && toMailbox(row);
+  }
+
+  async getMailboxByUuid(uuid: string): Promise<MailboxRecord | undefined> {
+    const row = this.#get<MailboxRow>('SELECT * FROM mailboxes WHERE uuid = ?', uuid);
+    return row && toMailbox(row);
+  }
+
+  async getMailboxByAddress(address: string): Promise<MailboxRecord | undefined> {
+    const row = this.#get<MailboxRow>('SELECT * FROM mailboxes WHERE address = ?', address);
+    return row && toMailbox(row);
+  }
+
+  async listMailboxesOfUser(userId: number, now: number): Promise<MailboxRecord[]> {
+    return this.#all<MailboxRow>(
+      `SELECT * FROM mailboxes WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY created_at DESC, id DESC`,
+      userId,
+      now,
+    ).map(toMailbox);
+  }
+
+  async releaseMailbox(
+    id: number,
+    now: number,
+    quarantineMs: number,
+  ): Promise<Released & { released: boolean }> {
+    return this.#db
+      .transaction(() => {
+        const row = this.#get<MailboxRow>('SELECT * FROM mailboxes WHERE id = ?', id);
+        if (!row) return { released: false, blobKeys: [] };
+        return { released: true, blobKeys: this.#release(row, now, quarantineMs) };
+      })
+      .immediate();
+  }
+
+  async releaseExpiredMailboxes(
+    now: number,
+    limit: number,
+    quarantineMs: number,
+  ): Promise<Released & { count: number }> {
+    return this.#db
+      .transaction(() => {
+        const rows = this.#all<MailboxRow>(
+          'SELECT * FROM mailboxes WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?',
+          now,
+          limit,
+        );
+        const blobKeys = rows.flatMap((row) => this.#release(row, row.expires_at as number, quarantineMs));
+        return { count: rows.length, blobKeys };
+      })
+      .immediate();
+  }
+
+  // --- messages ---
+
+  insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ delivery, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flushDeliveries());
+      }
+    });
+  }
+
+  #flushDeliveries(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushScheduled = false;
+    const insertOne = this.#db.transaction((d: NewDelivery) => this.#insertDelivery(d));
+    const outcomes: ({ ok: true; messages: MessageRecord[] } | { ok: false; error: unknown })[] = [];
+    try {
+      this.#db
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              outcomes.push({ ok: true, messages: insertOne(item.delivery) });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.messages);
+      else item.reject(outcome?.error);
+    });
+  }
+
+  #insertDelivery(d: NewDelivery): MessageRecord[] {
+    const c = d.content;
+    const mailId = Number(
+      this.#run(
+        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        c.subject,
+        c.fromName,
+        c.fromEmail,
+        c.text,
+        c.html,
+        c.size,
+        c.blobKey,
+        JSON.stringify(c.attachments),
+      ).lastInsertRowid,
+    );
+    const insertMessage = this.#db.prepare(
+      `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
+       SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
+    );
+    const stored: MessageRecord[] = [];
+    for (const r of d.recipients) {
+      if (insertMessage.run(r.id, r.uuid, mailId, r.recipient, d.receivedAt, r.mailboxId).changes) {
+        stored.push({
+          id: r.id,
+          uuid: r.uuid,
+          mailboxId: r.mailboxId,
+          recipient: r.recipient,
+          receivedAt: d.receivedAt,
+          seen: false,
+          content: c,
+        });
+      }
+    }
+    if (stored.length === 0) this.#run('DELETE FROM mails WHERE id = ?', mailId);
+    return stored;
+  }
+
+  async listMessages(mailboxId: number): Promise<MessageRecord[]> {
+    return this.#all<MessageRow>(
+      `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+       WHERE m.mailbox_id = ? ORDER BY m.received_at DESC, m.id DESC`,
+      mailboxId,
+    ).map(toMessage);
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    const row = this.#get<MessageRow>(
+      `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ?`,
+      id,
+    );
+    return row && toMessage(row);
+  }
+
+  async markSeen(id: string): Promise<void> {
+    this.#run('UPDATE messages SET seen = 1 WHERE public_id = ?', id);
+  }
+
+  async deleteMessage(id: string): Promise<Released & { deleted: boolean }> {
+    return this.#db
+      .transaction(() => {
+        const row = this.#get<{ mail_id: number }>(
+          'DELETE FROM messages WHERE public_id = ? RETURNING mail_id',
+          id,
+        );
+        if (!row) return { deleted: false, blobKeys: [] };
+        return { deleted: true, blobKeys: this.#deleteOrphanMails([row.mail_id]) };
+      })
+      .immediate();
+  }
+}

@@ -1,0 +1,162 @@
+// The one storage interface every backend implements (SQLite embedded, PostgreSQL later).
+// It is asynchronous even where a driver is synchronous, and each method is atomic: where a
+// rule needs several rows to change together (claiming an address, storing a delivery),
+// the backend does it in one transaction. Domain rules live in the services, not here.
+import type { DomainType } from '../config/plans.ts';
+
+export interface DomainRecord {
+  name: string;
+  type: DomainType;
+  createdAt: number;
+}
+
+export interface UserRecord {
+  id: number;
+  uuid: string;
+  email: string;
+  passwordHash: string | null;
+  plan: string;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export interface MailboxRecord {
+  id: number;
+  uuid: string;
+  address: string;
+  localPart: string;
+  domain: string;
+  userId: number | null;
+  createdAt: number;
+  /** null = never expires */
+  expiresAt: number | null;
+}
+
+export interface AttachmentRecord {
+  /** Safe display name, unique within its message; never a path. */
+  name: string;
+  contentType: string;
+  size: number;
+  /** Where the decoded bytes start inside the message's blob. */
+  blobOffset: number;
+  contentId: string | null;
+  inline: boolean;
+}
+
+/** What was parsed from one SMTP transaction: stored once, shared by all its recipients. */
+export interface MailContent {
+  subject: string;
+  fromName: string;
+  fromEmail: string;
+  text: string;
+  html: string;
+  /** Size of the raw message in bytes; the raw message is blob bytes [0, size). */
+  size: number;
+  blobKey: string;
+  attachments: AttachmentRecord[];
+}
+
+export interface MessageRecord {
+  /** 46-character public id (user dialect). */
+  id: string;
+  uuid: string;
+  mailboxId: number;
+  recipient: string;
+  receivedAt: number;
+  seen: boolean;
+  content: MailContent;
+}
+
+export interface NewUser {
+  uuid: string;
+  email: string;
+  passwordHash: string | null;
+  plan: string;
+  createdAt: number;
+}
+
+export interface NewMailbox {
+  uuid: string;
+  localPart: string;
+  domain: string;
+  userId: number | null;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface ClaimRequest {
+  mailbox: NewMailbox;
+  now: number;
+  /** How long a released address stays reserved for its last owner. */
+  quarantineMs: number;
+  /** Switch: this mailbox of the same owner is released in the same transaction. */
+  replacesMailboxId?: number;
+}
+
+export type ClaimResult =
+  | { ok: true; mailbox: MailboxRecord; releasedBlobKeys: string[] }
+  | { ok: false; reason: 'taken' | 'quarantined' | 'replaced_missing' };
+
+export interface NewDelivery {
+  content: MailContent;
+  receivedAt: number;
+  recipients: { mailboxId: number; recipient: string; id: string; uuid: string }[];
+}
+
+export interface Released {
+  /** Blob keys no longer referenced by any message: the caller deletes them from the blob store. */
+  blobKeys: string[];
+}
+
+export interface Store {
+  close(): Promise<void>;
+
+  /** A named server secret, created on first use and the same for every process afterwards. */
+  getOrCreateSecret(name: string, create: () => string): Promise<string>;
+
+  upsertDomain(name: string, type: DomainType, now: number): Promise<DomainRecord>;
+  removeDomain(name: string): Promise<boolean>;
+  listDomains(): Promise<DomainRecord[]>;
+  getDomain(name: string): Promise<DomainRecord | undefined>;
+
+  /** undefined when the email is already registered. */
+  createUser(user: NewUser): Promise<UserRecord | undefined>;
+  getUserById(id: number): Promise<UserRecord | undefined>;
+  getUserByEmail(email: string): Promise<UserRecord | undefined>;
+  updateUser(id: number, change: { plan?: string; disabled?: boolean; passwordHash?: string }): Promise<void>;
+  /** Replaces the user's API key (only its hash is stored). */
+  setApiKeyHash(userId: number, keyHash: string, now: number): Promise<void>;
+  getUserByApiKeyHash(keyHash: string): Promise<UserRecord | undefined>;
+
+  /** Counts one request if fewer than `limit` were counted in `period`; atomic. */
+  reserveRequest(userId: number, period: string, limit: number): Promise<{ allowed: boolean; used: number }>;
+  /** Takes back one reserved request (the response was not 2xx); returns the new count. */
+  releaseRequest(userId: number, period: string): Promise<number>;
+  getRequestsUsed(userId: number, period: string): Promise<number>;
+
+  /**
+   * Creates a mailbox if its address is free: no live mailbox has it, and no other user holds
+   * it in quarantine. An expired mailbox on the address is released first.
+   */
+  claimMailbox(request: ClaimRequest): Promise<ClaimResult>;
+  getMailbox(id: number): Promise<MailboxRecord | undefined>;
+  getMailboxByUuid(uuid: string): Promise<MailboxRecord | undefined>;
+  getMailboxByAddress(address: string): Promise<MailboxRecord | undefined>;
+  listMailboxesOfUser(userId: number, now: number): Promise<MailboxRecord[]>;
+  /** Deletes the mailbox and its messages and quarantines its address for its owner. */
+  releaseMailbox(id: number, now: number, quarantineMs: number): Promise<Released & { released: boolean }>;
+  /** Releases up to `limit` mailboxes that expired before `now`. */
+  releaseExpiredMailboxes(
+    now: number,
+    limit: number,
+    quarantineMs: number,
+  ): Promise<Released & { count: number }>;
+
+  /** Stores one parsed message for each recipient whose mailbox still exists. */
+  insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]>;
+  /** Newest first. */
+  listMessages(mailboxId: number): Promise<MessageRecord[]>;
+  getMessage(id: string): Promise<MessageRecord | undefined>;
+  markSeen(id: string): Promise<void>;
+  deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
+}
