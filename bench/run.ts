@@ -1,0 +1,142 @@
+// `npm run bench`: SMTP ingest throughput and visibility latency, and user-API list latency,
+// against a real Burnbox server process on loopback. Prints a table of medians over rounds.
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { runHttpLoad } from './http-load.ts';
+import { startBenchServer } from './server-process.ts';
+import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
+import { median, percentiles, round3 } from './stats.ts';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const messagesPerRound = Number(process.env.BENCH_MESSAGES ?? 3000);
+const connections = 16;
+const listSize = 10000;
+
+async function json(url: string, key: string, method = 'GET') {
+  const res = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, Accept: 'application/json' },
+  });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+}
+
+async function main() {
+  const server = await startBenchServer({
+    BURNBOX_PLANS: JSON.stringify({ free: { monthlyRequests: 100_000_000, mailboxLifetimeSeconds: 86400 } }),
+  });
+  try {
+    server.cli('domain', 'add', 'bench.test');
+    server.cli('user', 'create', 'bench@bench.test');
+    const key = server.cli('key', 'create', 'bench@bench.test').trim();
+    const newMailbox = async () =>
+      (await json(`${server.baseUrl}/api/emails`, key, 'POST')).data.email as string;
+
+    const bulk = await newMailbox();
+    const probes = await Promise.all(Array.from({ length: 64 }, newMailbox));
+    const message = buildSampleMessage({ to: bulk, subject: 'Benchmark message' });
+    const base = { host: '127.0.0.1', port: server.smtpPort, from: 'load@sender.test' };
+
+    // Warm-up: JIT, page cache, SQLite statement cache.
+    await runSmtpLoad({ ...base, connections, messages: 300, recipients: [bulk], raw: () => message });
+
+    const ingestRates: number[] = [];
+    const ackP50: number[] = [];
+    const ackP99: number[] = [];
+    const visible: number[] = [];
+    let invisible = 0;
+    for (let round = 1; round <= rounds; round++) {
+      // Probe: while the bulk load runs, one extra connection sends to small probe mailboxes
+      // and reads the list right after each 250: end-of-DATA → visible-in-API latency.
+      const checks: Promise<void>[] = [];
+      const probeSubjects = new Map<number, string>();
+      const probeLoad = runSmtpLoad({
+        ...base,
+        connections: 1,
+        messages: 60,
+        recipients: probes,
+        raw: (i, to) => {
+          const subject = `probe ${round}-${i}`;
+          probeSubjects.set(i, subject);
+          return buildSampleMessage({ to, subject });
+        },
+        onAccepted: (i, to, endOfDataAt) => {
+          checks.push(
+            json(`${server.baseUrl}/api/messages?email=${to}`, key).then((body) => {
+              const found = body.messages.some(
+                (m: { subject: string }) => m.subject === probeSubjects.get(i),
+              );
+              if (found) visible.push(performance.now() - endOfDataAt);
+              else invisible++;
+            }),
+          );
+        },
+      });
+      const result = await runSmtpLoad({
+        ...base,
+        connections,
+        messages: messagesPerRound,
+        recipients: [bulk],
+        raw: () => message,
+      });
+      await probeLoad;
+      await Promise.all(checks);
+      if (result.accepted !== messagesPerRound) {
+        throw new Error(
+          `round ${round}: ${result.accepted}/${messagesPerRound} accepted: ${result.errors.join('; ')}`,
+        );
+      }
+      ingestRates.push(result.messagesPerSecond);
+      ackP50.push(result.ackLatencyMs.p50);
+      ackP99.push(result.ackLatencyMs.p99);
+      console.log(
+        `ingest round ${round}: ${result.messagesPerSecond.toFixed(0)} msg/s, 250 latency p50 ${result.ackLatencyMs.p50} ms p99 ${result.ackLatencyMs.p99} ms`,
+      );
+    }
+
+    // Top the bulk mailbox up to exactly `listSize` messages for the list benchmark.
+    const have = (await json(`${server.baseUrl}/api/messages?email=${bulk}`, key)).messages.length as number;
+    if (have < listSize) {
+      await runSmtpLoad({
+        ...base,
+        connections,
+        messages: listSize - have,
+        recipients: [bulk],
+        raw: () => message,
+      });
+    }
+    const listUrl = `${server.baseUrl}/api/messages?email=${bulk}`;
+    const headers = { Authorization: `Bearer ${key}`, Accept: 'application/json' };
+    const listRuns = [];
+    for (let round = 1; round <= rounds; round++) {
+      listRuns.push(
+        await runHttpLoad({ url: listUrl, headers, connections: 4, durationSeconds: 5, expectStatus: 200 }),
+      );
+    }
+    const visibleP = percentiles(visible);
+    const rows: [string, string][] = [
+      ['machine', `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`],
+      [
+        'SMTP ingest, 20 KB msg + attachment, 16 conns',
+        `${median(ingestRates).toFixed(0)} msg/s (median of ${rounds} × ${messagesPerRound}; rounds: ${ingestRates.map((r) => r.toFixed(0)).join(', ')})`,
+      ],
+      ['end-of-DATA → 250 latency', `p50 ${round3(median(ackP50))} ms, p99 ${round3(median(ackP99))} ms`],
+      [
+        'end-of-DATA → visible in API, under load',
+        `p50 ${visibleP.p50} ms, p99 ${visibleP.p99} ms, max ${visibleP.max} ms (${visible.length} samples, ${invisible} not visible)`,
+      ],
+      ['server peak RSS', `${server.peakRssMiB()} MiB`],
+      [
+        `GET /api/messages, ${listSize} messages, 4 conns`,
+        `${median(listRuns.map((r) => r.requestsPerSecond)).toFixed(1)} req/s, p50 ${median(listRuns.map((r) => r.latencyMs.p50)).toFixed(0)} ms, p99 ${median(listRuns.map((r) => r.latencyMs.p99)).toFixed(0)} ms, ${(median(listRuns.map((r) => r.bytesPerResponse)) / 1e6).toFixed(1)} MB/response`,
+      ],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    console.log(`\n${'measure'.padEnd(width)} | result\n${'-'.repeat(width)}-|-------`);
+    for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,149 @@
+// Starts a real Burnbox (SQLite in a temporary directory, SMTP and HTTP on free ports) for a
+// test, with helpers to talk to it over real sockets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
+import { loadConfig, type SettingName } from '../../src/config/settings.ts';
+
+export interface TestServer {
+  burnbox: RunningBurnbox;
+  dataDir: string;
+  baseUrl: string;
+  smtpPort: number;
+  /** Adjustable clock: tests move time forward instead of sleeping. */
+  clock: { now: number; advance(ms: number): void };
+  close(): Promise<void>;
+}
+
+export interface TestUser {
+  email: string;
+  key: string;
+  id: number;
+}
+
+export async function startTestServer(settings: Partial<Record<SettingName, string>> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
+  const config = loadConfig(
+    {},
+    {
+      BURNBOX_DATA_DIR: dataDir,
+      BURNBOX_SMTP_HOST: '127.0.0.1',
+      BURNBOX_SMTP_PORT: '0',
+      BURNBOX_HTTP_HOST: '127.0.0.1',
+      BURNBOX_HTTP_PORT: '0',
+      BURNBOX_LOG_LEVEL: 'silent',
+      BURNBOX_PUBLIC_URL: 'https://mail.test',
+      ...settings,
+    },
+  );
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      this.now += ms;
+    },
+  };
+  const burnbox = await startBurnbox(config, { now: () => clock.now });
+  return {
+    burnbox,
+    dataDir,
+    baseUrl: `http://127.0.0.1:${burnbox.httpPort}`,
+    smtpPort: burnbox.smtpPort,
+    clock,
+    async close() {
+      await burnbox.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function addDomain(server: TestServer, name: string, type: 'free' | 'premium' = 'free') {
+  return server.burnbox.services.domains.add(name, type);
+}
+
+export async function createUser(server: TestServer, email: string, plan = 'free'): Promise<TestUser> {
+  const { accounts } = server.burnbox.services;
+  const user = await accounts.createUser({ email, plan });
+  return { email, id: user.id, key: await accounts.issueApiKey(user.id) };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  raw: Buffer;
+}
+
+/** An HTTP request to the server, authenticated with `key` as a Bearer token when given. */
+export async function api<T = any>(
+  server: TestServer,
+  method: string,
+  urlPath: string,
+  options: { key?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+  if (options.key) headers.Authorization = `Bearer ${options.key}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  const response = await fetch(server.baseUrl + urlPath, { method, headers, body });
+  const raw = Buffer.from(await response.arrayBuffer());
+  const isJson = response.headers.get('content-type')?.includes('application/json');
+  return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(raw.toString()) : raw, raw };
+}
+
+/** Sends a raw RFC 5322 message over SMTP; resolves with the server's final reply. */
+export async function sendRaw(
+  server: TestServer,
+  raw: Buffer | string,
+  envelope: { from: string; to: string[] },
+): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: server.smtpPort,
+    secure: false,
+    ignoreTLS: true,
+  });
+  try {
+    const info = await transport.sendMail({ envelope, raw });
+    return {
+      accepted: info.accepted.map(String),
+      rejected: info.rejected.map(String),
+      response: info.response,
+    };
+  } finally {
+    transport.close();
+  }
+}
+
+/** Sends a simple message built by nodemailer. */
+export async function sendMail(
+  server: TestServer,
+  mail: nodemailer.SendMailOptions & { to: string | string[] },
+): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.smtpPort, secure: false, ignoreTLS: true });
+  try {
+    const info = await transport.sendMail({ from: 'Sender <sender@example.org>', ...mail });
+    return { accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response };
+  } finally {
+    transport.close();
+  }
+}
+
+/** Creates a mailbox through the user API and returns its `data`. */
+export async function createMailbox(server: TestServer, user: TestUser) {
+  const res = await api(server, 'POST', '/api/emails', { key: user.key });
+  if (res.status !== 200) throw new Error(`mailbox creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data as {
+    id: number;
+    email: string;
+    domain: string;
+    expire_at: string;
+    expires_in_seconds: number;
+    created_at: string;
+    email_token: string;
+  };
+}
