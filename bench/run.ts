@@ -12,13 +12,18 @@ const messagesPerRound = Number(process.env.BENCH_MESSAGES ?? 3000);
 const connections = 16;
 const listSize = 10000;
 
-async function json(url: string, key: string, method = 'GET') {
+interface ApiBody {
+  data: { email: string };
+  messages: { subject: string }[];
+}
+
+async function json(url: string, key: string, method = 'GET'): Promise<ApiBody> {
   const res = await fetch(url, {
     method,
     headers: { Authorization: `Bearer ${key}`, Accept: 'application/json' },
   });
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<any>;
+  return (await res.json()) as ApiBody;
 }
 
 async function main() {
@@ -29,8 +34,7 @@ async function main() {
     server.cli('domain', 'add', 'bench.test');
     server.cli('user', 'create', 'bench@bench.test');
     const key = server.cli('key', 'create', 'bench@bench.test').trim();
-    const newMailbox = async () =>
-      (await json(`${server.baseUrl}/api/emails`, key, 'POST')).data.email as string;
+    const newMailbox = async () => (await json(`${server.baseUrl}/api/emails`, key, 'POST')).data.email;
 
     const bulk = await newMailbox();
     const probes = await Promise.all(Array.from({ length: 64 }, newMailbox));
@@ -95,7 +99,7 @@ async function main() {
     }
 
     // Top the bulk mailbox up to exactly `listSize` messages for the list benchmark.
-    const have = (await json(`${server.baseUrl}/api/messages?email=${bulk}`, key)).messages.length as number;
+    const have = (await json(`${server.baseUrl}/api/messages?email=${bulk}`, key)).messages.length;
     if (have < listSize) {
       await runSmtpLoad({
         ...base,

@@ -23,7 +23,9 @@ export interface TestUser {
   id: number;
 }
 
-export async function startTestServer(settings: Partial<Record<SettingName, string>> = {}): Promise<TestServer> {
+export async function startTestServer(
+  settings: Partial<Record<SettingName, string>> = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
   const config = loadConfig(
     {},
@@ -92,7 +94,12 @@ export async function api<T = any>(
   const response = await fetch(server.baseUrl + urlPath, { method, headers, body });
   const raw = Buffer.from(await response.arrayBuffer());
   const isJson = response.headers.get('content-type')?.includes('application/json');
-  return { status: response.status, headers: response.headers, body: isJson ? JSON.parse(raw.toString()) : raw, raw };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: isJson ? JSON.parse(raw.toString()) : raw,
+    raw,
+  };
 }
 
 /** Sends a raw RFC 5322 message over SMTP; resolves with the server's final reply. */
@@ -124,10 +131,19 @@ export async function sendMail(
   server: TestServer,
   mail: nodemailer.SendMailOptions & { to: string | string[] },
 ): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.smtpPort, secure: false, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: server.smtpPort,
+    secure: false,
+    ignoreTLS: true,
+  });
   try {
     const info = await transport.sendMail({ from: 'Sender <sender@example.org>', ...mail });
-    return { accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response };
+    return {
+      accepted: info.accepted.map(String),
+      rejected: info.rejected.map(String),
+      response: info.response,
+    };
   } finally {
     transport.close();
   }
@@ -136,7 +152,8 @@ export async function sendMail(
 /** Creates a mailbox through the user API and returns its `data`. */
 export async function createMailbox(server: TestServer, user: TestUser) {
   const res = await api(server, 'POST', '/api/emails', { key: user.key });
-  if (res.status !== 200) throw new Error(`mailbox creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(`mailbox creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as {
     id: number;
     email: string;

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, settingDefinitions, settingToFlag } from '../../src/config/settings.ts';
+
+test('defaults give the embedded set-up: ./data, SMTP 2525, HTTP 8080, UTC', () => {
+  const config = loadConfig({});
+  assert.match(config.dataDir, /\/data$/);
+  assert.equal(config.smtp.port, 2525);
+  assert.equal(config.http.port, 8080);
+  assert.equal(config.timeZone, 'UTC');
+  assert.equal(config.plans.free?.monthlyRequests, 50000);
+  assert.equal(config.plans.free?.mailboxLifetimeSeconds, 600);
+  assert.deepEqual(config.plans.premium?.domainTypes, ['free', 'premium', 'all']);
+});
+
+test('flags override environment variables', () => {
+  const config = loadConfig({ BURNBOX_SMTP_PORT: '2626' }, { BURNBOX_SMTP_PORT: '2727' });
+  assert.equal(config.smtp.port, 2727);
+  assert.equal(loadConfig({ BURNBOX_SMTP_PORT: '2626' }).smtp.port, 2626);
+});
+
+test('a wrong setting is refused with one line naming the setting and the reason', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ BURNBOX_SMTP_PORT: '70000' }, /^Invalid setting BURNBOX_SMTP_PORT="70000": .+/],
+    [{ BURNBOX_HTTP_PORT: 'eighty' }, /^Invalid setting BURNBOX_HTTP_PORT="eighty": .+/],
+    [
+      { BURNBOX_TIMEZONE: 'Mars/Base' },
+      /^Invalid setting BURNBOX_TIMEZONE="Mars\/Base": must be an IANA time zone/,
+    ],
+    [{ BURNBOX_PUBLIC_URL: 'ftp://x' }, /^Invalid setting BURNBOX_PUBLIC_URL="ftp:\/\/x": must be an http/],
+    [
+      { BURNBOX_PLANS: '{"free":{"monthlyRequests":-1}}' },
+      /^Invalid setting BURNBOX_PLANS: plan "free": monthlyRequests/,
+    ],
+    [{ BURNBOX_PLANS: 'nope' }, /^Invalid setting BURNBOX_PLANS: not valid JSON/],
+    [{ BURNBOX_SYNC_WRITES: 'maybe' }, /^Invalid setting BURNBOX_SYNC_WRITES="maybe"/],
+  ];
+  for (const [env, expected] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) =>
+        err instanceof ConfigError && expected.test(err.message) && !err.message.includes('\n'),
+    );
+  }
+  assert.throws(() => loadConfig({}, { BURNBOX_SMTP_PORT: 'x' }), /^Error: Invalid setting --smtp-port="x"/);
+});
+
+test('the public URL loses its trailing slash; plans merge over the defaults', () => {
+  const config = loadConfig({
+    BURNBOX_PUBLIC_URL: 'https://mail.example.com/',
+    BURNBOX_PLANS:
+      '{"free":{"monthlyRequests":10},"team":{"monthlyRequests":5,"mailboxLifetimeSeconds":60,"domainTypes":["free"]}}',
+  });
+  assert.equal(config.publicUrl, 'https://mail.example.com');
+  assert.deepEqual(config.plans.free, {
+    name: 'free',
+    monthlyRequests: 10,
+    mailboxLifetimeSeconds: 600,
+    domainTypes: ['free'],
+  });
+  assert.equal(config.plans.team?.mailboxLifetimeSeconds, 60);
+});
+
+test('the README documents every setting with its flag', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const name of Object.keys(settingDefinitions)) {
+    assert.ok(readme.includes(`\`${name}\``), `${name} is missing from the README`);
+    assert.ok(
+      readme.includes(`\`${settingToFlag(name as keyof typeof settingDefinitions)}\``),
+      `flag of ${name} missing`,
+    );
+  }
+});

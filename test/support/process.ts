@@ -1,0 +1,87 @@
+// Runs the real `burnbox` command as child processes, for tests of the CLI and of crashes.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+
+const cli = new URL('../../bin/burnbox.mjs', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `burnbox <args>` to completion. */
+export function runCli(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Resolves once something accepts connections on the port (bounded wait). */
+export async function waitForPort(port: number, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  smtpPort: number;
+  httpPort: number;
+  env: Record<string, string>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `burnbox serve` on free loopback ports and waits until both listeners are up. */
+export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+  const smtpPort = await freePort();
+  const httpPort = await freePort();
+  const fullEnv = {
+    BURNBOX_SMTP_HOST: '127.0.0.1',
+    BURNBOX_HTTP_HOST: '127.0.0.1',
+    BURNBOX_SMTP_PORT: String(smtpPort),
+    BURNBOX_HTTP_PORT: String(httpPort),
+    BURNBOX_LOG_LEVEL: 'silent',
+    ...env,
+  };
+  const child = spawn(process.execPath, [cli, 'serve'], {
+    env: { ...process.env, ...fullEnv },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await Promise.race([
+    Promise.all([waitForPort(smtpPort), waitForPort(httpPort)]),
+    exited.then(() => {
+      throw new Error('burnbox serve exited before listening');
+    }),
+  ]);
+  return {
+    child,
+    smtpPort,
+    httpPort,
+    env: fullEnv,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
