@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
 
@@ -129,7 +129,7 @@ export async function sendRaw(
 /** Sends a simple message built by nodemailer. */
 export async function sendMail(
   server: TestServer,
-  mail: nodemailer.SendMailOptions & { to: string | string[] },
+  mail: SendMailOptions & { to: string | string[] },
 ): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
