@@ -7,6 +7,9 @@ import { createRequire } from 'node:module';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major >= 24) {
+  // Stored files are fsynced on libuv's thread pool; its default of 4 threads would
+  // serialise concurrent SMTP deliveries behind each other's fsyncs.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   const { main } = await import('../src/cli/main.ts');
   await main(process.argv.slice(2));
 } else {

@@ -1,4 +1,5 @@
-// Blob store on the local file system: data/blobs/ab/cd/<key>. Writes go to a temporary file
+// Blob store on the local file system: data/blobs/<first two key characters>/<key> (4,096
+// directories, so a directory is created rarely and none grows huge). Writes go to a temporary file
 // that is fsynced and then renamed, so a blob is either complete or absent.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -11,7 +12,6 @@ const keyPattern = /^[A-Za-z0-9_-]{16,128}$/;
 export class DiskBlobStore implements BlobStore {
   readonly #root: string;
   readonly #sync: boolean;
-  readonly #madeDirs = new Set<string>();
 
   constructor(root: string, options: { sync: boolean }) {
     this.#root = root;
@@ -26,21 +26,46 @@ export class DiskBlobStore implements BlobStore {
 
   async put(key: string, chunks: Buffer[]): Promise<void> {
     const file = this.#pathOf(key);
-    const dir = path.dirname(file);
-    if (!this.#madeDirs.has(dir)) {
-      await fs.mkdir(dir, { recursive: true });
-      this.#madeDirs.add(dir);
-    }
     const temp = `${file}.tmp`;
-    const handle = await fs.open(temp, 'w');
+    const handle = await this.#create(temp);
     try {
-      // writeFile on a handle writes everything from the current position, looping on short writes.
-      for (const chunk of chunks) await handle.writeFile(chunk);
-      if (this.#sync) await handle.datasync();
-    } finally {
-      await handle.close();
+      try {
+        // writeFile on a handle writes everything from the current position, looping on short writes.
+        for (const chunk of chunks) await handle.writeFile(chunk);
+        if (this.#sync) await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, file);
+    } catch (err) {
+      // Nothing refers to a partial temporary file: do not leave it behind.
+      await fs.rm(temp, { force: true }).catch(() => {});
+      throw err;
     }
-    await fs.rename(temp, file);
+    // The renamed file's name is only durable once its directory is synced.
+    if (this.#sync) await syncDirectory(path.dirname(file));
+  }
+
+  /**
+   * Opens `file` for writing, making its directories when they are missing. Directories are
+   * not remembered: one may be removed under us, and 4096² of them would be a lot to remember.
+   */
+  async #create(file: string): Promise<fs.FileHandle> {
+    try {
+      return await fs.open(file, 'w');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const dir = path.dirname(file);
+    const firstMade = await fs.mkdir(dir, { recursive: true });
+    if (this.#sync && firstMade) {
+      // Each new directory's entry lives in its parent: sync those parents too.
+      for (let made = dir; ; made = path.dirname(made)) {
+        await syncDirectory(path.dirname(made));
+        if (made === firstMade) break;
+      }
+    }
+    return fs.open(file, 'w');
   }
 
   read(key: string, range?: { start: number; end: number }): Readable {
@@ -51,5 +76,14 @@ export class DiskBlobStore implements BlobStore {
 
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((key) => fs.rm(this.#pathOf(key), { force: true })));
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

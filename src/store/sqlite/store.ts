@@ -40,6 +40,15 @@ interface PendingDelivery {
   reject: (err: unknown) => void;
 }
 
+/** Thrown inside the claim transaction to roll it back; turned into a refusal result. */
+class ClaimRefused extends Error {
+  readonly reason: 'quarantined' | 'replaced_missing';
+  constructor(reason: 'quarantined' | 'replaced_missing') {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
 export interface SqliteStoreOptions {
   /** fsync each commit (synchronous=FULL); otherwise commits survive a process crash but not power loss. */
   sync: boolean;
@@ -47,6 +56,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
   #pending: PendingDelivery[] = [];
   #flushScheduled = false;
 
@@ -65,16 +75,26 @@ export class SqliteStore implements Store {
     this.#db.close();
   }
 
+  /** Prepared statements are cached by their SQL: preparing is far costlier than running. */
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #get<T>(sql: string, ...params: unknown[]): T | undefined {
-    return this.#db.prepare(sql).get(...params) as T | undefined;
+    return this.#statement(sql).get(...params) as T | undefined;
   }
 
   #all<T>(sql: string, ...params: unknown[]): T[] {
-    return this.#db.prepare(sql).all(...params) as T[];
+    return this.#statement(sql).all(...params) as T[];
   }
 
   #run(sql: string, ...params: unknown[]) {
-    return this.#db.prepare(sql).run(...params);
+    return this.#statement(sql).run(...params);
   }
 
   async getOrCreateSecret(name: string, create: () => string): Promise<string> {
@@ -215,6 +235,17 @@ export class SqliteStore implements Store {
   // --- mailboxes ---
 
   async claimMailbox(request: ClaimRequest): Promise<ClaimResult> {
+    try {
+      return this.#claimMailbox(request);
+    } catch (err) {
+      // A refusal rolls back everything the claim did (e.g. releasing an expired mailbox,
+      // whose blob keys a refusal cannot report): a refused claim changes nothing.
+      if (err instanceof ClaimRefused) return { ok: false, reason: err.reason };
+      throw err;
+    }
+  }
+
+  #claimMailbox(request: ClaimRequest): ClaimResult {
     return this.#db
       .transaction((): ClaimResult => {
         const { mailbox, now, quarantineMs } = request;
@@ -232,7 +263,7 @@ export class SqliteStore implements Store {
           now,
         );
         if (held && (held.user_id === null || held.user_id !== mailbox.userId)) {
-          return { ok: false, reason: 'quarantined' };
+          throw new ClaimRefused('quarantined');
         }
         if (request.replacesMailboxId !== undefined) {
           const old = this.#get<MailboxRow>(
@@ -241,7 +272,7 @@ export class SqliteStore implements Store {
             mailbox.userId,
             now,
           );
-          if (!old) return { ok: false, reason: 'replaced_missing' };
+          if (!old) throw new ClaimRefused('replaced_missing');
           releasedBlobKeys.push(...this.#release(old, now, quarantineMs));
         }
         this.#run('DELETE FROM released_addresses WHERE address = ?', address);
@@ -288,7 +319,7 @@ export class SqliteStore implements Store {
   /** Deletes the given mails if no message refers to them any more; returns their blob keys. */
   #deleteOrphanMails(mailIds: number[]): string[] {
     const keys: string[] = [];
-    const statement = this.#db.prepare(
+    const statement = this.#statement(
       'DELETE FROM mails WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE mail_id = ?) RETURNING blob_key',
     );
     for (const id of mailIds) {
@@ -411,7 +442,7 @@ export class SqliteStore implements Store {
         JSON.stringify(c.attachments),
       ).lastInsertRowid,
     );
-    const insertMessage = this.#db.prepare(
+    const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
     );

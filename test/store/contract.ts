@@ -1,0 +1,1057 @@
+// The Store contract: every backend (SQLite now, PostgreSQL later) runs this same suite
+// against a fresh store per test. It checks documented behaviour only, through the Store
+// interface, with explicit `now` values (no sleeping) and no backend-specific assumptions
+// (ids are whatever the backend assigns).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { DomainType } from '../../src/config/plans.ts';
+import type {
+  ClaimResult,
+  MailboxRecord,
+  MailContent,
+  NewDelivery,
+  Store,
+  UserRecord,
+} from '../../src/store/types.ts';
+
+export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+const T0 = 1_700_000_000_000;
+const HOUR = 3_600_000;
+const Q = 10 * 60_000; // quarantine used by most tests
+const DOMAIN = 'example.com';
+
+let counter = 0;
+/** A 46-character public message id (letters and digits). */
+function messageId(): string {
+  counter++;
+  return `${randomUUID().replaceAll('-', '')}${String(counter).padStart(14, '0')}`;
+}
+
+function content(blobKey: string, overrides: Partial<MailContent> = {}): MailContent {
+  return {
+    subject: `Subject ${blobKey}`,
+    fromName: 'Alice Sender',
+    fromEmail: 'alice@sender.test',
+    text: `Body of ${blobKey}`,
+    html: `<p>Body of ${blobKey}</p>`,
+    size: 1234,
+    blobKey,
+    attachments: [],
+    ...overrides,
+  };
+}
+
+function recipient(mailbox: Pick<MailboxRecord, 'id' | 'address'>) {
+  return { mailboxId: mailbox.id, recipient: mailbox.address, id: messageId(), uuid: randomUUID() };
+}
+
+function delivery(blobKey: string, mailboxes: MailboxRecord[], receivedAt = T0): NewDelivery {
+  return { content: content(blobKey), receivedAt, recipients: mailboxes.map(recipient) };
+}
+
+/** Delivers one message to one mailbox and returns it. */
+async function deliverOne(store: Store, mailbox: MailboxRecord, blobKey: string, receivedAt = T0) {
+  const [message, ...rest] = await store.insertDelivery(delivery(blobKey, [mailbox], receivedAt));
+  assert.ok(message, 'the delivery stored a message');
+  assert.equal(rest.length, 0);
+  return message;
+}
+
+async function newUser(store: Store, email: string, now = T0): Promise<UserRecord> {
+  const user = await store.createUser({
+    uuid: randomUUID(),
+    email,
+    passwordHash: `hash-of-${email}`,
+    plan: 'free',
+    createdAt: now,
+  });
+  assert.ok(user, `user ${email} created`);
+  return user;
+}
+
+interface ClaimOptions {
+  userId?: number | null;
+  domain?: string;
+  createdAt?: number;
+  expiresAt?: number | null;
+  now?: number;
+  quarantineMs?: number;
+  replacesMailboxId?: number;
+}
+
+function tryClaim(store: Store, localPart: string, o: ClaimOptions = {}): Promise<ClaimResult> {
+  const now = o.now ?? T0;
+  return store.claimMailbox({
+    mailbox: {
+      uuid: randomUUID(),
+      localPart,
+      domain: o.domain ?? DOMAIN,
+      userId: o.userId === undefined ? null : o.userId,
+      createdAt: o.createdAt ?? now,
+      expiresAt: o.expiresAt === undefined ? now + HOUR : o.expiresAt,
+    },
+    now,
+    quarantineMs: o.quarantineMs ?? Q,
+    ...(o.replacesMailboxId === undefined ? {} : { replacesMailboxId: o.replacesMailboxId }),
+  });
+}
+
+async function claim(store: Store, localPart: string, o: ClaimOptions = {}): Promise<MailboxRecord> {
+  const result = await tryClaim(store, localPart, o);
+  assert.ok(result.ok, `claim of ${localPart} refused: ${result.ok ? '' : result.reason}`);
+  return result.mailbox;
+}
+
+function refusal(result: ClaimResult): string {
+  return result.ok ? 'ok' : result.reason;
+}
+
+const sorted = (keys: string[]) => [...keys].sort();
+
+export function storeContract(name: string, factory: StoreFactory): void {
+  /** A test with a fresh store (and the domains mailboxes are claimed on). */
+  function it(title: string, fn: (store: Store) => Promise<void>) {
+    test(title, async () => {
+      const { store, cleanup } = await factory();
+      try {
+        await store.upsertDomain(DOMAIN, 'free', T0);
+        await store.upsertDomain('example.net', 'premium', T0);
+        await fn(store);
+      } finally {
+        await cleanup();
+      }
+    });
+  }
+
+  describe(`Store contract: ${name}`, () => {
+    describe('secrets', () => {
+      it('getOrCreateSecret creates a secret once and returns the same value afterwards', async (store) => {
+        assert.equal(await store.getOrCreateSecret('session', () => 'first'), 'first');
+        assert.equal(await store.getOrCreateSecret('session', () => 'second'), 'first');
+        assert.equal(await store.getOrCreateSecret('session', () => 'third'), 'first');
+      });
+
+      it('secrets with different names are independent', async (store) => {
+        assert.equal(await store.getOrCreateSecret('a', () => 'value-a'), 'value-a');
+        assert.equal(await store.getOrCreateSecret('b', () => 'value-b'), 'value-b');
+        assert.equal(await store.getOrCreateSecret('a', () => 'other'), 'value-a');
+      });
+
+      it('concurrent first uses all get the same value', async (store) => {
+        const values = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.getOrCreateSecret('race', () => `v${i}`)),
+        );
+        assert.equal(new Set(values).size, 1);
+        assert.equal(await store.getOrCreateSecret('race', () => 'late'), values[0]);
+      });
+    });
+
+    describe('domains', () => {
+      it('upsertDomain inserts and returns the record; getDomain reads it', async (store) => {
+        const record = await store.upsertDomain('new.test', 'premium', T0 + 5);
+        assert.deepEqual(record, { name: 'new.test', type: 'premium', createdAt: T0 + 5 });
+        assert.deepEqual(await store.getDomain('new.test'), record);
+        assert.equal(await store.getDomain('missing.test'), undefined);
+      });
+
+      it('re-upserting a domain changes its type and keeps its creation time', async (store) => {
+        await store.upsertDomain('switch.test', 'free', T0);
+        const changed = await store.upsertDomain('switch.test', 'premium', T0 + HOUR);
+        assert.deepEqual(changed, { name: 'switch.test', type: 'premium', createdAt: T0 });
+        assert.deepEqual(await store.getDomain('switch.test'), changed);
+        const back = await store.upsertDomain('switch.test', 'free', T0 + 2 * HOUR);
+        assert.equal(back.type, 'free');
+        assert.equal((await store.listDomains()).filter((d) => d.name === 'switch.test').length, 1);
+      });
+
+      it('listDomains returns every domain ordered by name', async (store) => {
+        const types: Record<string, DomainType> = { 'b.test': 'free', 'a.test': 'premium', 'c.test': 'free' };
+        for (const [domain, type] of Object.entries(types)) await store.upsertDomain(domain, type, T0);
+        const list = await store.listDomains();
+        assert.deepEqual(
+          list.map((d) => d.name),
+          ['a.test', 'b.test', 'c.test', DOMAIN, 'example.net'],
+        );
+        assert.deepEqual(
+          list.find((d) => d.name === 'a.test'),
+          { name: 'a.test', type: 'premium', createdAt: T0 },
+        );
+      });
+
+      it('removeDomain returns true when it removed the domain and false otherwise', async (store) => {
+        await store.upsertDomain('gone.test', 'free', T0);
+        assert.equal(await store.removeDomain('gone.test'), true);
+        assert.equal(await store.getDomain('gone.test'), undefined);
+        assert.equal(await store.removeDomain('gone.test'), false);
+        assert.equal(await store.removeDomain('never.test'), false);
+        assert.ok(!(await store.listDomains()).some((d) => d.name === 'gone.test'));
+        assert.ok(await store.getDomain(DOMAIN), 'other domains stay');
+      });
+    });
+
+    describe('users', () => {
+      it('createUser returns the stored record; getUserById and getUserByEmail find it', async (store) => {
+        const uuid = randomUUID();
+        const user = await store.createUser({
+          uuid,
+          email: 'bob@example.org',
+          passwordHash: 'h1',
+          plan: 'pro',
+          createdAt: T0 + 7,
+        });
+        assert.ok(user);
+        assert.equal(typeof user.id, 'number');
+        assert.deepEqual(user, {
+          id: user.id,
+          uuid,
+          email: 'bob@example.org',
+          passwordHash: 'h1',
+          plan: 'pro',
+          disabled: false,
+          createdAt: T0 + 7,
+        });
+        assert.deepEqual(await store.getUserById(user.id), user);
+        assert.deepEqual(await store.getUserByEmail('bob@example.org'), user);
+        assert.equal(await store.getUserById(user.id + 1000), undefined);
+        assert.equal(await store.getUserByEmail('nobody@example.org'), undefined);
+      });
+
+      it('createUser keeps a null password hash', async (store) => {
+        const user = await store.createUser({
+          uuid: randomUUID(),
+          email: 'nopass@example.org',
+          passwordHash: null,
+          plan: 'free',
+          createdAt: T0,
+        });
+        assert.equal(user?.passwordHash, null);
+        assert.equal((await store.getUserByEmail('nopass@example.org'))?.passwordHash, null);
+      });
+
+      it('createUser returns undefined for an email already registered and keeps the first', async (store) => {
+        const first = await newUser(store, 'dup@example.org');
+        const second = await store.createUser({
+          uuid: randomUUID(),
+          email: 'dup@example.org',
+          passwordHash: 'other',
+          plan: 'pro',
+          createdAt: T0 + 1,
+        });
+        assert.equal(second, undefined);
+        assert.deepEqual(await store.getUserByEmail('dup@example.org'), first);
+      });
+
+      it('users get distinct ids', async (store) => {
+        const a = await newUser(store, 'a@example.org');
+        const b = await newUser(store, 'b@example.org');
+        assert.notEqual(a.id, b.id);
+        assert.equal((await store.getUserById(b.id))?.email, 'b@example.org');
+      });
+
+      it('updateUser changes only the given fields', async (store) => {
+        const user = await newUser(store, 'upd@example.org');
+        const other = await newUser(store, 'other@example.org');
+
+        await store.updateUser(user.id, { plan: 'pro' });
+        assert.deepEqual(await store.getUserById(user.id), { ...user, plan: 'pro' });
+
+        await store.updateUser(user.id, { disabled: true });
+        assert.deepEqual(await store.getUserById(user.id), { ...user, plan: 'pro', disabled: true });
+
+        await store.updateUser(user.id, { passwordHash: 'new-hash' });
+        assert.deepEqual(await store.getUserById(user.id), {
+          ...user,
+          plan: 'pro',
+          disabled: true,
+          passwordHash: 'new-hash',
+        });
+
+        await store.updateUser(user.id, { disabled: false, plan: 'free' });
+        assert.deepEqual(await store.getUserById(user.id), { ...user, passwordHash: 'new-hash' });
+
+        await store.updateUser(user.id, {});
+        assert.deepEqual(await store.getUserById(user.id), { ...user, passwordHash: 'new-hash' });
+
+        assert.deepEqual(await store.getUserById(other.id), other, 'other users are untouched');
+      });
+
+      it('updateUser sets a password on a user without one and leaves it null otherwise', async (store) => {
+        const user = await store.createUser({
+          uuid: randomUUID(),
+          email: 'np@example.org',
+          passwordHash: null,
+          plan: 'free',
+          createdAt: T0,
+        });
+        assert.ok(user);
+        await store.updateUser(user.id, { plan: 'pro' });
+        assert.equal((await store.getUserById(user.id))?.passwordHash, null);
+        await store.updateUser(user.id, { passwordHash: 'set' });
+        assert.equal((await store.getUserById(user.id))?.passwordHash, 'set');
+      });
+
+      it('setApiKeyHash makes the user findable by that hash', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        assert.equal(await store.getUserByApiKeyHash('key-a'), undefined);
+        await store.setApiKeyHash(alice.id, 'key-a', T0);
+        await store.setApiKeyHash(bob.id, 'key-b', T0);
+        assert.deepEqual(await store.getUserByApiKeyHash('key-a'), alice);
+        assert.deepEqual(await store.getUserByApiKeyHash('key-b'), bob);
+        assert.equal(await store.getUserByApiKeyHash('key-c'), undefined);
+      });
+
+      it('a new API key hash replaces the old one', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.setApiKeyHash(alice.id, 'old-key', T0);
+        await store.setApiKeyHash(alice.id, 'new-key', T0 + 1);
+        assert.equal(await store.getUserByApiKeyHash('old-key'), undefined);
+        assert.deepEqual(await store.getUserByApiKeyHash('new-key'), alice);
+        // The old hash is free again for another user (it was really replaced, not kept).
+        const bob = await newUser(store, 'bob@example.org');
+        await store.setApiKeyHash(bob.id, 'old-key', T0 + 2);
+        assert.deepEqual(await store.getUserByApiKeyHash('old-key'), bob);
+        assert.deepEqual(await store.getUserByApiKeyHash('new-key'), alice);
+      });
+
+      it('getUserByApiKeyHash returns the current user record', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.setApiKeyHash(alice.id, 'key', T0);
+        await store.updateUser(alice.id, { disabled: true, plan: 'pro' });
+        assert.deepEqual(await store.getUserByApiKeyHash('key'), { ...alice, disabled: true, plan: 'pro' });
+      });
+    });
+
+    describe('request quota', () => {
+      it('reserveRequest counts up to the limit, then refuses with used == limit', async (store) => {
+        const user = await newUser(store, 'q@example.org');
+        assert.equal(await store.getRequestsUsed(user.id, '2024-01'), 0);
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 3), { allowed: true, used: 1 });
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 3), { allowed: true, used: 2 });
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 3), { allowed: true, used: 3 });
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 3), { allowed: false, used: 3 });
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 3), { allowed: false, used: 3 });
+        assert.equal(await store.getRequestsUsed(user.id, '2024-01'), 3);
+        // A higher limit (plan upgrade) lets the count continue.
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 4), { allowed: true, used: 4 });
+        // A lower limit refuses and reports the real count.
+        assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 2), { allowed: false, used: 4 });
+        assert.equal(await store.getRequestsUsed(user.id, '2024-01'), 4);
+      });
+
+      it('releaseRequest decrements and never goes below 0', async (store) => {
+        const user = await newUser(store, 'q@example.org');
+        assert.equal(await store.releaseRequest(user.id, 'p'), 0, 'nothing counted yet');
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 0);
+        await store.reserveRequest(user.id, 'p', 10);
+        await store.reserveRequest(user.id, 'p', 10);
+        assert.equal(await store.releaseRequest(user.id, 'p'), 1);
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 1);
+        assert.equal(await store.releaseRequest(user.id, 'p'), 0);
+        assert.equal(await store.releaseRequest(user.id, 'p'), 0);
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 0);
+        assert.deepEqual(await store.reserveRequest(user.id, 'p', 10), { allowed: true, used: 1 });
+      });
+
+      it('a released request frees a slot under the limit', async (store) => {
+        const user = await newUser(store, 'q@example.org');
+        await store.reserveRequest(user.id, 'p', 2);
+        await store.reserveRequest(user.id, 'p', 2);
+        assert.equal((await store.reserveRequest(user.id, 'p', 2)).allowed, false);
+        assert.equal(await store.releaseRequest(user.id, 'p'), 1);
+        assert.deepEqual(await store.reserveRequest(user.id, 'p', 2), { allowed: true, used: 2 });
+      });
+
+      it('periods and users are counted independently', async (store) => {
+        const a = await newUser(store, 'a@example.org');
+        const b = await newUser(store, 'b@example.org');
+        await store.reserveRequest(a.id, 'p1', 1);
+        assert.deepEqual(await store.reserveRequest(a.id, 'p1', 1), { allowed: false, used: 1 });
+        assert.deepEqual(await store.reserveRequest(a.id, 'p2', 1), { allowed: true, used: 1 });
+        assert.deepEqual(await store.reserveRequest(b.id, 'p1', 1), { allowed: true, used: 1 });
+        await store.releaseRequest(a.id, 'p2');
+        assert.equal(await store.getRequestsUsed(a.id, 'p1'), 1);
+        assert.equal(await store.getRequestsUsed(a.id, 'p2'), 0);
+        assert.equal(await store.getRequestsUsed(b.id, 'p1'), 1);
+      });
+
+      it('limit 0 refuses the first request and leaves used at 0', async (store) => {
+        const user = await newUser(store, 'q@example.org');
+        assert.deepEqual(await store.reserveRequest(user.id, 'p', 0), { allowed: false, used: 0 });
+        assert.deepEqual(await store.reserveRequest(user.id, 'p', 0), { allowed: false, used: 0 });
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 0);
+        assert.deepEqual(await store.reserveRequest(user.id, 'p', 1), { allowed: true, used: 1 });
+        assert.deepEqual(await store.reserveRequest(user.id, 'p', 0), { allowed: false, used: 1 });
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 1);
+      });
+
+      it('concurrent reserves allow exactly the limit', async (store) => {
+        const user = await newUser(store, 'q@example.org');
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.reserveRequest(user.id, 'burst', 20)),
+        );
+        const allowed = results.filter((r) => r.allowed);
+        assert.equal(allowed.length, 20);
+        assert.deepEqual(
+          allowed.map((r) => r.used).sort((x, y) => x - y),
+          Array.from({ length: 20 }, (_, i) => i + 1),
+          'each allowed request got its own count',
+        );
+        for (const r of results.filter((x) => !x.allowed)) assert.equal(r.used, 20);
+        assert.equal(await store.getRequestsUsed(user.id, 'burst'), 20);
+      });
+    });
+
+    describe('mailboxes', () => {
+      it('claimMailbox creates the mailbox and returns it with its id and address', async (store) => {
+        const user = await newUser(store, 'u@example.org');
+        const uuid = randomUUID();
+        const result = await store.claimMailbox({
+          mailbox: {
+            uuid,
+            localPart: 'hello',
+            domain: DOMAIN,
+            userId: user.id,
+            createdAt: T0,
+            expiresAt: T0 + HOUR,
+          },
+          now: T0,
+          quarantineMs: Q,
+        });
+        assert.ok(result.ok);
+        assert.equal(typeof result.mailbox.id, 'number');
+        assert.deepEqual(result, {
+          ok: true,
+          releasedBlobKeys: [],
+          mailbox: {
+            id: result.mailbox.id,
+            uuid,
+            address: `hello@${DOMAIN}`,
+            localPart: 'hello',
+            domain: DOMAIN,
+            userId: user.id,
+            createdAt: T0,
+            expiresAt: T0 + HOUR,
+          },
+        });
+        assert.deepEqual(await store.getMailbox(result.mailbox.id), result.mailbox);
+        assert.deepEqual(await store.getMailboxByUuid(uuid), result.mailbox);
+        assert.deepEqual(await store.getMailboxByAddress(`hello@${DOMAIN}`), result.mailbox);
+      });
+
+      it('anonymous and never-expiring mailboxes round-trip', async (store) => {
+        const mailbox = await claim(store, 'anon', { userId: null, expiresAt: null });
+        assert.equal(mailbox.userId, null);
+        assert.equal(mailbox.expiresAt, null);
+        assert.deepEqual(await store.getMailbox(mailbox.id), mailbox);
+      });
+
+      it('get* return undefined for unknown mailboxes', async (store) => {
+        const mailbox = await claim(store, 'known');
+        assert.equal(await store.getMailbox(mailbox.id + 1000), undefined);
+        assert.equal(await store.getMailboxByUuid(randomUUID()), undefined);
+        assert.equal(await store.getMailboxByAddress(`unknown@${DOMAIN}`), undefined);
+        assert.equal(await store.getMailboxByAddress(`known@example.net`), undefined);
+      });
+
+      it('the same local part on different domains are different addresses', async (store) => {
+        const a = await claim(store, 'same', { domain: DOMAIN });
+        const b = await claim(store, 'same', { domain: 'example.net' });
+        assert.notEqual(a.id, b.id);
+        assert.equal(b.address, 'same@example.net');
+        assert.deepEqual(await store.getMailboxByAddress('same@example.net'), b);
+      });
+
+      it('a live address is taken, for its owner too', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const first = await claim(store, 'busy', { userId: alice.id, expiresAt: T0 + HOUR });
+        assert.equal(refusal(await tryClaim(store, 'busy', { userId: bob.id, now: T0 + 1 })), 'taken');
+        assert.equal(refusal(await tryClaim(store, 'busy', { userId: alice.id, now: T0 + 1 })), 'taken');
+        assert.equal(refusal(await tryClaim(store, 'busy', { userId: null, now: T0 + HOUR - 1 })), 'taken');
+        await claim(store, 'forever', { userId: alice.id, expiresAt: null });
+        assert.equal(
+          refusal(await tryClaim(store, 'forever', { userId: bob.id, now: T0 + 1000 * HOUR })),
+          'taken',
+        );
+        assert.deepEqual(await store.getMailboxByAddress(`busy@${DOMAIN}`), first);
+      });
+
+      it('concurrent claims of one address: exactly one wins', async (store) => {
+        const users = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => newUser(store, `racer${i}@example.org`)),
+        );
+        const results = await Promise.all(users.map((u) => tryClaim(store, 'contested', { userId: u.id })));
+        const winners = results.filter((r) => r.ok);
+        assert.equal(winners.length, 1);
+        for (const r of results.filter((x) => !x.ok)) assert.equal(refusal(r), 'taken');
+        const stored = await store.getMailboxByAddress(`contested@${DOMAIN}`);
+        assert.deepEqual(stored, winners[0]?.ok ? winners[0].mailbox : undefined);
+      });
+
+      it('an expired mailbox on the address is released first and its owner claims it again', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const old = await claim(store, 'reuse', { userId: alice.id, expiresAt: T0 + 100 });
+        const message = await deliverOne(store, old, 'blob-old');
+        const result = await tryClaim(store, 'reuse', { userId: alice.id, now: T0 + 200 });
+        assert.ok(result.ok);
+        assert.deepEqual(result.releasedBlobKeys, ['blob-old']);
+        assert.notEqual(result.mailbox.id, old.id);
+        assert.equal(await store.getMailbox(old.id), undefined);
+        assert.equal(await store.getMailboxByUuid(old.uuid), undefined);
+        assert.equal(await store.getMessage(message.id), undefined);
+        assert.deepEqual(await store.listMessages(result.mailbox.id), []);
+        assert.deepEqual(await store.getMailboxByAddress(`reuse@${DOMAIN}`), result.mailbox);
+      });
+
+      it('an address whose mailbox expires exactly at `now` is free', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await claim(store, 'edge', { userId: alice.id, expiresAt: T0 + 100 });
+        assert.equal(refusal(await tryClaim(store, 'edge', { userId: alice.id, now: T0 + 99 })), 'taken');
+        assert.equal(refusal(await tryClaim(store, 'edge', { userId: alice.id, now: T0 + 100 })), 'ok');
+      });
+
+      it('an expired mailbox is quarantined for its owner from its expiry; others get it afterwards', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        await claim(store, 'exp', { userId: alice.id, expiresAt: T0 + 100 });
+        const result = await tryClaim(store, 'exp', { userId: bob.id, now: T0 + 100 + Q });
+        assert.ok(result.ok);
+        assert.equal(result.mailbox.userId, bob.id);
+      });
+
+      it('a refused claim changes nothing: an expired mailbox is not lost with its blob keys', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const old = await claim(store, 'held', { userId: alice.id, expiresAt: T0 + 100 });
+        await deliverOne(store, old, 'blob-held');
+        // Bob comes after the expiry but within Alice's quarantine (counted from the expiry).
+        const refused = await tryClaim(store, 'held', { userId: bob.id, now: T0 + 100 + Q - 1 });
+        assert.equal(refusal(refused), 'quarantined');
+        // Whatever the refused claim did, the blob keys of the expired mailbox must still reach
+        // a caller: either the mailbox is still there for the sweeper, or nothing was deleted.
+        const swept = await store.releaseExpiredMailboxes(T0 + 100 + Q - 1, 10, Q);
+        assert.deepEqual(swept, { count: 1, blobKeys: ['blob-held'] });
+        assert.equal(
+          refusal(await tryClaim(store, 'held', { userId: bob.id, now: T0 + 100 + Q - 1 })),
+          'quarantined',
+          'the sweep quarantines from the expiry too',
+        );
+        assert.equal(
+          refusal(await tryClaim(store, 'held', { userId: alice.id, now: T0 + 100 + Q - 1 })),
+          'ok',
+        );
+      });
+
+      it('a replaced_missing claim changes nothing: an expired mailbox on the address is not lost', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const old = await claim(store, 'target', { userId: alice.id, expiresAt: T0 + 100 });
+        await deliverOne(store, old, 'blob-target');
+        const result = await tryClaim(store, 'target', {
+          userId: alice.id,
+          now: T0 + 200,
+          replacesMailboxId: old.id + 1000,
+        });
+        assert.equal(refusal(result), 'replaced_missing');
+        const atAddress = await store.getMailboxByAddress(`target@${DOMAIN}`);
+        assert.ok(atAddress === undefined || atAddress.id === old.id, 'no new mailbox was created');
+        const swept = await store.releaseExpiredMailboxes(T0 + 200, 10, Q);
+        assert.deepEqual(swept, { count: 1, blobKeys: ['blob-target'] });
+      });
+
+      it('after a release the address is quarantined for other users, not for its owner', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const mailbox = await claim(store, 'q', { userId: alice.id, now: T0 });
+        const releasedAt = T0 + 1000;
+        assert.deepEqual(await store.releaseMailbox(mailbox.id, releasedAt, Q), {
+          released: true,
+          blobKeys: [],
+        });
+        assert.equal(await store.getMailbox(mailbox.id), undefined);
+        assert.equal(await store.getMailboxByAddress(`q@${DOMAIN}`), undefined);
+
+        assert.equal(refusal(await tryClaim(store, 'q', { userId: bob.id, now: releasedAt })), 'quarantined');
+        assert.equal(
+          refusal(await tryClaim(store, 'q', { userId: bob.id, now: releasedAt + Q - 1 })),
+          'quarantined',
+        );
+        assert.equal(
+          refusal(await tryClaim(store, 'q', { userId: null, now: releasedAt + Q - 1 })),
+          'quarantined',
+          'anonymous claims are held off too',
+        );
+        assert.equal(refusal(await tryClaim(store, 'q', { userId: alice.id, now: releasedAt + 1 })), 'ok');
+      });
+
+      it('after the quarantine passes another user can claim the address', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const mailbox = await claim(store, 'q', { userId: alice.id });
+        await store.releaseMailbox(mailbox.id, T0 + 1000, Q);
+        const result = await tryClaim(store, 'q', { userId: bob.id, now: T0 + 1000 + Q });
+        assert.ok(result.ok);
+        assert.equal(result.mailbox.userId, bob.id);
+      });
+
+      it("the owner's reclaim ends the quarantine", async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const first = await claim(store, 'q', { userId: alice.id });
+        await store.releaseMailbox(first.id, T0 + 10, Q);
+        const again = await claim(store, 'q', { userId: alice.id, now: T0 + 20, expiresAt: T0 + 30 });
+        await store.releaseMailbox(again.id, T0 + 25, 0);
+        assert.equal(refusal(await tryClaim(store, 'q', { userId: bob.id, now: T0 + 26 })), 'ok');
+      });
+
+      it('quarantineMs 0 means no quarantine', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const mailbox = await claim(store, 'free', { userId: alice.id });
+        await store.releaseMailbox(mailbox.id, T0 + 1000, 0);
+        assert.equal(refusal(await tryClaim(store, 'free', { userId: bob.id, now: T0 + 1000 })), 'ok');
+      });
+
+      it('an anonymous release quarantines the address against everyone', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const mailbox = await claim(store, 'anon', { userId: null });
+        await store.releaseMailbox(mailbox.id, T0 + 1000, Q);
+        assert.equal(refusal(await tryClaim(store, 'anon', { userId: null, now: T0 + 1001 })), 'quarantined');
+        assert.equal(
+          refusal(await tryClaim(store, 'anon', { userId: alice.id, now: T0 + 1001 })),
+          'quarantined',
+        );
+        assert.equal(refusal(await tryClaim(store, 'anon', { userId: alice.id, now: T0 + 1000 + Q })), 'ok');
+      });
+
+      it('replacesMailboxId releases the old mailbox in the same claim', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const old = await claim(store, 'old', { userId: alice.id });
+        const message = await deliverOne(store, old, 'blob-old');
+        const result = await tryClaim(store, 'new', {
+          userId: alice.id,
+          now: T0 + 50,
+          replacesMailboxId: old.id,
+        });
+        assert.ok(result.ok);
+        assert.deepEqual(result.releasedBlobKeys, ['blob-old']);
+        assert.equal(result.mailbox.address, `new@${DOMAIN}`);
+        assert.equal(await store.getMailbox(old.id), undefined);
+        assert.equal(await store.getMessage(message.id), undefined);
+        assert.deepEqual(await store.getMailboxByAddress(`new@${DOMAIN}`), result.mailbox);
+        assert.deepEqual(
+          (await store.listMailboxesOfUser(alice.id, T0 + 50)).map((m) => m.id),
+          [result.mailbox.id],
+        );
+        // The old address is quarantined for Alice from the switch.
+        assert.equal(
+          refusal(await tryClaim(store, 'old', { userId: bob.id, now: T0 + 50 + Q - 1 })),
+          'quarantined',
+        );
+        assert.equal(refusal(await tryClaim(store, 'old', { userId: alice.id, now: T0 + 51 })), 'ok');
+      });
+
+      it('replacesMailboxId with a missing, foreign or expired mailbox refuses and creates nothing', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const gone = await claim(store, 'gone', { userId: alice.id });
+        await store.releaseMailbox(gone.id, T0, 0);
+        const bobs = await claim(store, 'bobs', { userId: bob.id });
+        const expired = await claim(store, 'expired', { userId: alice.id, expiresAt: T0 + 10 });
+        const now = T0 + 20;
+        for (const [label, id] of [
+          ['missing', gone.id],
+          ['foreign', bobs.id],
+          ['expired', expired.id],
+        ] as const) {
+          const result = await tryClaim(store, `new-${label}`, {
+            userId: alice.id,
+            now,
+            replacesMailboxId: id,
+          });
+          assert.equal(refusal(result), 'replaced_missing', label);
+          assert.equal(await store.getMailboxByAddress(`new-${label}@${DOMAIN}`), undefined, label);
+        }
+        assert.deepEqual(await store.getMailbox(bobs.id), bobs, "Bob's mailbox is untouched");
+        assert.deepEqual(await store.listMailboxesOfUser(alice.id, now), []);
+      });
+
+      it('listMailboxesOfUser lists the live mailboxes of that user only, newest first', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const now = T0 + 1000;
+        const older = await claim(store, 'a1', { userId: alice.id, createdAt: T0 + 1, expiresAt: T0 + HOUR });
+        const newest = await claim(store, 'a2', { userId: alice.id, createdAt: T0 + 3, expiresAt: null });
+        const middle = await claim(store, 'a3', {
+          userId: alice.id,
+          createdAt: T0 + 2,
+          expiresAt: T0 + HOUR,
+        });
+        await claim(store, 'a4', { userId: alice.id, createdAt: T0, expiresAt: now }); // expired at `now`
+        await claim(store, 'a5', { userId: alice.id, createdAt: T0 + 4, expiresAt: T0 + 500 }); // expired
+        await claim(store, 'b1', { userId: bob.id, createdAt: T0 + 5 });
+        await claim(store, 'anon', { userId: null, createdAt: T0 + 6 });
+        assert.deepEqual(await store.listMailboxesOfUser(alice.id, now), [newest, middle, older]);
+        assert.deepEqual(
+          (await store.listMailboxesOfUser(bob.id, now)).map((m) => m.address),
+          [`b1@${DOMAIN}`],
+        );
+        assert.deepEqual(await store.listMailboxesOfUser(alice.id + bob.id + 1000, now), []);
+      });
+
+      it('releaseMailbox reports released false for an unknown mailbox', async (store) => {
+        assert.deepEqual(await store.releaseMailbox(123456, T0, Q), { released: false, blobKeys: [] });
+        const mailbox = await claim(store, 'once');
+        assert.equal((await store.releaseMailbox(mailbox.id, T0, Q)).released, true);
+        assert.deepEqual(await store.releaseMailbox(mailbox.id, T0, Q), { released: false, blobKeys: [] });
+      });
+
+      it('releaseExpiredMailboxes honours its limit and leaves live mailboxes', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const expired: MailboxRecord[] = [];
+        for (let i = 1; i <= 5; i++) {
+          expired.push(await claim(store, `exp${i}`, { userId: alice.id, expiresAt: T0 + i * 10 }));
+        }
+        const live = [
+          await claim(store, 'live1', { userId: alice.id, expiresAt: null }),
+          await claim(store, 'live2', { userId: alice.id, expiresAt: T0 + HOUR }),
+        ];
+        const now = T0 + 100;
+        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 2, blobKeys: [] });
+        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 2, blobKeys: [] });
+        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 1, blobKeys: [] });
+        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 0, blobKeys: [] });
+        for (const m of expired) assert.equal(await store.getMailbox(m.id), undefined, m.address);
+        for (const m of live) assert.deepEqual(await store.getMailbox(m.id), m);
+      });
+
+      it('releaseExpiredMailboxes releases only mailboxes expired at `now`', async (store) => {
+        const m = await claim(store, 'edge', { expiresAt: T0 + 100 });
+        assert.equal((await store.releaseExpiredMailboxes(T0 + 99, 10, Q)).count, 0);
+        assert.deepEqual(await store.getMailbox(m.id), m);
+        assert.equal((await store.releaseExpiredMailboxes(T0 + 100, 10, Q)).count, 1);
+        assert.equal(await store.getMailbox(m.id), undefined);
+      });
+
+      it('releaseExpiredMailboxes quarantines each address for its owner from its expiry', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        await claim(store, 'swept', { userId: alice.id, expiresAt: T0 + 100 });
+        await store.releaseExpiredMailboxes(T0 + 5000, 10, Q);
+        assert.equal(
+          refusal(await tryClaim(store, 'swept', { userId: bob.id, now: T0 + 100 + Q - 1 })),
+          'quarantined',
+        );
+        assert.equal(refusal(await tryClaim(store, 'swept', { userId: bob.id, now: T0 + 100 + Q })), 'ok');
+      });
+    });
+
+    describe('messages', () => {
+      const attachments = [
+        {
+          name: 'report.pdf',
+          contentType: 'application/pdf',
+          size: 2048,
+          blobOffset: 1000,
+          contentId: null,
+          inline: false,
+        },
+        {
+          name: 'logo.png',
+          contentType: 'image/png',
+          size: 512,
+          blobOffset: 3048,
+          contentId: '<logo@sender.test>',
+          inline: true,
+        },
+      ];
+
+      it('insertDelivery stores one message per recipient sharing one content', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b', { userId: null });
+        const rich = content('blob-rich', {
+          subject: 'Grüße — ✉️ "quoted" \'single\'',
+          fromName: 'Zoë Ünïcode',
+          fromEmail: 'zoe@sender.test',
+          text: 'line 1\r\nline 2\n\ttab and emoji 🎉',
+          html: '',
+          size: 987_654,
+          attachments,
+        });
+        const recipients = [recipient(a), recipient(b)];
+        const stored = await store.insertDelivery({ content: rich, receivedAt: T0 + 42, recipients });
+        assert.equal(stored.length, 2);
+        recipients.forEach((r, i) => {
+          assert.deepEqual(stored[i], {
+            id: r.id,
+            uuid: r.uuid,
+            mailboxId: r.mailboxId,
+            recipient: r.recipient,
+            receivedAt: T0 + 42,
+            seen: false,
+            content: rich,
+          });
+        });
+        for (const message of stored) {
+          assert.deepEqual(await store.getMessage(message.id), message);
+        }
+        assert.deepEqual(await store.listMessages(a.id), [stored[0]]);
+        assert.deepEqual(await store.listMessages(b.id), [stored[1]]);
+      });
+
+      it('content fields round-trip exactly', async (store) => {
+        const a = await claim(store, 'a');
+        const variants: MailContent[] = [
+          content('k1', { attachments }),
+          content('k2', { subject: '', fromName: '', text: '', html: '<b>only html</b>', size: 0 }),
+          content('k3', { text: 'x'.repeat(200_000), attachments: [] }),
+        ];
+        for (const [i, c] of variants.entries()) {
+          const [message] = await store.insertDelivery({
+            content: c,
+            receivedAt: T0 + i,
+            recipients: [recipient(a)],
+          });
+          assert.ok(message);
+          const read = await store.getMessage(message.id);
+          assert.deepEqual(read?.content, c);
+        }
+      });
+
+      it('insertDelivery skips recipients whose mailbox no longer exists', async (store) => {
+        const a = await claim(store, 'a');
+        const gone = await claim(store, 'gone');
+        await store.releaseMailbox(gone.id, T0, 0);
+        const b = await claim(store, 'b');
+        const recipients = [recipient(a), recipient(gone), recipient(b)];
+        const stored = await store.insertDelivery({ content: content('k'), receivedAt: T0, recipients });
+        assert.deepEqual(
+          stored.map((m) => m.id),
+          [recipients[0]?.id, recipients[2]?.id],
+        );
+        assert.equal(await store.getMessage(recipients[1]?.id ?? ''), undefined);
+        assert.equal((await store.listMessages(a.id)).length, 1);
+        assert.equal((await store.listMessages(b.id)).length, 1);
+      });
+
+      it('insertDelivery returns [] when no recipient mailbox exists', async (store) => {
+        const gone = await claim(store, 'gone');
+        await store.releaseMailbox(gone.id, T0, 0);
+        const r = recipient(gone);
+        assert.deepEqual(
+          await store.insertDelivery({ content: content('k'), receivedAt: T0, recipients: [r] }),
+          [],
+        );
+        assert.equal(await store.getMessage(r.id), undefined);
+        assert.deepEqual(
+          await store.insertDelivery({ content: content('k'), receivedAt: T0, recipients: [] }),
+          [],
+        );
+      });
+
+      it('listMessages is newest first, insertion order breaking ties', async (store) => {
+        const a = await claim(store, 'a');
+        const other = await claim(store, 'other');
+        const m1 = await deliverOne(store, a, 'k1', T0 + 10);
+        const m2 = await deliverOne(store, a, 'k2', T0 + 30);
+        const m3 = await deliverOne(store, a, 'k3', T0 + 20);
+        const m4 = await deliverOne(store, a, 'k4', T0 + 20);
+        const m5 = await deliverOne(store, a, 'k5', T0 + 20);
+        await deliverOne(store, other, 'k6', T0 + 25);
+        assert.deepEqual(
+          (await store.listMessages(a.id)).map((m) => m.id),
+          [m2.id, m5.id, m4.id, m3.id, m1.id],
+        );
+        assert.deepEqual(await store.listMessages(a.id + other.id + 1000), []);
+      });
+
+      it('getMessage returns undefined for an unknown id', async (store) => {
+        assert.equal(await store.getMessage(messageId()), undefined);
+      });
+
+      it('markSeen marks one message as seen', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const [ma, mb] = await store.insertDelivery(delivery('shared', [a, b]));
+        assert.ok(ma && mb);
+        const other = await deliverOne(store, a, 'k2', T0 + 1);
+        await store.markSeen(ma.id);
+        assert.equal((await store.getMessage(ma.id))?.seen, true);
+        assert.equal((await store.getMessage(mb.id))?.seen, false, 'another copy of the same content');
+        assert.equal((await store.getMessage(other.id))?.seen, false);
+        assert.deepEqual(
+          (await store.listMessages(a.id)).map((m) => [m.id, m.seen]),
+          [
+            [other.id, false],
+            [ma.id, true],
+          ],
+        );
+        await store.markSeen(ma.id);
+        assert.equal((await store.getMessage(ma.id))?.seen, true, 'idempotent');
+        await store.markSeen(messageId()); // unknown: no error
+      });
+
+      it('deleteMessage returns the blob key only when the last copy of the content goes', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const [ma, mb] = await store.insertDelivery(delivery('shared', [a, b]));
+        assert.ok(ma && mb);
+        assert.deepEqual(await store.deleteMessage(ma.id), { deleted: true, blobKeys: [] });
+        assert.equal(await store.getMessage(ma.id), undefined);
+        assert.deepEqual(await store.listMessages(a.id), []);
+        assert.deepEqual(await store.getMessage(mb.id), mb, 'the other copy keeps its content');
+        assert.deepEqual(await store.deleteMessage(mb.id), { deleted: true, blobKeys: ['shared'] });
+        assert.deepEqual(await store.listMessages(b.id), []);
+        assert.deepEqual(await store.deleteMessage(mb.id), { deleted: false, blobKeys: [] });
+        assert.deepEqual(await store.deleteMessage(messageId()), { deleted: false, blobKeys: [] });
+      });
+
+      it('deleteMessage of a single-recipient message returns its blob key', async (store) => {
+        const a = await claim(store, 'a');
+        const m = await deliverOne(store, a, 'solo');
+        const keep = await deliverOne(store, a, 'keep');
+        assert.deepEqual(await store.deleteMessage(m.id), { deleted: true, blobKeys: ['solo'] });
+        assert.deepEqual(await store.listMessages(a.id), [keep]);
+      });
+
+      it('releaseMailbox returns the blob keys no longer referenced, not shared ones', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        await deliverOne(store, a, 'only-a-1', T0 + 1);
+        await deliverOne(store, a, 'only-a-2', T0 + 2);
+        const [, shared] = await store.insertDelivery(delivery('shared', [a, b], T0 + 3));
+        assert.ok(shared);
+        const released = await store.releaseMailbox(a.id, T0 + 10, Q);
+        assert.equal(released.released, true);
+        assert.deepEqual(sorted(released.blobKeys), ['only-a-1', 'only-a-2']);
+        assert.deepEqual(await store.listMessages(a.id), []);
+        assert.deepEqual(await store.listMessages(b.id), [shared]);
+        assert.deepEqual(await store.releaseMailbox(b.id, T0 + 10, Q), {
+          released: true,
+          blobKeys: ['shared'],
+        });
+      });
+
+      it('a content delivered twice to one mailbox is released once', async (store) => {
+        const a = await claim(store, 'a');
+        const stored = await store.insertDelivery({
+          content: content('twice'),
+          receivedAt: T0,
+          recipients: [recipient(a), recipient(a)],
+        });
+        assert.equal(stored.length, 2);
+        assert.deepEqual(await store.releaseMailbox(a.id, T0, Q), { released: true, blobKeys: ['twice'] });
+      });
+
+      it('releaseExpiredMailboxes returns the blob keys no longer referenced, not shared ones', async (store) => {
+        const expired = await claim(store, 'expired', { expiresAt: T0 + 10 });
+        const live = await claim(store, 'live', { expiresAt: T0 + HOUR });
+        await deliverOne(store, expired, 'only-expired');
+        const [, kept] = await store.insertDelivery(delivery('shared', [expired, live]));
+        assert.ok(kept);
+        const result = await store.releaseExpiredMailboxes(T0 + 100, 10, Q);
+        assert.deepEqual(result, { count: 1, blobKeys: ['only-expired'] });
+        assert.deepEqual(await store.listMessages(live.id), [kept]);
+        assert.deepEqual(await store.deleteMessage(kept.id), { deleted: true, blobKeys: ['shared'] });
+      });
+
+      it('concurrent deliveries all resolve and are all listed', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const deliveries = Array.from({ length: 100 }, (_, i) =>
+          delivery(`blob-${i}`, i % 3 === 0 ? [a, b] : [a], T0 + (i % 7)),
+        );
+        const results = await Promise.all(deliveries.map((d) => store.insertDelivery(d)));
+        results.forEach((stored, i) => {
+          assert.deepEqual(
+            stored.map((m) => m.id),
+            deliveries[i]?.recipients.map((r) => r.id),
+          );
+          assert.equal(stored[0]?.content.blobKey, `blob-${i}`);
+        });
+        const listA = await store.listMessages(a.id);
+        assert.equal(listA.length, 100);
+        assert.deepEqual(
+          new Set(listA.map((m) => m.id)),
+          new Set(deliveries.map((d) => d.recipients[0]?.id)),
+        );
+        for (let i = 1; i < listA.length; i++) {
+          assert.ok((listA[i - 1]?.receivedAt ?? 0) >= (listA[i]?.receivedAt ?? 0), 'newest first');
+        }
+        assert.equal((await store.listMessages(b.id)).length, 34);
+        const sample = listA.find((m) => m.content.blobKey === 'blob-42');
+        assert.deepEqual(sample?.content, deliveries[42]?.content);
+      });
+
+      it('a delivery to a deleted mailbox does not fail the others delivered with it', async (store) => {
+        const a = await claim(store, 'a');
+        const gone = await claim(store, 'gone');
+        const b = await claim(store, 'b');
+        const deliveries = [
+          delivery('d0', [a]),
+          delivery('d1', [gone]),
+          delivery('d2', [gone, b]),
+          delivery('d3', [b]),
+        ];
+        const pending = deliveries.map((d) => store.insertDelivery(d));
+        const release = store.releaseMailbox(gone.id, T0, 0);
+        const [released, ...results] = await Promise.all([release, ...pending]);
+        assert.equal(released.released, true);
+        // Whether a copy to `gone` landed before its release or was skipped, the others stand.
+        assert.deepEqual(
+          results[0]?.map((m) => m.id),
+          [deliveries[0]?.recipients[0]?.id],
+        );
+        assert.deepEqual(
+          results[3]?.map((m) => m.id),
+          [deliveries[3]?.recipients[0]?.id],
+        );
+        assert.ok(results[2]?.some((m) => m.id === deliveries[2]?.recipients[1]?.id));
+        assert.deepEqual(
+          (await store.listMessages(b.id)).map((m) => m.content.blobKey),
+          ['d3', 'd2'],
+        );
+        assert.deepEqual(await store.listMessages(gone.id), []);
+        assert.equal(await store.getMessage(deliveries[1]?.recipients[0]?.id ?? ''), undefined);
+      });
+
+      it('a delivery to an already deleted mailbox in a concurrent batch resolves to []', async (store) => {
+        const a = await claim(store, 'a');
+        const gone = await claim(store, 'gone');
+        await store.releaseMailbox(gone.id, T0, 0);
+        const deliveries = Array.from({ length: 10 }, (_, i) => delivery(`k${i}`, i === 4 ? [gone] : [a]));
+        const results = await Promise.all(deliveries.map((d) => store.insertDelivery(d)));
+        assert.deepEqual(results[4], []);
+        results.forEach((r, i) => {
+          if (i !== 4) assert.equal(r.length, 1, `delivery ${i}`);
+        });
+        assert.equal((await store.listMessages(a.id)).length, 9);
+      });
+
+      it('a failing delivery (duplicate message id) rejects alone; its batch is stored', async (store) => {
+        const a = await claim(store, 'a');
+        const first = await deliverOne(store, a, 'original');
+        const clash = delivery('clash', [a]);
+        const firstRecipient = clash.recipients[0];
+        assert.ok(firstRecipient);
+        firstRecipient.id = first.id;
+        const others = Array.from({ length: 5 }, (_, i) => delivery(`ok${i}`, [a]));
+        const settled = await Promise.allSettled([
+          store.insertDelivery(others[0] as NewDelivery),
+          store.insertDelivery(clash),
+          ...others.slice(1).map((d) => store.insertDelivery(d)),
+        ]);
+        assert.equal(settled[1]?.status, 'rejected');
+        const fulfilled = settled.filter((s) => s.status === 'fulfilled');
+        assert.equal(fulfilled.length, 5);
+        assert.deepEqual(await store.getMessage(first.id), first, 'the existing message is untouched');
+        const listed = await store.listMessages(a.id);
+        assert.equal(listed.length, 6);
+        assert.ok(!listed.some((m) => m.content.blobKey === 'clash'));
+      });
+    });
+  });
+}

@@ -1,0 +1,117 @@
+// Runs the Store contract against the SQLite backend (a fresh database file in its own
+// temporary directory per test), plus what only a file-backed store can show: persistence
+// across reopening and close() flushing deliveries still queued for group commit.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
+import { storeContract } from './contract.ts';
+
+function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'burnbox-store-'));
+}
+
+storeContract('sqlite', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(path.join(dir, 'burnbox.db'), { sync: false });
+  return {
+    store,
+    async cleanup() {
+      try {
+        await store.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+});
+
+describe('SqliteStore file behaviour', () => {
+  test('data and secrets survive closing and reopening the file', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'nested', 'burnbox.db');
+    try {
+      const first = new SqliteStore(file, { sync: true });
+      assert.equal(await first.getOrCreateSecret('s', () => 'one'), 'one');
+      await first.upsertDomain('example.com', 'free', 1);
+      const claimed = await first.claimMailbox({
+        mailbox: {
+          uuid: randomUUID(),
+          localPart: 'keep',
+          domain: 'example.com',
+          userId: null,
+          createdAt: 1,
+          expiresAt: null,
+        },
+        now: 1,
+        quarantineMs: 0,
+      });
+      assert.ok(claimed.ok);
+      await first.close();
+
+      const second = new SqliteStore(file, { sync: false });
+      try {
+        assert.equal(await second.getOrCreateSecret('s', () => 'two'), 'one');
+        assert.deepEqual(await second.getMailbox(claimed.mailbox.id), claimed.mailbox);
+        assert.equal((await second.getDomain('example.com'))?.type, 'free');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('close() commits deliveries still waiting for their group commit', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'burnbox.db');
+    try {
+      const first = new SqliteStore(file, { sync: false });
+      await first.upsertDomain('example.com', 'free', 1);
+      const claimed = await first.claimMailbox({
+        mailbox: {
+          uuid: randomUUID(),
+          localPart: 'late',
+          domain: 'example.com',
+          userId: null,
+          createdAt: 1,
+          expiresAt: null,
+        },
+        now: 1,
+        quarantineMs: 0,
+      });
+      assert.ok(claimed.ok);
+      const id = `${randomUUID().replaceAll('-', '')}00000000000000`;
+      const pending = first.insertDelivery({
+        content: {
+          subject: 's',
+          fromName: '',
+          fromEmail: 'a@b.test',
+          text: 't',
+          html: '',
+          size: 1,
+          blobKey: 'k',
+          attachments: [],
+        },
+        receivedAt: 2,
+        recipients: [
+          { mailboxId: claimed.mailbox.id, recipient: claimed.mailbox.address, id, uuid: randomUUID() },
+        ],
+      });
+      await first.close();
+      assert.equal((await pending).length, 1);
+
+      const second = new SqliteStore(file, { sync: false });
+      try {
+        assert.equal((await second.getMessage(id))?.content.blobKey, 'k');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
