@@ -98,6 +98,8 @@ export class SqliteStore implements Store {
   }
 
   async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    const existing = this.#get<{ value: string }>('SELECT value FROM secrets WHERE name = ?', name);
+    if (existing) return existing.value;
     this.#run(
       'INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
       name,
