@@ -28,7 +28,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-function localParts(ms: number, timeZone: string): LocalParts {
+function intlParts(ms: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(ms)) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -37,10 +37,39 @@ function localParts(ms: number, timeZone: string): LocalParts {
 }
 
 /** Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive). */
-export function offsetMinutes(ms: number, timeZone: string): number {
-  const p = localParts(ms, timeZone);
+function intlOffsetMinutes(ms: number, timeZone: string): number {
+  const p = intlParts(ms, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
+}
+
+// Intl is slow (a list of 10,000 messages formats 10,000 dates), but offsets only change on
+// quarter-hour boundaries: cache the offset per zone and quarter hour, then do arithmetic.
+const quarterHour = 15 * 60 * 1000;
+const offsetCache = new Map<string, number>();
+
+/** Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive). */
+export function offsetMinutes(ms: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(ms / quarterHour)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    offset = intlOffsetMinutes(ms, timeZone);
+    if (offsetCache.size > 10000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+function localParts(ms: number, timeZone: string): LocalParts {
+  const local = new Date(ms + offsetMinutes(ms, timeZone) * 60000);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

@@ -25,3 +25,15 @@ test('the quota period resets at the start of next month in the zone', () => {
   const ny = monthlyPeriod(Date.UTC(2026, 9, 20), 'America/New_York');
   assert.equal(formatIsoWithOffset(ny.resetsAt, 'America/New_York'), '2026-11-01T00:00:00-04:00');
 });
+
+test('offsets switch exactly at a daylight-saving transition', () => {
+  // 1 November 2026: New York falls back from EDT (-04:00) to EST (-05:00) at 06:00 UTC.
+  const transition = Date.UTC(2026, 10, 1, 6);
+  assert.equal(formatIsoWithOffset(transition - 1000, 'America/New_York'), '2026-11-01T01:59:59-04:00');
+  assert.equal(formatIsoWithOffset(transition, 'America/New_York'), '2026-11-01T01:00:00-05:00');
+  // Nepal's +05:45 keeps its minutes.
+  assert.equal(
+    formatIsoWithOffset(Date.UTC(2026, 0, 1, 0, 0, 0), 'Asia/Kathmandu'),
+    '2026-01-01T05:45:00+05:45',
+  );
+});
