@@ -21,7 +21,7 @@ export class DiskBlobStore implements BlobStore {
   #pathOf(key: string): string {
     // Keys are ours, but check anyway: nothing outside the pattern can become a path.
     if (!keyPattern.test(key)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
-    return path.join(this.#root, key.slice(0, 2), key.slice(2, 4), key);
+    return path.join(this.#root, key.slice(0, 2), key);
   }
 
   async put(key: string, chunks: Buffer[]): Promise<void> {
@@ -47,8 +47,8 @@ export class DiskBlobStore implements BlobStore {
   }
 
   /**
-   * Opens `file` for writing, making its directories when they are missing. Directories are
-   * not remembered: one may be removed under us, and 4096² of them would be a lot to remember.
+   * Opens `file` for writing, making its directories when they are missing. Which directories
+   * exist is not remembered: one may be removed under us (and then every write to it would fail).
    */
   async #create(file: string): Promise<fs.FileHandle> {
     try {

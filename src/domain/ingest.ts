@@ -39,10 +39,18 @@ export class IngestService {
 
   /**
    * Parses `raw` once and stores it for every recipient mailbox. Resolves only when the
-   * message bytes and rows are durable; rejects if they could not be stored.
+   * message bytes and rows are durable; rejects if they could not be stored. Once `signal`
+   * is aborted (the sender was told to retry) nothing more is stored; only a commit already
+   * under way can still land.
    */
-  async deliver(raw: Buffer, recipients: MailboxRecord[], envelopeFrom = ''): Promise<MessageRecord[]> {
+  async deliver(
+    raw: Buffer,
+    recipients: MailboxRecord[],
+    envelopeFrom = '',
+    signal?: AbortSignal,
+  ): Promise<MessageRecord[]> {
     const parsed = await parseMail(raw, envelopeFrom);
+    signal?.throwIfAborted();
     const blobKey = newSecret();
     const attachments: AttachmentRecord[] = [];
     let offset = raw.length;
@@ -58,6 +66,10 @@ export class IngestService {
       offset += a.content.length;
     }
     await this.#ctx.blobs.put(blobKey, [raw, ...parsed.attachments.map((a) => a.content)]);
+    if (signal?.aborted) {
+      await this.#ctx.blobs.delete([blobKey]).catch(() => {});
+      signal.throwIfAborted();
+    }
     let stored: MessageRecord[];
     try {
       stored = await this.#ctx.store.insertDelivery({

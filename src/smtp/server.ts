@@ -78,7 +78,9 @@ export class SmtpListener {
 
   async #receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    // Past the limit the rest is only drained, not kept: the reply is 552 anyway, and keeping it
+    // would let one client fill our memory with an endless DATA.
+    for await (const chunk of stream) if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
     if (stream.sizeExceeded) throw replies.tooBig(this.#options.maxMessageBytes);
     const mailboxes = new Map<number, MailboxRecord>();
     for (const rcpt of session.envelope.rcptTo) {
@@ -88,11 +90,16 @@ export class SmtpListener {
     const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     const raw = Buffer.concat(chunks);
     let timer: NodeJS.Timeout | undefined;
+    // On timeout the sender is told to retry, so the late delivery is abandoned (not a duplicate).
+    const abandon = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(replies.storeTimeout()), this.#options.storeTimeoutMs);
+      timer = setTimeout(() => {
+        abandon.abort(replies.storeTimeout());
+        reject(replies.storeTimeout());
+      }, this.#options.storeTimeoutMs);
     });
     try {
-      await Promise.race([this.#ingest.deliver(raw, [...mailboxes.values()], from), timeout]);
+      await Promise.race([this.#ingest.deliver(raw, [...mailboxes.values()], from, abandon.signal), timeout]);
     } catch (err) {
       if ((err as SmtpReply).responseCode) throw err;
       this.#log.error({ err, session: session.id }, 'storing a received message failed');
