@@ -47,6 +47,7 @@ export async function createServices(
     plans: config.plans,
     timeZone: config.timeZone,
     quarantineMs: config.quarantineMs,
+    inlineMessageBytes: config.inlineMessageBytes,
     now: options.now ?? Date.now,
     log,
   };

@@ -70,6 +70,11 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'Largest message accepted over SMTP (advertised with SIZE; bigger ones get 552)',
   },
+  BURNBOX_INLINE_MESSAGE_BYTES: {
+    default: String(256 * 1024),
+    schema: z.coerce.number().int().min(0),
+    help: 'Messages up to this size (raw + attachments) are kept in the database, larger ones as files (0 = always files)',
+  },
   BURNBOX_MAX_RECIPIENTS: {
     default: '100',
     schema: positiveInt,
@@ -134,6 +139,7 @@ export interface Config {
   publicUrl: string;
   timeZone: string;
   quarantineMs: number;
+  inlineMessageBytes: number;
   sweep: { intervalMs: number; batchSize: number };
   plans: Plans;
   logLevel: string;
@@ -193,6 +199,7 @@ export function loadConfig(
     publicUrl: raw.BURNBOX_PUBLIC_URL as string,
     timeZone: raw.BURNBOX_TIMEZONE as string,
     quarantineMs: (raw.BURNBOX_QUARANTINE_SECONDS as number) * 1000,
+    inlineMessageBytes: raw.BURNBOX_INLINE_MESSAGE_BYTES as number,
     sweep: {
       intervalMs: (raw.BURNBOX_SWEEP_INTERVAL_SECONDS as number) * 1000,
       batchSize: raw.BURNBOX_SWEEP_BATCH as number,

@@ -18,6 +18,8 @@ export interface ServiceContext {
   plans: Plans;
   timeZone: string;
   quarantineMs: number;
+  /** Messages (raw + attachments) up to this size are stored inline with their rows. */
+  inlineMessageBytes: number;
   now: () => number;
   log: Logger;
 }

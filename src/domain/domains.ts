@@ -5,6 +5,16 @@ import { normaliseDomain } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { forbidden, invalid, notFound } from './errors.ts';
 
+/**
+ * What a plan lists (and draws random addresses from) when no type is named: all it may use,
+ * else its free domains, else its first type, so a plan without free domains still works.
+ */
+export function defaultTypeFilter(plan: Plan): DomainTypeFilter {
+  if (plan.domainTypes.includes('all')) return 'all';
+  if (plan.domainTypes.includes('free')) return 'free';
+  return plan.domainTypes[0] ?? 'free';
+}
+
 export class DomainService {
   readonly #ctx: ServiceContext;
   constructor(ctx: ServiceContext) {

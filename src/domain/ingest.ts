@@ -65,14 +65,22 @@ export class IngestService {
       });
       offset += a.content.length;
     }
-    await this.#ctx.blobs.put(blobKey, [raw, ...parsed.attachments.map((a) => a.content)]);
+    const chunks = [raw, ...parsed.attachments.map((a) => a.content)];
+    // Small messages travel with their rows (one commit, one fsync for a whole batch of
+    // deliveries); large ones go to the blob store first.
+    const inlineBlob = offset <= this.#ctx.inlineMessageBytes ? Buffer.concat(chunks, offset) : undefined;
+    const dropBlob = async () => {
+      if (!inlineBlob) await this.#ctx.blobs.delete([blobKey]).catch(() => {});
+    };
+    if (!inlineBlob) await this.#ctx.blobs.put(blobKey, chunks);
     if (signal?.aborted) {
-      await this.#ctx.blobs.delete([blobKey]).catch(() => {});
+      await dropBlob();
       signal.throwIfAborted();
     }
     let stored: MessageRecord[];
     try {
       stored = await this.#ctx.store.insertDelivery({
+        inlineBlob,
         receivedAt: this.#ctx.now(),
         content: {
           subject: parsed.subject,
@@ -92,10 +100,10 @@ export class IngestService {
         })),
       });
     } catch (err) {
-      await this.#ctx.blobs.delete([blobKey]).catch(() => {});
+      await dropBlob();
       throw err;
     }
-    if (stored.length === 0) await this.#ctx.blobs.delete([blobKey]);
+    if (stored.length === 0) await dropBlob();
     for (const message of stored) {
       const mailbox = recipients.find((m) => m.id === message.mailboxId) as MailboxRecord;
       this.#ctx.events.publish('message.received', { mailbox, message });

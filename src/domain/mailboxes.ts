@@ -2,7 +2,7 @@
 import type { MailboxRecord, UserRecord } from '../store/types.ts';
 import { normaliseLocalPart, parseAddress } from './addresses.ts';
 import { deleteBlobs, planOf, type ServiceContext } from './context.ts';
-import type { DomainService } from './domains.ts';
+import { type DomainService, defaultTypeFilter } from './domains.ts';
 import { conflict, forbidden, notFound } from './errors.ts';
 import { newRandomLocalPart, newUuid } from './ids.ts';
 import { mailboxToken, verifyMailboxToken } from './tokens.ts';
@@ -38,7 +38,7 @@ export class MailboxService {
   /** Creates a mailbox with a random name on a random domain the user's plan allows. */
   async createRandom(user: UserRecord): Promise<MailboxRecord> {
     const plan = planOf(this.#ctx, user);
-    const domains = await this.#domains.listForPlan(plan, plan.domainTypes.includes('all') ? 'all' : 'free');
+    const domains = await this.#domains.listForPlan(plan, defaultTypeFilter(plan));
     if (domains.length === 0) throw forbidden('No domain is available to your plan on this server.');
     for (let attempt = 0; attempt < randomAttempts; attempt++) {
       const domain = domains[Math.floor(Math.random() * domains.length)]?.name as string;

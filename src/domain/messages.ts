@@ -4,6 +4,7 @@ import type { AttachmentRecord, MailboxRecord, MessageRecord, UserRecord } from 
 import { deleteBlobs, type ServiceContext } from './context.ts';
 import { notFound } from './errors.ts';
 import type { MailboxService } from './mailboxes.ts';
+import { openBlobRange } from './message-bytes.ts';
 
 const messageIdPattern = /^[A-Za-z0-9]{46}$/;
 
@@ -56,10 +57,8 @@ export class MessageService {
     const message = await this.requireOwned(user, id);
     const attachment = message.content.attachments.find((a) => a.name === name);
     if (!attachment) throw notFound(`The message has no attachment named "${name}".`);
-    const stream = this.#ctx.blobs.read(message.content.blobKey, {
-      start: attachment.blobOffset,
-      end: attachment.blobOffset + attachment.size,
-    });
+    const start = attachment.blobOffset;
+    const stream = await openBlobRange(this.#ctx, message.content.blobKey, start, start + attachment.size);
     return { attachment, stream };
   }
 }

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
 import { schemaErrorMessage } from './errors.ts';
-import { userApi } from './user-api/plugin.ts';
+import { userApi, userErrorBody } from './user-api/plugin.ts';
 
 export interface HttpOptions {
   logLevel: string;
@@ -15,6 +15,9 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     schemaErrorFormatter: schemaErrorMessage,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
+    // Path parameters hold whole addresses (up to 318 characters) and attachment names (up to
+    // 200, plus a " (2)" suffix); the default of 100 would answer 414 for valid ones.
+    routerOptions: { maxParamLength: 512 },
   });
   // Clients of the seeds send POST requests without a body but sometimes with a JSON
   // content type; an empty body is simply "no input".
@@ -30,5 +33,13 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     }
   });
   await app.register(userApi, { services });
+  // Unknown routes under /api answer in the dialect's error shape: its clients read
+  // `status` and `message` from every error, including a mistyped path.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const message = `There is no ${request.method} ${path} endpoint.`;
+    if (path === '/api' || path.startsWith('/api/')) return reply.code(404).send(userErrorBody(message));
+    return reply.code(404).send({ message, error: 'Not Found', statusCode: 404 });
+  });
   return app;
 }

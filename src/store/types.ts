@@ -99,6 +99,12 @@ export type ClaimResult =
 
 export interface NewDelivery {
   content: MailContent;
+  /**
+   * The content's bytes (raw message, then attachments) when they are small enough to live in
+   * the store itself, committed with the rows under `content.blobKey`. Otherwise they are
+   * already in the blob store.
+   */
+  inlineBlob?: Buffer;
   receivedAt: number;
   recipients: { mailboxId: number; recipient: string; id: string; uuid: string }[];
 }
@@ -152,6 +158,8 @@ export interface Store {
     quarantineMs: number,
   ): Promise<Released & { count: number }>;
 
+  /** Bytes [start, end) of an inline blob stored with a delivery; undefined if there is none. */
+  readInlineBlob(key: string, start: number, end: number): Promise<Buffer | undefined>;
   /** Stores one parsed message for each recipient whose mailbox still exists. */
   insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]>;
   /** Newest first. */

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { addDomain, api, createMailbox, createUser, sendMail, startTestServer, type TestServer } from '../support/harness.ts';
+import {
+  addDomain,
+  api,
+  createMailbox,
+  createUser,
+  sendMail,
+  startTestServer,
+  type TestServer,
+} from '../support/harness.ts';
 
 let server: TestServer;
 before(async () => {

@@ -8,7 +8,8 @@ import { sendOnce } from './raw-client.ts';
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer();
+  // Messages go to blob files here, so the files on disk can be inspected.
+  server = await startTestServer({ BURNBOX_INLINE_MESSAGE_BYTES: '0' });
   await addDomain(server, 'burnbox.test');
 });
 after(() => server.close());

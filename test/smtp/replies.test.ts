@@ -12,6 +12,8 @@ before(async () => {
   server = await startTestServer({
     BURNBOX_MAX_MESSAGE_BYTES: String(maxBytes),
     BURNBOX_MAX_RECIPIENTS: '2',
+    // Messages go to blob files here, so a blob write can be held back.
+    BURNBOX_INLINE_MESSAGE_BYTES: '0',
   });
   await addDomain(server, 'burnbox.test');
 });

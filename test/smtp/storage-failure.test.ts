@@ -11,7 +11,10 @@ import { RawSmtpClient } from './raw-client.ts';
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: '1' });
+  server = await startTestServer({
+    BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: '1',
+    BURNBOX_INLINE_MESSAGE_BYTES: '0',
+  });
   await addDomain(server, 'burnbox.test');
 });
 after(() => server.close());

@@ -1052,6 +1052,47 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(listed.length, 6);
         assert.ok(!listed.some((m) => m.content.blobKey === 'clash'));
       });
+
+      it('inline bytes are stored with the delivery, read by range, and go with the last copy', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => i % 251));
+        const [first, second] = await store.insertDelivery({
+          ...delivery('inline-1', [a, b]),
+          inlineBlob: bytes,
+        });
+        assert.ok(first && second);
+        assert.deepEqual(await store.readInlineBlob('inline-1', 0, 4096), bytes);
+        assert.deepEqual(await store.readInlineBlob('inline-1', 100, 300), bytes.subarray(100, 300));
+        assert.equal((await store.readInlineBlob('inline-1', 10, 10))?.length ?? 0, 0);
+        assert.equal(await store.readInlineBlob('no-such-key', 0, 10), undefined);
+
+        // Inline bytes need no deletion by the caller: no blob key is handed back for them.
+        assert.deepEqual((await store.deleteMessage(first.id)).blobKeys, []);
+        assert.deepEqual(await store.readInlineBlob('inline-1', 0, 4), bytes.subarray(0, 4));
+        assert.deepEqual((await store.deleteMessage(second.id)).blobKeys, []);
+        assert.equal(await store.readInlineBlob('inline-1', 0, 4), undefined);
+      });
+
+      it('inline bytes of a delivery with no live recipient are not kept', async (store) => {
+        const a = await claim(store, 'a');
+        await store.releaseMailbox(a.id, T0, 0);
+        const stored = await store.insertDelivery({
+          ...delivery('inline-2', [a]),
+          inlineBlob: Buffer.from('x'),
+        });
+        assert.deepEqual(stored, []);
+        assert.equal(await store.readInlineBlob('inline-2', 0, 1), undefined);
+      });
+
+      it('releasing a mailbox removes inline bytes without returning their key', async (store) => {
+        const a = await claim(store, 'a');
+        await store.insertDelivery({ ...delivery('inline-3', [a]), inlineBlob: Buffer.from('abc') });
+        await deliverOne(store, a, 'on-disk');
+        const { blobKeys } = await store.releaseMailbox(a.id, T0, 0);
+        assert.deepEqual(blobKeys, ['on-disk']);
+        assert.equal(await store.readInlineBlob('inline-3', 0, 3), undefined);
+      });
     });
   });
 }

@@ -2,6 +2,7 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { planOf } from '../../domain/context.ts';
+import { defaultTypeFilter } from '../../domain/domains.ts';
 import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
 import { viewOfError } from '../errors.ts';
@@ -45,7 +46,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     { schema: { querystring: domainTypeQuery } },
     async (request) => {
       const plan = planOf(services.context, userOf(request));
-      const requested = request.query.type ?? (plan.domainTypes.includes('all') ? 'all' : 'free');
+      const requested = request.query.type ?? defaultTypeFilter(plan);
       const domains = await services.domains.listForPlan(plan, requested);
       return {
         status: true,

@@ -318,15 +318,19 @@ export class SqliteStore implements Store {
     return this.#deleteOrphanMails(mailIds);
   }
 
-  /** Deletes the given mails if no message refers to them any more; returns their blob keys. */
+  /**
+   * Deletes the given mails if no message refers to them any more, with their inline bytes;
+   * returns the blob keys of those kept in the blob store, for the caller to delete.
+   */
   #deleteOrphanMails(mailIds: number[]): string[] {
     const keys: string[] = [];
     const statement = this.#statement(
       'DELETE FROM mails WHERE id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE mail_id = ?) RETURNING blob_key',
     );
+    const deleteInline = this.#statement('DELETE FROM inline_blobs WHERE key = ?');
     for (const id of mailIds) {
       const row = statement.get(id, id) as { blob_key: string } | undefined;
-      if (row) keys.push(row.blob_key);
+      if (row && deleteInline.run(row.blob_key).changes === 0) keys.push(row.blob_key);
     }
     return keys;
   }
@@ -462,8 +466,22 @@ export class SqliteStore implements Store {
         });
       }
     }
-    if (stored.length === 0) this.#run('DELETE FROM mails WHERE id = ?', mailId);
+    if (stored.length === 0) {
+      this.#run('DELETE FROM mails WHERE id = ?', mailId);
+    } else if (d.inlineBlob) {
+      this.#run('INSERT INTO inline_blobs (key, data) VALUES (?, ?)', c.blobKey, d.inlineBlob);
+    }
     return stored;
+  }
+
+  async readInlineBlob(key: string, start: number, end: number): Promise<Buffer | undefined> {
+    const row = this.#get<{ data: Buffer }>(
+      'SELECT substr(data, ?, ?) AS data FROM inline_blobs WHERE key = ?',
+      start + 1,
+      Math.max(end - start, 0),
+      key,
+    );
+    return row?.data;
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {

@@ -1,0 +1,149 @@
+// Small messages (the default up to 256 KiB) are stored inside the database, committed with
+// their rows: no file per message, the same bytes on download, gone with the last copy.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
+import { addDomain, api, createMailbox, startTestServer, type TestServer } from '../support/harness.ts';
+import {
+  blobFiles,
+  download,
+  listMessages,
+  mediaType,
+  sha256,
+  simpleMessage,
+  userWithMailbox,
+} from './helpers.ts';
+import { sendOnce } from './raw-client.ts';
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer();
+  await addDomain(server, 'burnbox.test');
+});
+after(() => server.close());
+
+function inlineBlobCount(): number {
+  const db = new Database(path.join(server.dataDir, 'burnbox.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM inline_blobs').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+test('a small message with attachments is stored inline, once for all recipients, byte-exact', async () => {
+  const fixture = mailFixtures.attachments;
+  const first = await userWithMailbox(server);
+  const second = await userWithMailbox(server);
+  const inlineBefore = inlineBlobCount();
+  const sent = await sendOnce(
+    server.smtpPort,
+    'sender@example.org',
+    [first.address, second.address],
+    renderFixture(fixture, `${first.address}, ${second.address}`),
+  );
+  assert.equal(sent.final?.code, 250, sent.final?.text);
+  assert.deepEqual(blobFiles(server.dataDir), [], 'no file was written');
+  assert.equal(inlineBlobCount(), inlineBefore + 1, 'one inline blob for both recipients');
+
+  for (const { user, address } of [first, second]) {
+    const [message] = await listMessages(server, user, address);
+    assert.ok(message);
+    assert.deepEqual(
+      message.attachments.map((a) => a.name),
+      fixture.attachments.map((a) => a.name),
+    );
+    for (const [i, attachment] of message.attachments.entries()) {
+      const expected = fixture.attachments[i];
+      const got = await download(server, user, attachment);
+      assert.equal(got.status, 200);
+      assert.equal(sha256(got.body), expected?.sha256, attachment.name);
+      assert.equal(mediaType(got.contentType), expected?.contentType);
+    }
+  }
+
+  // Deleting one copy keeps the bytes; deleting the last one removes them.
+  const [firstCopy] = await listMessages(server, first.user, first.address);
+  assert.equal(
+    (await api(server, 'DELETE', `/api/messages/${firstCopy?.id}`, { key: first.user.key })).status,
+    200,
+  );
+  assert.equal(inlineBlobCount(), inlineBefore + 1);
+  const [secondCopy] = await listMessages(server, second.user, second.address);
+  const attachment = secondCopy?.attachments[0];
+  assert.ok(attachment);
+  assert.equal((await download(server, second.user, attachment)).status, 200);
+  assert.equal(
+    (await api(server, 'DELETE', `/api/messages/${secondCopy?.id}`, { key: second.user.key })).status,
+    200,
+  );
+  assert.equal(inlineBlobCount(), inlineBefore);
+});
+
+test('a message larger than the inline limit goes to a blob file', async () => {
+  const { user, address } = await userWithMailbox(server);
+  const big = simpleMessage(address, 'Big', 'x'.repeat(300 * 1024));
+  const inlineBefore = inlineBlobCount();
+  const sent = await sendOnce(server.smtpPort, 'sender@example.org', [address], big);
+  assert.equal(sent.final?.code, 250, sent.final?.text);
+  assert.equal(blobFiles(server.dataDir).length, 1);
+  assert.equal(inlineBlobCount(), inlineBefore);
+  assert.equal((await listMessages(server, user, address))[0]?.subject, 'Big');
+});
+
+test('the 250 comes only after the inline commit', async () => {
+  const { user, address } = await userWithMailbox(server);
+  const store = server.burnbox.services.store;
+  const realInsert = store.insertDelivery.bind(store);
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let committed = false;
+  store.insertDelivery = async (delivery) => {
+    await held;
+    const stored = await realInsert(delivery);
+    committed = true;
+    return stored;
+  };
+  try {
+    const sending = sendOnce(
+      server.smtpPort,
+      'sender@example.org',
+      [address],
+      simpleMessage(address, 'Held'),
+    );
+    const early = await Promise.race([
+      sending.then(() => 'replied'),
+      new Promise((r) => setTimeout(r, 300, 'waiting')),
+    ]);
+    assert.equal(early, 'waiting', 'no reply while the commit is held');
+    release();
+    const sent = await sending;
+    assert.equal(sent.final?.code, 250);
+    assert.ok(committed, 'committed before the 250');
+    assert.equal((await listMessages(server, user, address)).length, 1);
+  } finally {
+    store.insertDelivery = realInsert;
+  }
+});
+
+test('the second copy of a fan-out is readable when the mailbox of the first is deleted', async () => {
+  const { user, address } = await userWithMailbox(server);
+  const other = await createMailbox(server, user);
+  const sent = await sendOnce(
+    server.smtpPort,
+    'sender@example.org',
+    [address, other.email],
+    renderFixture(mailFixtures.inlineImage, `${address}, ${other.email}`),
+  );
+  assert.equal(sent.final?.code, 250);
+  assert.equal((await api(server, 'DELETE', `/api/emails/${address}`, { key: user.key })).status, 200);
+  const [message] = await listMessages(server, user, other.email);
+  const attachment = message?.attachments[0];
+  assert.ok(attachment);
+  const got = await download(server, user, attachment);
+  assert.equal(sha256(got.body), mailFixtures.inlineImage.attachments[0]?.sha256);
+});
