@@ -10,6 +10,8 @@ export class SmtpReply extends Error {
 }
 
 export const replies = {
+  /** Text of the 250 after DATA: said only once the message is durably stored. */
+  stored: 'Ok: message stored',
   noSuchMailbox: (address: string) => new SmtpReply(550, `5.1.1 <${address}>: no such mailbox here`),
   relayDenied: (address: string) => new SmtpReply(550, `5.7.1 <${address}>: relay access denied`),
   badAddress: (address: string) => new SmtpReply(553, `5.1.3 <${address}>: malformed address`),

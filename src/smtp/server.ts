@@ -56,7 +56,7 @@ export class SmtpListener {
       },
       onData: (stream, session, callback) => {
         this.#receive(stream, session).then(
-          () => callback(),
+          () => callback(null, replies.stored),
           (err: Error) => callback(err),
         );
       },

@@ -169,6 +169,7 @@ test('DATA is answered 250 only after the message is stored', async () => {
     release();
     const { final } = await replyPromise;
     assert.equal(final?.code, 250);
+    assert.match(final?.text ?? '', /message stored/, 'the 250 says the message is stored, not queued');
     assert.deepEqual(
       (await listMessages(server, user, address)).map((m) => m.subject),
       ['held'],
