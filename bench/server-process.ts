@@ -1,43 +1,11 @@
 // Runs a real Burnbox server as a child process for benchmarks (so the load client does not
 // share its event loop), on free loopback ports with a fresh data directory.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-
-const cli = new URL('../bin/burnbox.mjs', import.meta.url).pathname;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not open port ${port} within ${timeoutMs} ms`);
-}
+import { runCli, startServe } from '../test/support/process.ts';
 
 export interface BenchServer {
-  env: Record<string, string>;
   httpPort: number;
   smtpPort: number;
   baseUrl: string;
@@ -50,42 +18,22 @@ export interface BenchServer {
 
 export async function startBenchServer(settings: Record<string, string>): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-bench-'));
-  const httpPort = await freePort();
-  const smtpPort = await freePort();
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    BURNBOX_DATA_DIR: dataDir,
-    BURNBOX_HTTP_HOST: '127.0.0.1',
-    BURNBOX_SMTP_HOST: '127.0.0.1',
-    BURNBOX_HTTP_PORT: String(httpPort),
-    BURNBOX_SMTP_PORT: String(smtpPort),
-    BURNBOX_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
-    BURNBOX_LOG_LEVEL: 'warn',
-    ...settings,
-  };
-  const run = (...args: string[]) =>
-    execFileSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await waitForPort(httpPort, 20000);
-  await waitForPort(smtpPort, 20000);
+  const serve = await startServe({ BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'warn', ...settings });
   return {
-    env,
-    httpPort,
-    smtpPort,
-    baseUrl: `http://127.0.0.1:${httpPort}`,
-    cli: run,
+    httpPort: serve.httpPort,
+    smtpPort: serve.smtpPort,
+    baseUrl: serve.baseUrl,
+    cli(...args) {
+      const result = runCli(args, serve.env);
+      if (result.status !== 0) throw new Error(`burnbox ${args.join(' ')}: ${result.stderr}`);
+      return result.stdout;
+    },
     peakRssMiB() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return Math.round(kb / 1024);
+      const status = readFileSync(`/proc/${serve.child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
     },
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await serve.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

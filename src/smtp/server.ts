@@ -8,20 +8,13 @@ import {
   type SMTPServerDataStream,
   type SMTPServerSession,
 } from 'smtp-server';
+import type { Config } from '../config/settings.ts';
 import type { Logger } from '../domain/context.ts';
 import type { IngestService } from '../domain/ingest.ts';
 import type { MailboxRecord } from '../store/types.ts';
 import { replies, type SmtpReply } from './replies.ts';
 
-export interface SmtpOptions {
-  host: string;
-  port: number;
-  hostname: string;
-  maxMessageBytes: number;
-  maxRecipients: number;
-  maxClients: number;
-  storeTimeoutMs: number;
-}
+export type SmtpOptions = Config['smtp'];
 
 export class SmtpListener {
   readonly #server: SMTPServer;

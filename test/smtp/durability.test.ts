@@ -1,18 +1,16 @@
 // A 250 means stored: the real CLI server is killed with SIGKILL the instant the 250 arrives,
 // started again on the same data directory, and the message must be there, byte-exact.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { promisify } from 'node:util';
 import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
-import { freePort, type ListedMessage, mediaType, sha256, waitForPort } from './helpers.ts';
+import { runCli, startServe } from '../support/process.ts';
+import { type ListedMessage, mediaType, sha256 } from './helpers.ts';
 import { RawSmtpClient } from './raw-client.ts';
 
-const cli = path.resolve(import.meta.dirname, '../../bin/burnbox.mjs');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-crash-'));
 const children = new Set<ChildProcess>();
 after(() => {
@@ -20,43 +18,18 @@ after(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const baseEnv = {
-  ...process.env,
-  BURNBOX_DATA_DIR: dataDir,
-  BURNBOX_SMTP_HOST: '127.0.0.1',
-  BURNBOX_HTTP_HOST: '127.0.0.1',
-  BURNBOX_LOG_LEVEL: 'silent',
-};
+const env = { BURNBOX_DATA_DIR: dataDir };
 
-async function burnbox(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [cli, ...args], { env: baseEnv });
-  return stdout.trim();
+function burnbox(...args: string[]): string {
+  const result = runCli(args, env);
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout.trim();
 }
 
-/** Starts `burnbox serve` on fresh ports and waits until both listeners accept connections. */
 async function serve() {
-  const smtpPort = await freePort();
-  const httpPort = await freePort();
-  const child = spawn(process.execPath, [cli, 'serve'], {
-    env: { ...baseEnv, BURNBOX_SMTP_PORT: String(smtpPort), BURNBOX_HTTP_PORT: String(httpPort) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = once(child, 'exit');
-  exited.then(() => children.delete(child));
-  const isGone = () => child.exitCode !== null || child.signalCode !== null;
-  try {
-    await waitForPort(smtpPort, isGone);
-    await waitForPort(httpPort, isGone);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${stderr}`);
-  }
-  return { child, smtpPort, baseUrl: `http://127.0.0.1:${httpPort}`, exited };
+  const started = await startServe(env);
+  children.add(started.child);
+  return started;
 }
 
 async function get(baseUrl: string, key: string, urlPath: string) {
@@ -69,9 +42,9 @@ async function get(baseUrl: string, key: string, urlPath: string) {
 }
 
 test('a message answered 250 survives kill -9 right after the reply', async () => {
-  await burnbox('domain', 'add', 'burnbox.test');
-  await burnbox('user', 'create', 'crash@users.example');
-  const key = await burnbox('key', 'create', 'crash@users.example');
+  burnbox('domain', 'add', 'burnbox.test');
+  burnbox('user', 'create', 'crash@users.example');
+  const key = burnbox('key', 'create', 'crash@users.example');
   assert.match(key, /^\S+$/);
 
   const first = await serve();

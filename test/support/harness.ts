@@ -102,12 +102,14 @@ export async function api<T = any>(
   };
 }
 
-/** Sends a raw RFC 5322 message over SMTP; resolves with the server's final reply. */
-export async function sendRaw(
-  server: TestServer,
-  raw: Buffer | string,
-  envelope: { from: string; to: string[] },
-): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
+export interface SendResult {
+  accepted: string[];
+  rejected: string[];
+  response: string;
+}
+
+/** Sends one message over a fresh SMTP connection (nodemailer as the client). */
+async function send(server: TestServer, mail: SendMailOptions): Promise<SendResult> {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port: server.smtpPort,
@@ -115,7 +117,7 @@ export async function sendRaw(
     ignoreTLS: true,
   });
   try {
-    const info = await transport.sendMail({ envelope, raw });
+    const info = await transport.sendMail(mail);
     return {
       accepted: info.accepted.map(String),
       rejected: info.rejected.map(String),
@@ -126,27 +128,14 @@ export async function sendRaw(
   }
 }
 
+/** Sends a raw RFC 5322 message over SMTP; resolves with the server's final reply. */
+export function sendRaw(server: TestServer, raw: Buffer | string, envelope: { from: string; to: string[] }) {
+  return send(server, { envelope, raw });
+}
+
 /** Sends a simple message built by nodemailer. */
-export async function sendMail(
-  server: TestServer,
-  mail: SendMailOptions & { to: string | string[] },
-): Promise<{ accepted: string[]; rejected: string[]; response: string }> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: server.smtpPort,
-    secure: false,
-    ignoreTLS: true,
-  });
-  try {
-    const info = await transport.sendMail({ from: 'Sender <sender@example.org>', ...mail });
-    return {
-      accepted: info.accepted.map(String),
-      rejected: info.rejected.map(String),
-      response: info.response,
-    };
-  } finally {
-    transport.close();
-  }
+export function sendMail(server: TestServer, mail: SendMailOptions & { to: string | string[] }) {
+  return send(server, { from: 'Sender <sender@example.org>', ...mail });
 }
 
 /** Creates a mailbox through the user API and returns its `data`. */

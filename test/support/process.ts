@@ -47,6 +47,9 @@ export interface ServeProcess {
   child: ChildProcess;
   smtpPort: number;
   httpPort: number;
+  baseUrl: string;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
   env: Record<string, string>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -65,19 +68,30 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
   };
   const child = spawn(process.execPath, [cli, 'serve'], {
     env: { ...process.env, ...fullEnv },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await Promise.race([
-    Promise.all([waitForPort(smtpPort), waitForPort(httpPort)]),
-    exited.then(() => {
-      throw new Error('burnbox serve exited before listening');
-    }),
-  ]);
+  try {
+    await Promise.race([
+      Promise.all([waitForPort(smtpPort), waitForPort(httpPort)]),
+      exited.then(() => {
+        throw new Error('burnbox serve exited before listening');
+      }),
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  }
   return {
     child,
     smtpPort,
     httpPort,
+    baseUrl: `http://127.0.0.1:${httpPort}`,
+    exited,
     env: fullEnv,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
