@@ -8,16 +8,7 @@ import type { UserRecord } from '../../store/types.ts';
 import { viewOfError } from '../errors.ts';
 import { bearerKey, QuotaSpent, useKeyAuthAndQuota } from './auth.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
-
-const domainTypeQuery = {
-  type: 'object',
-  properties: { type: { type: 'string', enum: ['free', 'premium', 'all'] } },
-} as const;
-const emailQuery = {
-  type: 'object',
-  required: ['email'],
-  properties: { email: { type: 'string', minLength: 1, maxLength: 320 } },
-} as const;
+import { domainTypeQuery, emailQuery, responses } from './schemas.ts';
 
 export function userErrorBody(message: string) {
   return { status: false, message };
@@ -43,7 +34,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
 
   app.get<{ Querystring: { type?: 'free' | 'premium' | 'all' } }>(
     '/api/domains',
-    { schema: { querystring: domainTypeQuery } },
+    { schema: { querystring: domainTypeQuery, response: responses.domains } },
     async (request) => {
       const plan = planOf(services.context, userOf(request));
       const requested = request.query.type ?? defaultTypeFilter(plan);
@@ -59,13 +50,14 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
   );
 
-  app.post('/api/emails', async (request) => {
+  app.post('/api/emails', { schema: { response: responses.mailbox } }, async (request) => {
     const user = userOf(request);
     return { status: true, data: await mailboxView(user, await services.mailboxes.createRandom(user)) };
   });
 
   app.post<{ Params: { current: string; username: string; domain: string } }>(
     '/api/emails/:current/:username/:domain',
+    { schema: { response: responses.mailbox } },
     async (request) => {
       const user = userOf(request);
       const { current, username, domain } = request.params;
@@ -76,14 +68,18 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
   );
 
-  app.delete<{ Params: { email: string } }>('/api/emails/:email', async (request) => {
-    await services.mailboxes.delete(userOf(request), request.params.email);
-    return { status: true, message: 'Email has been successfully deleted.' };
-  });
+  app.delete<{ Params: { email: string } }>(
+    '/api/emails/:email',
+    { schema: { response: responses.done } },
+    async (request) => {
+      await services.mailboxes.delete(userOf(request), request.params.email);
+      return { status: true, message: 'Email has been successfully deleted.' };
+    },
+  );
 
   app.get<{ Querystring: { email: string } }>(
     '/api/messages',
-    { schema: { querystring: emailQuery } },
+    { schema: { querystring: emailQuery, response: responses.messages } },
     async (request) => {
       const { mailbox, messages } = await services.messages.list(userOf(request), request.query.email);
       return {
@@ -94,20 +90,29 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/messages/:id', async (request) => {
-    return {
-      status: true,
-      data: presentMessage(present, await services.messages.read(userOf(request), request.params.id)),
-    };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/messages/:id',
+    { schema: { response: responses.message } },
+    async (request) => {
+      return {
+        status: true,
+        data: presentMessage(present, await services.messages.read(userOf(request), request.params.id)),
+      };
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/api/messages/:id', async (request) => {
-    await services.messages.delete(userOf(request), request.params.id);
-    return { status: true, message: 'Message was deleted successfully.' };
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/messages/:id',
+    { schema: { response: responses.done } },
+    async (request) => {
+      await services.messages.delete(userOf(request), request.params.id);
+      return { status: true, message: 'Message was deleted successfully.' };
+    },
+  );
 
   app.get<{ Params: { id: string; filename: string } }>(
     '/api/messages/:id/attachments/:filename',
+    { schema: { response: responses.attachment } },
     async (request, reply: FastifyReply) => {
       const { attachment, stream } = await services.messages.openAttachment(
         userOf(request),
