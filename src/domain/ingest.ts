@@ -29,11 +29,12 @@ export class IngestService {
         return { accepted: false, reason: 'no_such_mailbox' };
       return { accepted: false, reason: 'bad_address' };
     }
+    // A domain no longer hosted takes no mail, even for mailboxes still on it.
+    if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
     const mailbox = await this.#ctx.store.getMailboxByAddress(address);
     if (mailbox && (mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now())) {
       return { accepted: true, mailbox };
     }
-    if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
     return { accepted: false, reason: 'no_such_mailbox' };
   }
 
