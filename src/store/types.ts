@@ -91,11 +91,13 @@ export interface ClaimRequest {
   quarantineMs: number;
   /** Switch: this mailbox of the same owner is released in the same transaction. */
   replacesMailboxId?: number;
+  /** Refuse (`limit_reached`) when the owner already has this many live mailboxes. */
+  maxLiveMailboxes?: number;
 }
 
 export type ClaimResult =
   | { ok: true; mailbox: MailboxRecord; releasedBlobKeys: string[] }
-  | { ok: false; reason: 'taken' | 'quarantined' | 'replaced_missing' };
+  | { ok: false; reason: 'taken' | 'quarantined' | 'replaced_missing' | 'limit_reached' };
 
 export interface NewDelivery {
   content: MailContent;
@@ -106,7 +108,70 @@ export interface NewDelivery {
    */
   inlineBlob?: Buffer;
   receivedAt: number;
-  recipients: { mailboxId: number; recipient: string; id: string; uuid: string }[];
+  recipients: NewRecipientMessage[];
+}
+
+export interface NewRecipientMessage {
+  mailboxId: number;
+  recipient: string;
+  id: string;
+  uuid: string;
+  /**
+   * The webhook event of this copy. Queued in the outbox in the same transaction, only if the
+   * mailbox's owner has an enabled webhook with a URL.
+   */
+  webhook?: { deliveryId: string; event: string; payload: string };
+}
+
+/** Keyset page position: items strictly older than (at, uuid) in (time desc, uuid desc) order. */
+export interface PageCursor {
+  at: number;
+  uuid: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** All items, across every page. */
+  total: number;
+}
+
+export interface WebhookConfig {
+  userId: number;
+  url: string;
+  enabled: boolean;
+  /** Signing secret the user can read and rotate. */
+  secret: string;
+  updatedAt: number;
+}
+
+export interface OutboxItem {
+  id: number;
+  deliveryId: string;
+  userId: number;
+  event: string;
+  payload: string;
+  /** Attempts made so far, including the one this claim is for. */
+  attempts: number;
+  createdAt: number;
+}
+
+export type OutboxOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; nextAttemptAt: number }
+  | { kind: 'failed' };
+
+export interface WebhookAttempt {
+  deliveryId: string;
+  event: string;
+  attempt: number;
+  attemptedAt: number;
+  url: string;
+  /** HTTP status, or null when no response came (see `error`). */
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  /** What became of the delivery after this attempt. */
+  outcome: OutboxOutcome['kind'];
 }
 
 export interface Released {
@@ -160,6 +225,53 @@ export interface Store {
 
   /** Bytes [start, end) of an inline blob stored with a delivery; undefined if there is none. */
   readInlineBlob(key: string, start: number, end: number): Promise<Buffer | undefined>;
+  /** The user's live mailboxes, newest first (createdAt desc, uuid desc), after `cursor`. */
+  listMailboxesPage(
+    userId: number,
+    now: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MailboxRecord>>;
+  /** A mailbox's messages, newest first (receivedAt desc, uuid desc), after `cursor`. */
+  listMessagesPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageRecord>>;
+  getMessageByUuid(uuid: string): Promise<MessageRecord | undefined>;
+
+  getWebhook(userId: number): Promise<WebhookConfig | undefined>;
+  /** Sets URL and switch; the secret is created (with `newSecret`) the first time. */
+  setWebhook(
+    userId: number,
+    change: { url: string; enabled: boolean },
+    now: number,
+    newSecret: () => string,
+  ): Promise<WebhookConfig>;
+  rotateWebhookSecret(userId: number, secret: string, now: number): Promise<WebhookConfig>;
+  /** Queues an event for the user's webhook now (e.g. a test event), whatever its switch says. */
+  enqueueWebhook(
+    userId: number,
+    item: { deliveryId: string; event: string; payload: string },
+    now: number,
+  ): Promise<void>;
+  /**
+   * Leases up to `limit` due outbox items (next attempt at or before `now`, lease expired) for
+   * `leaseMs`, counting the attempt; items of `skipUserIds` are left alone. Safe when several
+   * workers or processes claim at once: an item is leased to one of them.
+   */
+  claimDueWebhooks(now: number, leaseMs: number, limit: number, skipUserIds: number[]): Promise<OutboxItem[]>;
+  /** Records an attempt in the user's delivery log and settles or reschedules the item. */
+  finishWebhookAttempt(
+    id: number,
+    attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt'>,
+    outcome: OutboxOutcome,
+  ): Promise<void>;
+  /** Gives leased items back (a process stopping mid-delivery), due again at once. */
+  releaseWebhookLeases(ids: number[]): Promise<void>;
+  /** When the next pending item is due (its lease end if leased), or undefined if none. */
+  nextWebhookDueAt(): Promise<number | undefined>;
+  /** The user's most recent attempts, newest first. */
+  listWebhookAttempts(userId: number, limit: number): Promise<WebhookAttempt[]>;
+  /** Outbox items not yet delivered or failed (for tests, metrics and the admin view). */
+  countPendingWebhooks(): Promise<number>;
+
   /** Stores one parsed message for each recipient whose mailbox still exists. */
   insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]>;
   /** Newest first. */

@@ -1,6 +1,15 @@
 // Row shapes of the SQLite schema and their mapping to store records.
 import type { DomainType } from '../../config/plans.ts';
-import type { DomainRecord, MailboxRecord, MessageRecord, UserRecord } from '../types.ts';
+import type {
+  DomainRecord,
+  MailboxRecord,
+  MessageRecord,
+  OutboxItem,
+  OutboxOutcome,
+  UserRecord,
+  WebhookAttempt,
+  WebhookConfig,
+} from '../types.ts';
 
 export interface DomainRow {
   name: string;
@@ -87,4 +96,62 @@ export const toMessage = (r: MessageRow): MessageRecord => ({
     blobKey: r.blob_key,
     attachments: JSON.parse(r.attachments),
   },
+});
+
+export interface WebhookRow {
+  user_id: number;
+  url: string;
+  enabled: number;
+  secret: string;
+  updated_at: number;
+}
+export interface OutboxRow {
+  id: number;
+  delivery_id: string;
+  user_id: number;
+  event: string;
+  payload: string;
+  attempts: number;
+  created_at: number;
+}
+export interface AttemptRow {
+  delivery_id: string;
+  event: string;
+  attempt: number;
+  attempted_at: number;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  outcome: string;
+}
+
+export const toWebhook = (r: WebhookRow): WebhookConfig => ({
+  userId: r.user_id,
+  url: r.url,
+  enabled: r.enabled === 1,
+  secret: r.secret,
+  updatedAt: r.updated_at,
+});
+
+export const toOutboxItem = (r: OutboxRow): OutboxItem => ({
+  id: r.id,
+  deliveryId: r.delivery_id,
+  userId: r.user_id,
+  event: r.event,
+  payload: r.payload,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+});
+
+export const toAttempt = (r: AttemptRow): WebhookAttempt => ({
+  deliveryId: r.delivery_id,
+  event: r.event,
+  attempt: r.attempt,
+  attemptedAt: r.attempted_at,
+  url: r.url,
+  statusCode: r.status_code,
+  error: r.error,
+  durationMs: r.duration_ms,
+  outcome: r.outcome as OutboxOutcome['kind'],
 });

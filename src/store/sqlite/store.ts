@@ -15,21 +15,36 @@ import type {
   MessageRecord,
   NewDelivery,
   NewUser,
+  OutboxItem,
+  OutboxOutcome,
+  Page,
+  PageCursor,
   Released,
   Store,
   UserRecord,
+  WebhookAttempt,
+  WebhookConfig,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
 import {
+  type AttemptRow,
   type DomainRow,
   type MailboxRow,
   type MessageRow,
+  type OutboxRow,
+  toAttempt,
   toDomain,
   toMailbox,
   toMessage,
+  toOutboxItem,
   toUser,
+  toWebhook,
   type UserRow,
+  type WebhookRow,
 } from './rows.ts';
+
+/** How many recent attempts the delivery log keeps per user. */
+const attemptLogLength = 200;
 
 const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
@@ -42,8 +57,8 @@ interface PendingDelivery {
 
 /** Thrown inside the claim transaction to roll it back; turned into a refusal result. */
 class ClaimRefused extends Error {
-  readonly reason: 'quarantined' | 'replaced_missing';
-  constructor(reason: 'quarantined' | 'replaced_missing') {
+  readonly reason: 'quarantined' | 'replaced_missing' | 'limit_reached';
+  constructor(reason: 'quarantined' | 'replaced_missing' | 'limit_reached') {
     super(reason);
     this.reason = reason;
   }
@@ -277,6 +292,14 @@ export class SqliteStore implements Store {
           if (!old) throw new ClaimRefused('replaced_missing');
           releasedBlobKeys.push(...this.#release(old, now, quarantineMs));
         }
+        if (request.maxLiveMailboxes !== undefined && mailbox.userId !== null) {
+          const live = this.#get<{ n: number }>(
+            'SELECT count(*) AS n FROM mailboxes WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)',
+            mailbox.userId,
+            now,
+          )?.n as number;
+          if (live >= request.maxLiveMailboxes) throw new ClaimRefused('limit_reached');
+        }
         this.#run('DELETE FROM released_addresses WHERE address = ?', address);
         const result = this.#run(
           `INSERT INTO mailboxes (uuid, address, local_part, domain, user_id, created_at, expires_at)
@@ -452,9 +475,18 @@ export class SqliteStore implements Store {
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
     );
+    const enqueueWebhook = this.#statement(
+      `INSERT INTO webhook_outbox (delivery_id, user_id, event, payload, created_at, next_attempt_at)
+       SELECT ?, w.user_id, ?, ?, ?, ? FROM mailboxes m JOIN webhooks w ON w.user_id = m.user_id
+       WHERE m.id = ? AND w.enabled = 1 AND w.url <> ''`,
+    );
     const stored: MessageRecord[] = [];
     for (const r of d.recipients) {
       if (insertMessage.run(r.id, r.uuid, mailId, r.recipient, d.receivedAt, r.mailboxId).changes) {
+        if (r.webhook) {
+          const { deliveryId, event, payload } = r.webhook;
+          enqueueWebhook.run(deliveryId, event, payload, d.receivedAt, d.receivedAt, r.mailboxId);
+        }
         stored.push({
           id: r.id,
           uuid: r.uuid,
@@ -482,6 +514,214 @@ export class SqliteStore implements Store {
       key,
     );
     return row?.data;
+  }
+
+  // --- key dialect pages ---
+
+  async listMailboxesPage(
+    userId: number,
+    now: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MailboxRecord>> {
+    const live = 'user_id = ? AND (expires_at IS NULL OR expires_at > ?)';
+    const items = this.#all<MailboxRow>(
+      `SELECT * FROM mailboxes WHERE ${live}
+       AND (? IS NULL OR created_at < ? OR (created_at = ? AND uuid < ?))
+       ORDER BY created_at DESC, uuid DESC LIMIT ?`,
+      userId,
+      now,
+      cursor?.at ?? null,
+      cursor?.at ?? null,
+      cursor?.at ?? null,
+      cursor?.uuid ?? null,
+      limit,
+    ).map(toMailbox);
+    const total =
+      this.#get<{ n: number }>(`SELECT count(*) AS n FROM mailboxes WHERE ${live}`, userId, now)?.n ?? 0;
+    return { items, total };
+  }
+
+  async listMessagesPage(
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MessageRecord>> {
+    const items = this.#all<MessageRow>(
+      `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+       WHERE m.mailbox_id = ?
+       AND (? IS NULL OR m.received_at < ? OR (m.received_at = ? AND m.uuid < ?))
+       ORDER BY m.received_at DESC, m.uuid DESC LIMIT ?`,
+      mailboxId,
+      cursor?.at ?? null,
+      cursor?.at ?? null,
+      cursor?.at ?? null,
+      cursor?.uuid ?? null,
+      limit,
+    ).map(toMessage);
+    const total =
+      this.#get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE mailbox_id = ?', mailboxId)?.n ?? 0;
+    return { items, total };
+  }
+
+  async getMessageByUuid(uuid: string): Promise<MessageRecord | undefined> {
+    const row = this.#get<MessageRow>(
+      `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && toMessage(row);
+  }
+
+  // --- webhooks ---
+
+  async getWebhook(userId: number): Promise<WebhookConfig | undefined> {
+    const row = this.#get<WebhookRow>('SELECT * FROM webhooks WHERE user_id = ?', userId);
+    return row && toWebhook(row);
+  }
+
+  async setWebhook(
+    userId: number,
+    change: { url: string; enabled: boolean },
+    now: number,
+    newSecret: () => string,
+  ): Promise<WebhookConfig> {
+    const row = this.#get<WebhookRow>(
+      `INSERT INTO webhooks (user_id, url, enabled, secret, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, enabled = excluded.enabled, updated_at = excluded.updated_at
+       RETURNING *`,
+      userId,
+      change.url,
+      Number(change.enabled),
+      newSecret(),
+      now,
+    ) as WebhookRow;
+    return toWebhook(row);
+  }
+
+  async rotateWebhookSecret(userId: number, secret: string, now: number): Promise<WebhookConfig> {
+    const row = this.#get<WebhookRow>(
+      `INSERT INTO webhooks (user_id, url, enabled, secret, updated_at) VALUES (?, '', 0, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at
+       RETURNING *`,
+      userId,
+      secret,
+      now,
+    ) as WebhookRow;
+    return toWebhook(row);
+  }
+
+  async enqueueWebhook(
+    userId: number,
+    item: { deliveryId: string; event: string; payload: string },
+    now: number,
+  ): Promise<void> {
+    this.#run(
+      `INSERT INTO webhook_outbox (delivery_id, user_id, event, payload, created_at, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      item.deliveryId,
+      userId,
+      item.event,
+      item.payload,
+      now,
+      now,
+    );
+  }
+
+  async claimDueWebhooks(
+    now: number,
+    leaseMs: number,
+    limit: number,
+    skipUserIds: number[],
+  ): Promise<OutboxItem[]> {
+    return this.#db
+      .transaction(() => {
+        const ids = this.#all<{ id: number }>(
+          `SELECT id FROM webhook_outbox WHERE next_attempt_at <= ? AND locked_until <= ?
+           AND user_id NOT IN (SELECT value FROM json_each(?))
+           ORDER BY next_attempt_at, id LIMIT ?`,
+          now,
+          now,
+          JSON.stringify(skipUserIds),
+          limit,
+        );
+        const lease = this.#statement(
+          `UPDATE webhook_outbox SET locked_until = ?, attempts = attempts + 1 WHERE id = ?
+           RETURNING id, delivery_id, user_id, event, payload, attempts, created_at`,
+        );
+        return ids.map(({ id }) => toOutboxItem(lease.get(now + leaseMs, id) as OutboxRow));
+      })
+      .immediate();
+  }
+
+  async finishWebhookAttempt(
+    id: number,
+    attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt'>,
+    outcome: OutboxOutcome,
+  ): Promise<void> {
+    this.#db
+      .transaction(() => {
+        const item = this.#get<OutboxRow>('SELECT * FROM webhook_outbox WHERE id = ?', id);
+        if (!item) return;
+        this.#run(
+          `INSERT INTO webhook_attempts
+           (user_id, delivery_id, event, attempt, attempted_at, url, status_code, error, duration_ms, outcome)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          item.user_id,
+          item.delivery_id,
+          item.event,
+          item.attempts,
+          attempt.attemptedAt,
+          attempt.url,
+          attempt.statusCode,
+          attempt.error,
+          Math.round(attempt.durationMs),
+          outcome.kind,
+        );
+        this.#run(
+          `DELETE FROM webhook_attempts WHERE user_id = ? AND id <=
+           (SELECT id FROM webhook_attempts WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+          item.user_id,
+          item.user_id,
+          attemptLogLength,
+        );
+        if (outcome.kind === 'retry') {
+          this.#run(
+            'UPDATE webhook_outbox SET next_attempt_at = ?, locked_until = 0 WHERE id = ?',
+            outcome.nextAttemptAt,
+            id,
+          );
+        } else {
+          this.#run('DELETE FROM webhook_outbox WHERE id = ?', id);
+        }
+      })
+      .immediate();
+  }
+
+  async releaseWebhookLeases(ids: number[]): Promise<void> {
+    this.#run(
+      'UPDATE webhook_outbox SET locked_until = 0, attempts = max(attempts - 1, 0) WHERE id IN (SELECT value FROM json_each(?))',
+      JSON.stringify(ids),
+    );
+  }
+
+  async nextWebhookDueAt(): Promise<number | undefined> {
+    return (
+      this.#get<{ at: number | null }>(
+        'SELECT min(max(next_attempt_at, locked_until)) AS at FROM webhook_outbox',
+      )?.at ?? undefined
+    );
+  }
+
+  async listWebhookAttempts(userId: number, limit: number): Promise<WebhookAttempt[]> {
+    return this.#all<AttemptRow>(
+      'SELECT * FROM webhook_attempts WHERE user_id = ? ORDER BY id DESC LIMIT ?',
+      userId,
+      limit,
+    ).map(toAttempt);
+  }
+
+  async countPendingWebhooks(): Promise<number> {
+    return this.#get<{ n: number }>('SELECT count(*) AS n FROM webhook_outbox')?.n ?? 0;
   }
 
   async listMessages(mailboxId: number): Promise<MessageRecord[]> {
