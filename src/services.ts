@@ -13,6 +13,7 @@ import { IngestService } from './domain/ingest.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageService } from './domain/messages.ts';
 import { QuotaService } from './domain/quota.ts';
+import { WebhookService } from './domain/webhooks.ts';
 import { SqliteStore } from './store/sqlite/store.ts';
 import type { Store } from './store/types.ts';
 
@@ -28,6 +29,7 @@ export interface Services {
   quota: QuotaService;
   ingest: IngestService;
   expiry: ExpiryService;
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function createServices(
     quota: new QuotaService(context),
     ingest: new IngestService(context),
     expiry,
+    webhooks: new WebhookService(context),
     async close() {
       await expiry.stop();
       await store.close();

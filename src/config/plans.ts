@@ -15,6 +15,10 @@ export interface Plan {
   mailboxLifetimeSeconds: number;
   /** Domain types (and `all`) the plan may use. */
   domainTypes: DomainTypeFilter[];
+  /** Most live mailboxes a user may hold at once; null = no cap. */
+  maxMailboxes: number | null;
+  /** Whether the key dialect may create mailboxes that never expire (expiryTime 0). */
+  permanentMailboxes: boolean;
 }
 
 export type Plans = Record<string, Plan>;
@@ -24,16 +28,27 @@ const planSchema = z
     monthlyRequests: z.number().int().min(0),
     mailboxLifetimeSeconds: z.number().int().positive(),
     domainTypes: z.array(z.enum(['free', 'premium', 'all'])).min(1),
+    maxMailboxes: z.number().int().positive().nullable(),
+    permanentMailboxes: z.boolean(),
   })
   .strict();
 
 export const defaultPlans: Plans = {
-  free: { name: 'free', monthlyRequests: 50000, mailboxLifetimeSeconds: 600, domainTypes: ['free'] },
+  free: {
+    name: 'free',
+    monthlyRequests: 50000,
+    mailboxLifetimeSeconds: 600,
+    domainTypes: ['free'],
+    maxMailboxes: 100,
+    permanentMailboxes: false,
+  },
   premium: {
     name: 'premium',
     monthlyRequests: 500000,
     mailboxLifetimeSeconds: 3600,
     domainTypes: ['free', 'premium', 'all'],
+    maxMailboxes: null,
+    permanentMailboxes: true,
   },
 };
 
@@ -53,7 +68,9 @@ export function parsePlans(json: string): Plans {
   for (const [name, value] of Object.entries(overrides)) {
     if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name))
       throw new Error(`plan name "${name}" must be lower-case letters/digits`);
-    const merged = { ...(plans[name] ?? {}), ...(value as object) };
+    // A new plan must give quota, lifetime and domain types; the cap and permanence have defaults.
+    const base = plans[name] ?? { maxMailboxes: null, permanentMailboxes: false };
+    const merged = { ...base, ...(value as object) };
     delete (merged as Partial<Plan>).name;
     const parsed = planSchema.safeParse(merged);
     if (!parsed.success) {

@@ -37,3 +37,30 @@ export function parseAddress(raw: string): { local: string; domain: string; addr
   const domain = normaliseDomain(raw.slice(at + 1));
   return { local, domain, address: `${local}@${domain}` };
 }
+
+/**
+ * Role addresses (RFC 2142 and common administrative names) that nobody may claim: mail to
+ * them is meant for whoever runs the domain, and handing them out invites abuse.
+ */
+const reservedLocalParts = new Set([
+  'abuse',
+  'admin',
+  'administrator',
+  'hostmaster',
+  'info',
+  'mailer-daemon',
+  'no-reply',
+  'noc',
+  'noreply',
+  'postmaster',
+  'root',
+  'security',
+  'ssl-admin',
+  'support',
+  'webmaster',
+  'www',
+]);
+
+export function isReservedLocalPart(localPart: string): boolean {
+  return reservedLocalParts.has(localPart);
+}

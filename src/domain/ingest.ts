@@ -5,6 +5,7 @@ import type { AttachmentRecord, MailboxRecord, MessageRecord } from '../store/ty
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
+import { newMessageEvent, newMessagePayload } from './webhooks.ts';
 
 export type RecipientVerdict =
   | { accepted: true; mailbox: MailboxRecord }
@@ -78,28 +79,32 @@ export class IngestService {
       await dropBlob();
       signal.throwIfAborted();
     }
+    const receivedAt = this.#ctx.now();
+    const content = {
+      subject: parsed.subject,
+      fromName: parsed.fromName,
+      fromEmail: parsed.fromEmail,
+      text: parsed.text,
+      html: parsed.html,
+      size: raw.length,
+      blobKey,
+      attachments,
+    };
+    // Each copy's webhook event is queued in the same commit (if its owner has a webhook).
+    const copies = recipients.map((m) => {
+      const uuid = newUuid();
+      const payload = JSON.stringify(newMessagePayload(m, { uuid, receivedAt, content }));
+      return {
+        mailboxId: m.id,
+        recipient: m.address,
+        id: newMessageId(),
+        uuid,
+        webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
+      };
+    });
     let stored: MessageRecord[];
     try {
-      stored = await this.#ctx.store.insertDelivery({
-        inlineBlob,
-        receivedAt: this.#ctx.now(),
-        content: {
-          subject: parsed.subject,
-          fromName: parsed.fromName,
-          fromEmail: parsed.fromEmail,
-          text: parsed.text,
-          html: parsed.html,
-          size: raw.length,
-          blobKey,
-          attachments,
-        },
-        recipients: recipients.map((m) => ({
-          mailboxId: m.id,
-          recipient: m.address,
-          id: newMessageId(),
-          uuid: newUuid(),
-        })),
-      });
+      stored = await this.#ctx.store.insertDelivery({ inlineBlob, receivedAt, content, recipients: copies });
     } catch (err) {
       await dropBlob();
       throw err;

@@ -1,13 +1,20 @@
 // Mailboxes owned by users: create, switch to another address, delete, look up.
 import type { MailboxRecord, UserRecord } from '../store/types.ts';
-import { normaliseLocalPart, parseAddress } from './addresses.ts';
+import { isReservedLocalPart, normaliseLocalPart, parseAddress } from './addresses.ts';
 import { deleteBlobs, planOf, type ServiceContext } from './context.ts';
 import { type DomainService, defaultTypeFilter } from './domains.ts';
-import { conflict, forbidden, notFound } from './errors.ts';
+import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { newRandomLocalPart, newUuid } from './ids.ts';
 import { mailboxToken, verifyMailboxToken } from './tokens.ts';
 
 const randomAttempts = 8;
+
+/** A user-chosen local part: valid, lower-cased, and not a reserved role name. */
+function claimableLocalPart(raw: string): string {
+  const localPart = normaliseLocalPart(raw);
+  if (isReservedLocalPart(localPart)) throw invalid(`"${localPart}" is a reserved name and cannot be used.`);
+  return localPart;
+}
 
 export class MailboxService {
   readonly #ctx: ServiceContext;
@@ -48,6 +55,19 @@ export class MailboxService {
     throw conflict('Could not find a free random address; please try again.');
   }
 
+  /** Key dialect `generate`: `name@domain`, living `lifetimeMs` (null: never expires). */
+  async createNamed(user: UserRecord, name: string, domainName: string, lifetimeMs: number | null) {
+    const localPart = claimableLocalPart(name);
+    const plan = planOf(this.#ctx, user);
+    if (lifetimeMs === null && !plan.permanentMailboxes) {
+      throw forbidden('Your plan does not allow permanent mailboxes.');
+    }
+    const domain = await this.#domains.requireUsable(plan, domainName);
+    const mailbox = await this.#claim(user, localPart, domain.name, { lifetimeMs });
+    if (!mailbox) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
+    return mailbox;
+  }
+
   /** Retires `currentAddress` and returns a new mailbox at `username@domain`. */
   async switch(
     user: UserRecord,
@@ -56,18 +76,30 @@ export class MailboxService {
     domainName: string,
   ): Promise<MailboxRecord> {
     const current = await this.requireOwned(user, currentAddress);
-    const localPart = normaliseLocalPart(username);
+    const localPart = claimableLocalPart(username);
     const domain = await this.#domains.requireUsable(planOf(this.#ctx, user), domainName);
     if (`${localPart}@${domain.name}` === current.address) {
       throw conflict(`The mailbox is already ${current.address}.`);
     }
-    const mailbox = await this.#claim(user, localPart, domain.name, current.id);
+    const mailbox = await this.#claim(user, localPart, domain.name, { replaces: current.id });
     if (!mailbox) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
     return mailbox;
   }
 
-  async #claim(user: UserRecord, localPart: string, domain: string, replaces?: number) {
+  /**
+   * Claims `localPart@domain` for the user. `lifetimeMs` defaults to the plan's lifetime; null
+   * never expires. Resolves undefined when the address is taken or quarantined.
+   */
+  async #claim(
+    user: UserRecord,
+    localPart: string,
+    domain: string,
+    options: { replaces?: number; lifetimeMs?: number | null } = {},
+  ) {
     const now = this.#ctx.now();
+    const plan = planOf(this.#ctx, user);
+    const lifetimeMs =
+      options.lifetimeMs === undefined ? plan.mailboxLifetimeSeconds * 1000 : options.lifetimeMs;
     const result = await this.#ctx.store.claimMailbox({
       mailbox: {
         uuid: newUuid(),
@@ -75,12 +107,16 @@ export class MailboxService {
         domain,
         userId: user.id,
         createdAt: now,
-        expiresAt: now + planOf(this.#ctx, user).mailboxLifetimeSeconds * 1000,
+        expiresAt: lifetimeMs === null ? null : now + lifetimeMs,
       },
       now,
       quarantineMs: this.#ctx.quarantineMs,
-      replacesMailboxId: replaces,
+      replacesMailboxId: options.replaces,
+      maxLiveMailboxes: plan.maxMailboxes ?? undefined,
     });
+    if (!result.ok && result.reason === 'limit_reached') {
+      throw forbidden(`Your plan allows at most ${plan.maxMailboxes} live mailboxes; delete one first.`);
+    }
     if (!result.ok) {
       if (result.reason === 'replaced_missing') throw notFound('The current mailbox no longer exists.');
       return undefined;

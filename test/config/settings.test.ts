@@ -58,8 +58,12 @@ test('the public URL loses its trailing slash; plans merge over the defaults', (
     monthlyRequests: 10,
     mailboxLifetimeSeconds: 600,
     domainTypes: ['free'],
+    maxMailboxes: 100,
+    permanentMailboxes: false,
   });
   assert.equal(config.plans.team?.mailboxLifetimeSeconds, 60);
+  assert.equal(config.plans.team?.maxMailboxes, null);
+  assert.equal(config.plans.team?.permanentMailboxes, false);
 });
 
 test('the README documents every setting with its flag', () => {

@@ -1,0 +1,126 @@
+// Per-user webhooks: configuration, the signing secret, the event payload and its signature,
+// and the delivery log. Delivery itself is the job in src/jobs/webhook-delivery.ts.
+import { createHmac } from 'node:crypto';
+import { plainTextOf } from '../mail/plain-text.ts';
+import type {
+  MailboxRecord,
+  MessageRecord,
+  UserRecord,
+  WebhookAttempt,
+  WebhookConfig,
+} from '../store/types.ts';
+import type { ServiceContext } from './context.ts';
+import { invalid } from './errors.ts';
+import { newSecret, newUuid } from './ids.ts';
+
+export const newMessageEvent = 'new_message';
+const maxUrlLength = 2048;
+
+/** The seed's payload of a `new_message` event, field for field. */
+export function newMessagePayload(
+  mailbox: MailboxRecord,
+  message: Pick<MessageRecord, 'uuid' | 'receivedAt' | 'content'>,
+) {
+  return {
+    emailId: mailbox.uuid,
+    messageId: message.uuid,
+    fromAddress: message.content.fromEmail,
+    subject: message.content.subject,
+    content: plainTextOf(message.content),
+    html: message.content.html,
+    receivedAt: new Date(message.receivedAt).toISOString(),
+    toAddress: mailbox.address,
+  };
+}
+
+/**
+ * Signature header value: `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. Signing the
+ * timestamp with the body lets receivers refuse replays of old deliveries.
+ */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** Checks a webhook URL's form (where it points is checked when sending). */
+export function validateWebhookUrl(raw: string): string {
+  const url = raw.trim();
+  if (url === '') return '';
+  if (url.length > maxUrlLength) throw invalid(`The webhook URL must be at most ${maxUrlLength} characters.`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid('The webhook URL is not a valid URL.');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw invalid('The webhook URL must start with http:// or https://.');
+  }
+  if (parsed.username || parsed.password) throw invalid('The webhook URL must not contain credentials.');
+  return url;
+}
+
+export class WebhookService {
+  readonly #ctx: ServiceContext;
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The user's configuration; an unconfigured webhook is an empty, disabled one. */
+  async get(user: UserRecord): Promise<WebhookConfig> {
+    return (
+      (await this.#ctx.store.getWebhook(user.id)) ?? {
+        userId: user.id,
+        url: '',
+        enabled: false,
+        secret: '',
+        updatedAt: 0,
+      }
+    );
+  }
+
+  async set(user: UserRecord, change: { url: string; enabled: boolean }): Promise<WebhookConfig> {
+    const url = validateWebhookUrl(change.url);
+    if (change.enabled && url === '') throw invalid('An enabled webhook needs a URL.');
+    return this.#ctx.store.setWebhook(user.id, { url, enabled: change.enabled }, this.#ctx.now(), newSecret);
+  }
+
+  /** The signing secret, created on first use. */
+  async secret(user: UserRecord): Promise<string> {
+    const config = await this.#ctx.store.getWebhook(user.id);
+    if (config?.secret) return config.secret;
+    return (await this.#ctx.store.rotateWebhookSecret(user.id, newSecret(), this.#ctx.now())).secret;
+  }
+
+  /** Replaces the signing secret; deliveries from now on are signed with the new one. */
+  async rotateSecret(user: UserRecord): Promise<string> {
+    return (await this.#ctx.store.rotateWebhookSecret(user.id, newSecret(), this.#ctx.now())).secret;
+  }
+
+  /** Queues a test `new_message` event with sample content, whatever the switch says. */
+  async sendTestEvent(user: UserRecord): Promise<string> {
+    const config = await this.get(user);
+    if (!config.url) throw invalid('Set a webhook URL first.');
+    const deliveryId = newUuid();
+    const now = this.#ctx.now();
+    const payload = {
+      emailId: '00000000-0000-4000-8000-000000000000',
+      messageId: deliveryId,
+      fromAddress: 'sender@example.com',
+      subject: 'Test event from Burnbox',
+      content: 'This is a test delivery of your webhook.',
+      html: '<p>This is a test delivery of your webhook.</p>',
+      receivedAt: new Date(now).toISOString(),
+      toAddress: 'test@example.com',
+    };
+    await this.#ctx.store.enqueueWebhook(
+      user.id,
+      { deliveryId, event: newMessageEvent, payload: JSON.stringify(payload) },
+      now,
+    );
+    return deliveryId;
+  }
+
+  log(user: UserRecord, limit = 50): Promise<WebhookAttempt[]> {
+    return this.#ctx.store.listWebhookAttempts(user.id, Math.min(Math.max(limit, 1), 200));
+  }
+}
