@@ -10,9 +10,15 @@ import type {
   ClaimResult,
   MailboxRecord,
   MailContent,
+  MessageRecord,
   NewDelivery,
+  OutboxItem,
+  OutboxOutcome,
+  Page,
+  PageCursor,
   Store,
   UserRecord,
+  WebhookAttempt,
 } from '../../src/store/types.ts';
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
@@ -79,13 +85,15 @@ interface ClaimOptions {
   now?: number;
   quarantineMs?: number;
   replacesMailboxId?: number;
+  maxLiveMailboxes?: number;
+  uuid?: string;
 }
 
 function tryClaim(store: Store, localPart: string, o: ClaimOptions = {}): Promise<ClaimResult> {
   const now = o.now ?? T0;
   return store.claimMailbox({
     mailbox: {
-      uuid: randomUUID(),
+      uuid: o.uuid ?? randomUUID(),
       localPart,
       domain: o.domain ?? DOMAIN,
       userId: o.userId === undefined ? null : o.userId,
@@ -95,6 +103,7 @@ function tryClaim(store: Store, localPart: string, o: ClaimOptions = {}): Promis
     now,
     quarantineMs: o.quarantineMs ?? Q,
     ...(o.replacesMailboxId === undefined ? {} : { replacesMailboxId: o.replacesMailboxId }),
+    ...(o.maxLiveMailboxes === undefined ? {} : { maxLiveMailboxes: o.maxLiveMailboxes }),
   });
 }
 
@@ -109,6 +118,116 @@ function refusal(result: ClaimResult): string {
 }
 
 const sorted = (keys: string[]) => [...keys].sort();
+
+/** A random uuid starting with `prefix` (hex digits), to choose its place in uuid order. */
+function uuidStartingWith(prefix: string): string {
+  return prefix + randomUUID().slice(prefix.length);
+}
+
+/** A fixed uuid of one repeated hex digit: a cursor position that is no item's own. */
+function uuidOf(digit: string): string {
+  return `${digit.repeat(8)}-${digit.repeat(4)}-4${digit.repeat(3)}-8${digit.repeat(3)}-${digit.repeat(12)}`;
+}
+
+/** Delivers one message with the given uuid to one mailbox and returns it. */
+async function deliverAs(
+  store: Store,
+  mailbox: MailboxRecord,
+  blobKey: string,
+  receivedAt: number,
+  uuid: string,
+) {
+  const [message] = await store.insertDelivery({
+    content: content(blobKey),
+    receivedAt,
+    recipients: [{ ...recipient(mailbox), uuid }],
+  });
+  assert.ok(message, 'the delivery stored a message');
+  return message;
+}
+
+/** True when `a` comes strictly before `b` in page order (time desc, uuid desc). */
+function pageBefore(a: { at: number; uuid: string }, b: { at: number; uuid: string }): boolean {
+  return a.at > b.at || (a.at === b.at && a.uuid > b.uuid);
+}
+
+/**
+ * Walks a listing page by page, each next page from the last item of the previous one, calling
+ * `between` after every page; returns every item seen, in order.
+ */
+async function walkPages<T extends { uuid: string }>(
+  fetch: (cursor?: PageCursor) => Promise<Page<T>>,
+  at: (item: T) => number,
+  between: (items: T[]) => Promise<void>,
+): Promise<T[]> {
+  const seen: T[] = [];
+  let cursor: PageCursor | undefined;
+  for (let page = 0; page < 100; page++) {
+    const { items } = await fetch(cursor);
+    if (items.length === 0) return seen;
+    seen.push(...items);
+    const last = items[items.length - 1] as T;
+    cursor = { at: at(last), uuid: last.uuid };
+    await between(items);
+  }
+  assert.fail('the walk did not end');
+}
+
+/** Checks a walk: strictly in page order (so nothing repeated), and containing `expected`. */
+function assertWalk<T extends { uuid: string }>(seen: T[], at: (item: T) => number, expected: T[]) {
+  for (let i = 1; i < seen.length; i++) {
+    const [prev, next] = [seen[i - 1] as T, seen[i] as T];
+    assert.ok(
+      pageBefore({ at: at(prev), uuid: prev.uuid }, { at: at(next), uuid: next.uuid }),
+      `item ${i} follows item ${i - 1} in page order`,
+    );
+  }
+  assert.equal(new Set(seen.map((m) => m.uuid)).size, seen.length, 'no item seen twice');
+  const seenUuids = new Set(seen.map((m) => m.uuid));
+  for (const item of expected) assert.ok(seenUuids.has(item.uuid), `item ${item.uuid} was not skipped`);
+}
+
+const EVENT = 'message.received';
+const LEASE = 30_000;
+
+function hookEvent(deliveryId: string, event = EVENT) {
+  return { deliveryId, event, payload: JSON.stringify({ deliveryId, event }) };
+}
+
+/** A recipient whose copy carries a webhook event. */
+function hookRecipient(mailbox: Pick<MailboxRecord, 'id' | 'address'>, deliveryId: string) {
+  return { ...recipient(mailbox), webhook: hookEvent(deliveryId) };
+}
+
+/** Leases every item due at `now`. */
+function claimAll(store: Store, now: number): Promise<OutboxItem[]> {
+  return store.claimDueWebhooks(now, LEASE, 1000, []);
+}
+
+const deliveryIds = (items: { deliveryId: string }[]) => items.map((i) => i.deliveryId);
+
+/** Finishes an attempt on `item`, made at `attemptedAt`, with `outcome`. */
+function finish(
+  store: Store,
+  item: OutboxItem,
+  attemptedAt: number,
+  outcome: OutboxOutcome,
+  fields: Partial<Pick<WebhookAttempt, 'url' | 'statusCode' | 'error' | 'durationMs'>> = {},
+): Promise<void> {
+  return store.finishWebhookAttempt(
+    item.id,
+    {
+      attemptedAt,
+      url: 'https://hooks.test/in',
+      statusCode: outcome.kind === 'delivered' ? 200 : 500,
+      error: null,
+      durationMs: 25,
+      outcome: outcome.kind,
+      ...fields,
+    },
+    outcome,
+  );
+}
 
 export function storeContract(name: string, factory: StoreFactory): void {
   /** A test with a fresh store (and the domains mailboxes are claimed on). */
@@ -1092,6 +1211,900 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const { blobKeys } = await store.releaseMailbox(a.id, T0, 0);
         assert.deepEqual(blobKeys, ['on-disk']);
         assert.equal(await store.readInlineBlob('inline-3', 0, 3), undefined);
+      });
+    });
+
+    describe('live-mailbox cap', () => {
+      it('maxLiveMailboxes refuses with limit_reached at the cap and creates nothing', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const a1 = await claim(store, 'a1', { userId: alice.id, maxLiveMailboxes: 2 });
+        const a2 = await claim(store, 'a2', { userId: alice.id, maxLiveMailboxes: 2, expiresAt: null });
+        const refused = await tryClaim(store, 'a3', { userId: alice.id, now: T0 + 1, maxLiveMailboxes: 2 });
+        assert.deepEqual(refused, { ok: false, reason: 'limit_reached' });
+        assert.equal(await store.getMailboxByAddress(`a3@${DOMAIN}`), undefined);
+        assert.deepEqual(
+          new Set((await store.listMailboxesOfUser(alice.id, T0 + 1)).map((m) => m.id)),
+          new Set([a1.id, a2.id]),
+        );
+        assert.equal(
+          refusal(await tryClaim(store, 'a3', { userId: alice.id, now: T0 + 1, maxLiveMailboxes: 1 })),
+          'limit_reached',
+          'over the cap too (e.g. after a downgrade)',
+        );
+        // The refusal left no hold on the address: another user takes it at once.
+        assert.equal(refusal(await tryClaim(store, 'a3', { userId: bob.id, now: T0 + 1 })), 'ok');
+        assert.equal(
+          refusal(await tryClaim(store, 'a4', { userId: alice.id, now: T0 + 1, maxLiveMailboxes: 3 })),
+          'ok',
+        );
+        assert.equal(refusal(await tryClaim(store, 'a5', { userId: alice.id, now: T0 + 1 })), 'ok', 'no cap');
+      });
+
+      it('maxLiveMailboxes counts only the live mailboxes of that user', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const now = T0 + 100;
+        await claim(store, 'gone1', { userId: alice.id, expiresAt: T0 + 10 }); // expired, not swept
+        await claim(store, 'gone2', { userId: alice.id, expiresAt: now }); // expires exactly at `now`
+        await claim(store, 'live', { userId: alice.id, expiresAt: null });
+        for (const i of [1, 2, 3]) await claim(store, `bob${i}`, { userId: bob.id });
+        await claim(store, 'anon1', { userId: null });
+        await claim(store, 'anon2', { userId: null });
+        const cap = { now, maxLiveMailboxes: 2 };
+        assert.equal(refusal(await tryClaim(store, 'second', { userId: alice.id, ...cap })), 'ok');
+        assert.equal(refusal(await tryClaim(store, 'third', { userId: alice.id, ...cap })), 'limit_reached');
+        assert.equal(
+          refusal(await tryClaim(store, 'bob4', { userId: bob.id, now, maxLiveMailboxes: 3 })),
+          'limit_reached',
+        );
+        assert.equal(
+          refusal(await tryClaim(store, 'bob4', { userId: bob.id, now, maxLiveMailboxes: 4 })),
+          'ok',
+        );
+      });
+
+      it('a claim refused by the cap changes nothing', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        // An expired mailbox of Alice's on the address, which a successful claim would release...
+        const expired = await claim(store, 'back', { userId: alice.id, expiresAt: T0 + 10 });
+        await deliverOne(store, expired, 'blob-back');
+        // ...and an address she released, held for her, whose hold a successful claim would end.
+        const held = await claim(store, 'held', { userId: alice.id });
+        await store.releaseMailbox(held.id, T0 + 5, Q);
+        const a1 = await claim(store, 'a1', { userId: alice.id });
+        const a2 = await claim(store, 'a2', { userId: alice.id });
+        const now = T0 + 20;
+        for (const localPart of ['back', 'held']) {
+          const result = await tryClaim(store, localPart, { userId: alice.id, now, maxLiveMailboxes: 2 });
+          assert.equal(refusal(result), 'limit_reached', localPart);
+        }
+        assert.deepEqual(
+          new Set((await store.listMailboxesOfUser(alice.id, now)).map((m) => m.id)),
+          new Set([a1.id, a2.id]),
+        );
+        assert.equal(await store.getMailboxByAddress(`held@${DOMAIN}`), undefined);
+        assert.equal(
+          refusal(await tryClaim(store, 'held', { userId: bob.id, now })),
+          'quarantined',
+          'the hold is still there',
+        );
+        assert.deepEqual(
+          await store.releaseExpiredMailboxes(now, 10, Q),
+          { count: 1, blobKeys: ['blob-back'] },
+          'the expired mailbox still reaches the sweeper with its blob key',
+        );
+      });
+
+      it('a switch refused by the cap keeps the old mailbox and its messages', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const old = await claim(store, 'old', { userId: alice.id });
+        const message = await deliverOne(store, old, 'blob-old');
+        await claim(store, 'a2', { userId: alice.id });
+        await claim(store, 'a3', { userId: alice.id });
+        // Three live mailboxes and a cap of 2: even with the old one released the cap is reached.
+        const result = await tryClaim(store, 'new', {
+          userId: alice.id,
+          now: T0 + 1,
+          replacesMailboxId: old.id,
+          maxLiveMailboxes: 2,
+        });
+        assert.equal(refusal(result), 'limit_reached');
+        assert.deepEqual(await store.getMailbox(old.id), old);
+        assert.deepEqual(await store.getMessage(message.id), message);
+        assert.equal(await store.getMailboxByAddress(`new@${DOMAIN}`), undefined);
+        assert.equal(
+          refusal(await tryClaim(store, 'old', { userId: bob.id, now: T0 + 1 })),
+          'taken',
+          'the old address was neither released nor quarantined',
+        );
+        assert.equal((await store.listMailboxesOfUser(alice.id, T0 + 1)).length, 3);
+      });
+
+      it('a switch at the cap succeeds: the old mailbox is released first', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const old = await claim(store, 'old', { userId: alice.id, maxLiveMailboxes: 2 });
+        await deliverOne(store, old, 'blob-old');
+        const other = await claim(store, 'other', { userId: alice.id, maxLiveMailboxes: 2 });
+        const now = T0 + 1;
+        const result = await tryClaim(store, 'new', {
+          userId: alice.id,
+          now,
+          replacesMailboxId: old.id,
+          maxLiveMailboxes: 2,
+        });
+        assert.ok(result.ok, refusal(result));
+        assert.deepEqual(result.releasedBlobKeys, ['blob-old']);
+        assert.equal(await store.getMailbox(old.id), undefined);
+        assert.deepEqual(
+          new Set((await store.listMailboxesOfUser(alice.id, now)).map((m) => m.id)),
+          new Set([other.id, result.mailbox.id]),
+        );
+        assert.equal(
+          refusal(await tryClaim(store, 'more', { userId: alice.id, now, maxLiveMailboxes: 2 })),
+          'limit_reached',
+        );
+      });
+
+      it('concurrent claims never take a user past the cap', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            tryClaim(store, `c${i}`, { userId: alice.id, maxLiveMailboxes: 3 }),
+          ),
+        );
+        assert.equal(results.filter((r) => r.ok).length, 3);
+        for (const r of results.filter((x) => !x.ok)) assert.equal(refusal(r), 'limit_reached');
+        assert.equal((await store.listMailboxesOfUser(alice.id, T0)).length, 3);
+      });
+    });
+
+    describe('pages', () => {
+      it('listMailboxesPage lists live mailboxes of that user, newest first, uuid desc on equal times', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const now = T0 + 1000;
+        const mine = (
+          localPart: string,
+          createdAt: number,
+          prefix: string,
+          expiresAt: number | null = T0 + HOUR,
+        ) =>
+          claim(store, localPart, { userId: alice.id, createdAt, uuid: uuidStartingWith(prefix), expiresAt });
+        const old = await mine('old', T0 + 1, 'f');
+        // Equal creation times, created in an order that is neither uuid order nor its reverse.
+        const t4 = await mine('t4', T0 + 5, '4');
+        const t8 = await mine('t8', T0 + 5, '8', null);
+        const t2 = await mine('t2', T0 + 5, '2');
+        const t6 = await mine('t6', T0 + 5, '6');
+        const newest = await mine('newest', T0 + 9, '0');
+        await mine('expired-at-now', T0 + 7, 'e', now);
+        await mine('expired', T0 + 8, 'e', T0 + 500);
+        const bobs = await claim(store, 'bobs', { userId: bob.id, createdAt: T0 + 6 });
+        await claim(store, 'anon', { userId: null, createdAt: T0 + 6 });
+        const expected = [newest, t8, t6, t4, t2, old];
+        const total = expected.length;
+
+        assert.deepEqual(await store.listMailboxesPage(alice.id, now, 100), { items: expected, total });
+        assert.deepEqual(await store.listMailboxesPage(alice.id, now, 2), {
+          items: expected.slice(0, 2),
+          total,
+        });
+        for (const [i, m] of expected.entries()) {
+          const cursor = { at: m.createdAt, uuid: m.uuid };
+          assert.deepEqual(
+            await store.listMailboxesPage(alice.id, now, 100, cursor),
+            { items: expected.slice(i + 1), total },
+            `after ${m.localPart}`,
+          );
+          assert.deepEqual(
+            await store.listMailboxesPage(alice.id, now, 2, cursor),
+            { items: expected.slice(i + 1, i + 3), total },
+            `two after ${m.localPart}`,
+          );
+        }
+        // A cursor need not be an item's position.
+        for (const [cursor, items] of [
+          [{ at: T0 + 5, uuid: uuidOf('5') }, [t4, t2, old]],
+          [{ at: T0 + 5, uuid: uuidOf('f') }, [t8, t6, t4, t2, old]],
+          [{ at: T0 + 5, uuid: uuidOf('0') }, [old]],
+          [{ at: T0 + 7, uuid: uuidOf('0') }, [t8, t6, t4, t2, old]],
+          [{ at: T0 + 1, uuid: uuidOf('0') }, []],
+        ] as const) {
+          assert.deepEqual(
+            await store.listMailboxesPage(alice.id, now, 100, cursor),
+            { items, total },
+            JSON.stringify(cursor),
+          );
+        }
+        assert.deepEqual(await store.listMailboxesPage(bob.id, now, 100), { items: [bobs], total: 1 });
+        assert.deepEqual(await store.listMailboxesPage(alice.id + bob.id + 1000, now, 10), {
+          items: [],
+          total: 0,
+        });
+      });
+
+      it('walking listMailboxesPage through inserts and deletes never repeats or skips a mailbox', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const now = T0 + 1000;
+        const initial: MailboxRecord[] = [];
+        // Pairs with equal creation times, so page boundaries fall inside ties.
+        for (let i = 0; i < 14; i++) {
+          initial.push(
+            await claim(store, `w${i}`, { userId: alice.id, createdAt: T0 + 100 - Math.floor(i / 2) }),
+          );
+        }
+        const seenIds = new Set<number>();
+        const released = new Set<number>();
+        const olderInserts: MailboxRecord[] = [];
+        const newerInserts: MailboxRecord[] = [];
+        let step = 0;
+        const seen = await walkPages(
+          (cursor) => store.listMailboxesPage(alice.id, now, 3, cursor),
+          (m) => m.createdAt,
+          async (items) => {
+            step++;
+            for (const m of items) seenIds.add(m.id);
+            if (step > 4) return; // changes ahead of the walk would keep it going forever
+            const cursorItem = items[items.length - 1] as MailboxRecord;
+            // The cursor's own mailbox goes, and one not reached yet.
+            await store.releaseMailbox(cursorItem.id, now, 0);
+            released.add(cursorItem.id);
+            const ahead = initial.filter((m) => !seenIds.has(m.id) && !released.has(m.id));
+            const doomed = ahead[Math.floor(ahead.length / 2)];
+            if (doomed) {
+              await store.releaseMailbox(doomed.id, now, 0);
+              released.add(doomed.id);
+            }
+            // New mailboxes: newer than the walk, at the cursor's time, and older than everything.
+            newerInserts.push(
+              await claim(store, `newer${step}`, { userId: alice.id, createdAt: T0 + 200 + step }),
+            );
+            await claim(store, `tie${step}`, { userId: alice.id, createdAt: cursorItem.createdAt });
+            olderInserts.push(await claim(store, `older${step}`, { userId: alice.id, createdAt: T0 - step }));
+          },
+        );
+        assert.ok(step > 4, 'the walk went on after the changes');
+        assertWalk(seen, (m) => m.createdAt, [
+          ...initial.filter((m) => seenIds.has(m.id) || !released.has(m.id)),
+          ...olderInserts,
+        ]);
+        const seenUuids = new Set(seen.map((m) => m.uuid));
+        for (const m of initial) {
+          if (released.has(m.id) && !seenIds.has(m.id))
+            assert.ok(!seenUuids.has(m.uuid), 'released before reached');
+        }
+        for (const m of newerInserts) assert.ok(!seenUuids.has(m.uuid), 'newer than the cursor');
+      });
+
+      it('listMessagesPage lists the messages of that mailbox, newest first, uuid desc on equal times', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const old = await deliverAs(store, a, 'old', T0 + 1, uuidStartingWith('f'));
+        const [shared, sharedInB] = await store.insertDelivery(delivery('shared', [a, b], T0 + 3));
+        assert.ok(shared && sharedInB);
+        // Equal receive times, delivered in an order that is neither uuid order nor its reverse.
+        const t4 = await deliverAs(store, a, 't4', T0 + 5, uuidStartingWith('4'));
+        const t8 = await deliverAs(store, a, 't8', T0 + 5, uuidStartingWith('8'));
+        const t2 = await deliverAs(store, a, 't2', T0 + 5, uuidStartingWith('2'));
+        const t6 = await deliverAs(store, a, 't6', T0 + 5, uuidStartingWith('6'));
+        const newest = await deliverAs(store, a, 'newest', T0 + 9, uuidStartingWith('0'));
+        await deliverOne(store, b, 'only-b', T0 + 7);
+        await store.markSeen(t6.id);
+        const expected = [newest, t8, { ...t6, seen: true }, t4, t2, shared, old];
+        const total = expected.length;
+
+        assert.deepEqual(await store.listMessagesPage(a.id, 100), { items: expected, total });
+        assert.deepEqual(await store.listMessagesPage(a.id, 3), { items: expected.slice(0, 3), total });
+        for (const [i, m] of expected.entries()) {
+          const cursor = { at: m.receivedAt, uuid: m.uuid };
+          assert.deepEqual(
+            await store.listMessagesPage(a.id, 100, cursor),
+            { items: expected.slice(i + 1), total },
+            `after ${m.content.blobKey}`,
+          );
+          assert.deepEqual(
+            await store.listMessagesPage(a.id, 2, cursor),
+            { items: expected.slice(i + 1, i + 3), total },
+            `two after ${m.content.blobKey}`,
+          );
+        }
+        for (const [cursor, items] of [
+          [{ at: T0 + 5, uuid: uuidOf('5') }, [t4, t2, shared, old]],
+          [{ at: T0 + 5, uuid: uuidOf('0') }, [shared, old]],
+          [{ at: T0 + 100, uuid: uuidOf('0') }, expected],
+          [{ at: T0 + 1, uuid: uuidOf('0') }, []],
+        ] as const) {
+          assert.deepEqual(
+            await store.listMessagesPage(a.id, 100, cursor),
+            { items, total },
+            JSON.stringify(cursor),
+          );
+        }
+        assert.deepEqual((await store.listMessagesPage(b.id, 100)).total, 2);
+        assert.deepEqual(
+          (await store.listMessagesPage(b.id, 1)).items.map((m) => m.content.blobKey),
+          ['only-b'],
+        );
+        assert.deepEqual(await store.listMessagesPage(a.id + b.id + 1000, 10), { items: [], total: 0 });
+      });
+
+      it('walking listMessagesPage through inserts and deletes never repeats or skips a message', async (store) => {
+        const a = await claim(store, 'a');
+        const initial: MessageRecord[] = [];
+        for (let i = 0; i < 14; i++)
+          initial.push(await deliverOne(store, a, `w${i}`, T0 + 100 - Math.floor(i / 2)));
+        const seenIds = new Set<string>();
+        const deleted = new Set<string>();
+        const olderInserts: MessageRecord[] = [];
+        const newerInserts: MessageRecord[] = [];
+        let step = 0;
+        const seen = await walkPages(
+          (cursor) => store.listMessagesPage(a.id, 3, cursor),
+          (m) => m.receivedAt,
+          async (items) => {
+            step++;
+            for (const m of items) seenIds.add(m.id);
+            if (step > 4) return; // changes ahead of the walk would keep it going forever
+            const cursorItem = items[items.length - 1] as MessageRecord;
+            await store.deleteMessage(cursorItem.id);
+            deleted.add(cursorItem.id);
+            const ahead = initial.filter((m) => !seenIds.has(m.id) && !deleted.has(m.id));
+            const doomed = ahead[Math.floor(ahead.length / 2)];
+            if (doomed) {
+              await store.deleteMessage(doomed.id);
+              deleted.add(doomed.id);
+            }
+            newerInserts.push(await deliverOne(store, a, `newer${step}`, T0 + 200 + step));
+            await deliverOne(store, a, `tie${step}`, cursorItem.receivedAt);
+            olderInserts.push(await deliverOne(store, a, `older${step}`, T0 - step));
+          },
+        );
+        assert.ok(step > 4, 'the walk went on after the changes');
+        assertWalk(seen, (m) => m.receivedAt, [
+          ...initial.filter((m) => seenIds.has(m.id) || !deleted.has(m.id)),
+          ...olderInserts,
+        ]);
+        const seenUuids = new Set(seen.map((m) => m.uuid));
+        for (const m of initial) {
+          if (deleted.has(m.id) && !seenIds.has(m.id))
+            assert.ok(!seenUuids.has(m.uuid), 'deleted before reached');
+        }
+        for (const m of newerInserts) assert.ok(!seenUuids.has(m.uuid), 'newer than the cursor');
+      });
+
+      it('getMessageByUuid finds each copy by its own uuid', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const [ma, mb] = await store.insertDelivery(delivery('shared', [a, b]));
+        assert.ok(ma && mb);
+        assert.deepEqual(await store.getMessageByUuid(ma.uuid), ma);
+        assert.deepEqual(await store.getMessageByUuid(mb.uuid), mb);
+        await store.markSeen(ma.id);
+        assert.deepEqual(await store.getMessageByUuid(ma.uuid), { ...ma, seen: true });
+        assert.deepEqual(await store.getMessageByUuid(mb.uuid), mb);
+        await store.deleteMessage(mb.id);
+        assert.equal(await store.getMessageByUuid(mb.uuid), undefined);
+        await store.releaseMailbox(a.id, T0, 0);
+        assert.equal(await store.getMessageByUuid(ma.uuid), undefined);
+        assert.equal(await store.getMessageByUuid(randomUUID()), undefined);
+      });
+    });
+
+    describe('webhooks', () => {
+      it('setWebhook creates the config with a new secret; later calls keep the secret', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        assert.equal(await store.getWebhook(alice.id), undefined);
+        const created = await store.setWebhook(
+          alice.id,
+          { url: 'https://hooks.test/a', enabled: true },
+          T0,
+          () => 'secret-1',
+        );
+        assert.deepEqual(created, {
+          userId: alice.id,
+          url: 'https://hooks.test/a',
+          enabled: true,
+          secret: 'secret-1',
+          updatedAt: T0,
+        });
+        assert.deepEqual(await store.getWebhook(alice.id), created);
+        const changed = await store.setWebhook(
+          alice.id,
+          { url: 'https://hooks.test/b', enabled: false },
+          T0 + 5,
+          () => 'secret-2',
+        );
+        assert.deepEqual(changed, {
+          userId: alice.id,
+          url: 'https://hooks.test/b',
+          enabled: false,
+          secret: 'secret-1',
+          updatedAt: T0 + 5,
+        });
+        assert.deepEqual(await store.getWebhook(alice.id), changed);
+        assert.equal(await store.getWebhook(bob.id), undefined, 'per user');
+      });
+
+      it('rotateWebhookSecret replaces the secret and keeps URL and switch', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.setWebhook(alice.id, { url: 'https://hooks.test/a', enabled: true }, T0, () => 'first');
+        const rotated = await store.rotateWebhookSecret(alice.id, 'second', T0 + 10);
+        assert.deepEqual(rotated, {
+          userId: alice.id,
+          url: 'https://hooks.test/a',
+          enabled: true,
+          secret: 'second',
+          updatedAt: T0 + 10,
+        });
+        assert.deepEqual(await store.getWebhook(alice.id), rotated);
+        const set = await store.setWebhook(
+          alice.id,
+          { url: 'https://hooks.test/a', enabled: true },
+          T0 + 20,
+          () => 'x',
+        );
+        assert.equal(set.secret, 'second', 'setWebhook keeps the rotated secret');
+      });
+
+      it('rotateWebhookSecret before any setWebhook creates a disabled config without a URL', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const rotated = await store.rotateWebhookSecret(alice.id, 'early', T0);
+        assert.deepEqual(rotated, {
+          userId: alice.id,
+          url: '',
+          enabled: false,
+          secret: 'early',
+          updatedAt: T0,
+        });
+        assert.deepEqual(await store.getWebhook(alice.id), rotated);
+        const set = await store.setWebhook(
+          alice.id,
+          { url: 'https://hooks.test/a', enabled: true },
+          T0 + 1,
+          () => 'unused',
+        );
+        assert.deepEqual(set, {
+          userId: alice.id,
+          url: 'https://hooks.test/a',
+          enabled: true,
+          secret: 'early',
+          updatedAt: T0 + 1,
+        });
+      });
+
+      it('insertDelivery queues an event only where the owner has an enabled webhook with a URL', async (store) => {
+        const on = await newUser(store, 'on@example.org');
+        const off = await newUser(store, 'off@example.org');
+        const none = await newUser(store, 'none@example.org');
+        const noUrl = await newUser(store, 'nourl@example.org');
+        const rotated = await newUser(store, 'rotated@example.org');
+        await store.setWebhook(on.id, { url: 'https://hooks.test/on', enabled: true }, T0, () => 's1');
+        await store.setWebhook(off.id, { url: 'https://hooks.test/off', enabled: false }, T0, () => 's2');
+        await store.setWebhook(noUrl.id, { url: '', enabled: true }, T0, () => 's3');
+        await store.rotateWebhookSecret(rotated.id, 's4', T0);
+        const mailboxes = {
+          on: await claim(store, 'on', { userId: on.id }),
+          off: await claim(store, 'off', { userId: off.id }),
+          none: await claim(store, 'none', { userId: none.id }),
+          noUrl: await claim(store, 'nourl', { userId: noUrl.id }),
+          rotated: await claim(store, 'rotated', { userId: rotated.id }),
+          anon: await claim(store, 'anon', { userId: null }),
+        };
+        const quiet = await claim(store, 'on-quiet', { userId: on.id }); // a copy without an event
+        const receivedAt = T0 + 100;
+        const stored = await store.insertDelivery({
+          content: content('k'),
+          receivedAt,
+          recipients: [
+            ...Object.entries(mailboxes).map(([name, m]) => hookRecipient(m, `d-${name}`)),
+            recipient(quiet),
+          ],
+        });
+        assert.equal(stored.length, 7, 'every copy is stored');
+        assert.equal(await store.countPendingWebhooks(), 1);
+        const claimed = await claimAll(store, receivedAt);
+        assert.equal(claimed.length, 1);
+        const [item] = claimed;
+        assert.ok(item);
+        assert.deepEqual(item, {
+          id: item.id,
+          ...hookEvent('d-on'),
+          userId: on.id,
+          attempts: 1,
+          createdAt: receivedAt,
+        });
+
+        // The switch is read at delivery time.
+        await store.setWebhook(on.id, { url: 'https://hooks.test/on', enabled: false }, T0 + 200, () => 'x');
+        await store.setWebhook(off.id, { url: 'https://hooks.test/off', enabled: true }, T0 + 200, () => 'x');
+        await store.insertDelivery({
+          content: content('k2'),
+          receivedAt: T0 + 300,
+          recipients: [hookRecipient(mailboxes.on, 'd-on-2'), hookRecipient(mailboxes.off, 'd-off-2')],
+        });
+        assert.equal(await store.countPendingWebhooks(), 2);
+        assert.deepEqual(deliveryIds(await claimAll(store, T0 + 300)), ['d-off-2']);
+      });
+
+      it('insertDelivery queues events only for the copies it stored', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.setWebhook(alice.id, { url: 'https://hooks.test/a', enabled: true }, T0, () => 's');
+        const first = await claim(store, 'first', { userId: alice.id });
+        const second = await claim(store, 'second', { userId: alice.id });
+        const gone = await claim(store, 'gone', { userId: alice.id });
+        await store.releaseMailbox(gone.id, T0, 0);
+        const stored = await store.insertDelivery({
+          content: content('k'),
+          receivedAt: T0,
+          recipients: [
+            hookRecipient(first, 'd-first'),
+            hookRecipient(gone, 'd-gone'),
+            hookRecipient(second, 'd-second'),
+          ],
+        });
+        assert.equal(stored.length, 2);
+        assert.equal(await store.countPendingWebhooks(), 2);
+        const none = await store.insertDelivery({
+          content: content('k2'),
+          receivedAt: T0,
+          recipients: [hookRecipient(gone, 'd-gone-2')],
+        });
+        assert.deepEqual(none, []);
+        assert.equal(await store.countPendingWebhooks(), 2);
+        assert.deepEqual(sorted(deliveryIds(await claimAll(store, T0))), ['d-first', 'd-second']);
+      });
+
+      it('a failing delivery queues nothing; the others in its batch queue theirs', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.setWebhook(alice.id, { url: 'https://hooks.test/a', enabled: true }, T0, () => 's');
+        const a = await claim(store, 'a', { userId: alice.id });
+        const b = await claim(store, 'b', { userId: alice.id });
+        const existing = await deliverOne(store, a, 'original');
+        // The first copy is stored and queued before the second fails on a duplicate message id.
+        const clash: NewDelivery = {
+          content: content('clash'),
+          receivedAt: T0,
+          recipients: [
+            hookRecipient(b, 'd-before-clash'),
+            { ...hookRecipient(a, 'd-clash'), id: existing.id },
+          ],
+        };
+        const fine: NewDelivery = {
+          content: content('fine'),
+          receivedAt: T0,
+          recipients: [hookRecipient(a, 'd-fine')],
+        };
+        const [clashed, ok] = await Promise.allSettled([
+          store.insertDelivery(clash),
+          store.insertDelivery(fine),
+        ]);
+        assert.equal(clashed?.status, 'rejected');
+        assert.equal(ok?.status, 'fulfilled');
+        assert.equal(await store.getMessage(clash.recipients[0]?.id ?? ''), undefined);
+        assert.equal(await store.countPendingWebhooks(), 1);
+        assert.deepEqual(deliveryIds(await claimAll(store, T0)), ['d-fine']);
+      });
+
+      it('enqueueWebhook queues an event due now whatever the switch says', async (store) => {
+        const off = await newUser(store, 'off@example.org');
+        const none = await newUser(store, 'none@example.org');
+        await store.setWebhook(off.id, { url: 'https://hooks.test/off', enabled: false }, T0, () => 's');
+        await store.enqueueWebhook(off.id, hookEvent('t-off', 'webhook.test'), T0 + 10);
+        await store.enqueueWebhook(none.id, hookEvent('t-none', 'webhook.test'), T0 + 20);
+        assert.equal(await store.countPendingWebhooks(), 2);
+        assert.deepEqual(await claimAll(store, T0 + 9), [], 'not due before `now`');
+        const [item, ...rest] = await claimAll(store, T0 + 10);
+        assert.ok(item);
+        assert.equal(rest.length, 0);
+        assert.deepEqual(item, {
+          id: item.id,
+          ...hookEvent('t-off', 'webhook.test'),
+          userId: off.id,
+          attempts: 1,
+          createdAt: T0 + 10,
+        });
+        const [other] = await claimAll(store, T0 + 20);
+        assert.equal(other?.userId, none.id);
+        assert.equal(other?.deliveryId, 't-none');
+      });
+    });
+
+    describe('webhook outbox', () => {
+      it('claimDueWebhooks leases an item for leaseMs and counts each attempt', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('d1'), T0);
+        const [first, ...more] = await store.claimDueWebhooks(T0, LEASE, 10, []);
+        assert.ok(first);
+        assert.equal(more.length, 0);
+        assert.deepEqual(first, {
+          id: first.id,
+          ...hookEvent('d1'),
+          userId: alice.id,
+          attempts: 1,
+          createdAt: T0,
+        });
+        assert.deepEqual(await store.claimDueWebhooks(T0, LEASE, 10, []), [], 'leased');
+        assert.deepEqual(await store.claimDueWebhooks(T0 + LEASE - 1, LEASE, 10, []), [], 'still leased');
+        assert.deepEqual(await store.claimDueWebhooks(T0 + LEASE, LEASE, 10, []), [
+          { ...first, attempts: 2 },
+        ]);
+        assert.deepEqual(await store.claimDueWebhooks(T0 + LEASE, LEASE, 10, []), []);
+        assert.equal(await store.countPendingWebhooks(), 1);
+      });
+
+      it('claimDueWebhooks returns due items only, oldest due first, up to limit', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('a'), T0 + 30);
+        await store.enqueueWebhook(alice.id, hookEvent('b'), T0 + 10);
+        await store.enqueueWebhook(alice.id, hookEvent('c'), T0 + 20);
+        await store.enqueueWebhook(alice.id, hookEvent('d'), T0 + 50);
+        assert.deepEqual(deliveryIds(await store.claimDueWebhooks(T0 + 40, LEASE, 2, [])), ['b', 'c']);
+        assert.deepEqual(deliveryIds(await store.claimDueWebhooks(T0 + 40, LEASE, 10, [])), ['a']);
+        assert.deepEqual(await store.claimDueWebhooks(T0 + 40, LEASE, 10, []), []);
+        assert.deepEqual(deliveryIds(await store.claimDueWebhooks(T0 + 50, LEASE, 10, [])), ['d']);
+      });
+
+      it('a rescheduled item is due by its next attempt time, not its creation', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('x'), T0);
+        await store.enqueueWebhook(alice.id, hookEvent('y'), T0 + 10);
+        await store.enqueueWebhook(alice.id, hookEvent('z'), T0 + 25);
+        const [x] = await claimAll(store, T0);
+        assert.equal(x?.deliveryId, 'x');
+        await finish(store, x as OutboxItem, T0 + 1, { kind: 'retry', nextAttemptAt: T0 + 20 });
+        const order: string[] = [];
+        for (let i = 0; i < 3; i++)
+          order.push(...deliveryIds(await store.claimDueWebhooks(T0 + 30, LEASE, 1, [])));
+        assert.deepEqual(order, ['y', 'x', 'z']);
+      });
+
+      it('claimDueWebhooks leaves the items of skipUserIds alone', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const carol = await newUser(store, 'carol@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('a1'), T0);
+        await store.enqueueWebhook(alice.id, hookEvent('a2'), T0);
+        await store.enqueueWebhook(carol.id, hookEvent('c1'), T0 + 1);
+        await store.enqueueWebhook(bob.id, hookEvent('b1'), T0 + 5);
+        // Skipped items do not use up the limit.
+        assert.deepEqual(deliveryIds(await store.claimDueWebhooks(T0 + 5, LEASE, 1, [alice.id, carol.id])), [
+          'b1',
+        ]);
+        assert.deepEqual(await store.claimDueWebhooks(T0 + 5, LEASE, 10, [alice.id, carol.id]), []);
+        assert.deepEqual(
+          sorted(deliveryIds(await store.claimDueWebhooks(T0 + 5, LEASE, 10, [bob.id, carol.id]))),
+          ['a1', 'a2'],
+        );
+        assert.deepEqual(deliveryIds(await store.claimDueWebhooks(T0 + 5, LEASE, 10, [])), ['c1']);
+      });
+
+      it('concurrent claims never hand one item to two claimers', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        for (let i = 0; i < 20; i++)
+          await store.enqueueWebhook(i % 2 ? alice.id : bob.id, hookEvent(`d${i}`), T0 + i);
+        const batches = await Promise.all(
+          Array.from({ length: 8 }, () => store.claimDueWebhooks(T0 + 100, LEASE, 5, [])),
+        );
+        for (const batch of batches) assert.ok(batch.length <= 5);
+        const claimed = batches.flat();
+        assert.equal(new Set(claimed.map((i) => i.id)).size, claimed.length, 'no item handed out twice');
+        for (const item of claimed) assert.equal(item.attempts, 1);
+        const all = [...claimed, ...(await claimAll(store, T0 + 100))];
+        assert.equal(all.length, 20);
+        assert.deepEqual(sorted(deliveryIds(all)), sorted(Array.from({ length: 20 }, (_, i) => `d${i}`)));
+      });
+
+      it('finishing as delivered or failed settles the item and logs the attempt', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.setWebhook(alice.id, { url: 'https://hooks.test/config', enabled: true }, T0, () => 's');
+        await store.enqueueWebhook(alice.id, hookEvent('d-ok'), T0);
+        await store.enqueueWebhook(alice.id, hookEvent('d-bad', 'webhook.test'), T0);
+        const claimed = await claimAll(store, T0);
+        const ok = claimed.find((i) => i.deliveryId === 'd-ok');
+        const bad = claimed.find((i) => i.deliveryId === 'd-bad');
+        assert.ok(ok && bad);
+        await store.finishWebhookAttempt(
+          ok.id,
+          {
+            attemptedAt: T0 + 1,
+            url: 'https://hooks.test/a',
+            statusCode: 204,
+            error: null,
+            durationMs: 12,
+            outcome: 'delivered',
+          },
+          { kind: 'delivered' },
+        );
+        assert.equal(await store.countPendingWebhooks(), 1);
+        await store.finishWebhookAttempt(
+          bad.id,
+          {
+            attemptedAt: T0 + 2,
+            url: 'https://hooks.test/b',
+            statusCode: null,
+            error: 'connection refused',
+            durationMs: 3001,
+            outcome: 'failed',
+          },
+          { kind: 'failed' },
+        );
+        assert.equal(await store.countPendingWebhooks(), 0);
+        assert.deepEqual(await claimAll(store, T0 + 10 * LEASE), []);
+        assert.equal(await store.nextWebhookDueAt(), undefined);
+        assert.deepEqual(await store.listWebhookAttempts(alice.id, 10), [
+          {
+            deliveryId: 'd-bad',
+            event: 'webhook.test',
+            attempt: 1,
+            attemptedAt: T0 + 2,
+            url: 'https://hooks.test/b',
+            statusCode: null,
+            error: 'connection refused',
+            durationMs: 3001,
+            outcome: 'failed',
+          },
+          {
+            deliveryId: 'd-ok',
+            event: EVENT,
+            attempt: 1,
+            attemptedAt: T0 + 1,
+            url: 'https://hooks.test/a',
+            statusCode: 204,
+            error: null,
+            durationMs: 12,
+            outcome: 'delivered',
+          },
+        ]);
+      });
+
+      it('a retry reschedules the item: due at nextAttemptAt, not before, with the next attempt number', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('d'), T0);
+        const [first] = await claimAll(store, T0);
+        assert.equal(first?.attempts, 1);
+        // Rescheduled before the lease would end: the retry time counts, not the lease.
+        await finish(
+          store,
+          first as OutboxItem,
+          T0 + 1,
+          { kind: 'retry', nextAttemptAt: T0 + 5000 },
+          { statusCode: 503 },
+        );
+        assert.equal(await store.countPendingWebhooks(), 1);
+        assert.deepEqual(await claimAll(store, T0 + 4999), []);
+        assert.equal(await store.nextWebhookDueAt(), T0 + 5000);
+        const [second] = await claimAll(store, T0 + 5000);
+        assert.deepEqual(second, { ...first, attempts: 2 });
+        await finish(
+          store,
+          second as OutboxItem,
+          T0 + 5001,
+          { kind: 'retry', nextAttemptAt: T0 + 60_000 },
+          { statusCode: null, error: 'timeout' },
+        );
+        assert.deepEqual(await claimAll(store, T0 + 59_999), []);
+        const [third] = await claimAll(store, T0 + 60_000);
+        assert.equal(third?.attempts, 3);
+        await finish(store, third as OutboxItem, T0 + 60_001, { kind: 'failed' });
+        assert.equal(await store.countPendingWebhooks(), 0);
+        assert.deepEqual(
+          (await store.listWebhookAttempts(alice.id, 10)).map((a) => [
+            a.deliveryId,
+            a.attempt,
+            a.outcome,
+            a.attemptedAt,
+            a.statusCode,
+            a.error,
+          ]),
+          [
+            ['d', 3, 'failed', T0 + 60_001, 500, null],
+            ['d', 2, 'retry', T0 + 5001, null, 'timeout'],
+            ['d', 1, 'retry', T0 + 1, 503, null],
+          ],
+        );
+      });
+
+      it('listWebhookAttempts is per user, newest first, and limited', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const carol = await newUser(store, 'carol@example.org');
+        for (let i = 0; i < 3; i++) {
+          await store.enqueueWebhook(alice.id, hookEvent(`a${i}`), T0);
+          await store.enqueueWebhook(bob.id, hookEvent(`b${i}`), T0);
+        }
+        const items = new Map((await claimAll(store, T0)).map((i) => [i.deliveryId, i]));
+        let t = T0;
+        for (let i = 0; i < 3; i++) {
+          for (const id of [`a${i}`, `b${i}`])
+            await finish(store, items.get(id) as OutboxItem, ++t, { kind: 'delivered' });
+        }
+        assert.deepEqual(deliveryIds(await store.listWebhookAttempts(alice.id, 10)), ['a2', 'a1', 'a0']);
+        assert.deepEqual(deliveryIds(await store.listWebhookAttempts(alice.id, 2)), ['a2', 'a1']);
+        assert.deepEqual(deliveryIds(await store.listWebhookAttempts(bob.id, 10)), ['b2', 'b1', 'b0']);
+        assert.deepEqual(await store.listWebhookAttempts(carol.id, 10), []);
+      });
+
+      it('the delivery log keeps the 200 most recent attempts of each user', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        // Bob's attempts are the oldest of all: trimming Alice's log must not touch them.
+        for (let i = 0; i < 3; i++) await store.enqueueWebhook(bob.id, hookEvent(`b${i}`), T0);
+        for (const [i, item] of (await claimAll(store, T0)).entries()) {
+          await finish(store, item, T0 + i, { kind: 'delivered' });
+        }
+        for (let i = 0; i < 205; i++) await store.enqueueWebhook(alice.id, hookEvent(`a${i}`), T0 + 10);
+        const items = new Map((await claimAll(store, T0 + 10)).map((i) => [i.deliveryId, i]));
+        assert.equal(items.size, 205);
+        for (let i = 0; i < 205; i++) {
+          await finish(store, items.get(`a${i}`) as OutboxItem, T0 + 100 + i, { kind: 'delivered' });
+        }
+        const log = await store.listWebhookAttempts(alice.id, 1000);
+        assert.equal(log.length, 200);
+        assert.deepEqual(
+          deliveryIds(log),
+          Array.from({ length: 200 }, (_, i) => `a${204 - i}`),
+        );
+        assert.equal((await store.listWebhookAttempts(bob.id, 1000)).length, 3);
+      });
+
+      it('releaseWebhookLeases makes leased items due at once without counting the attempt', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('a'), T0);
+        await store.enqueueWebhook(alice.id, hookEvent('b'), T0);
+        const claimed = await claimAll(store, T0);
+        const a = claimed.find((i) => i.deliveryId === 'a');
+        const b = claimed.find((i) => i.deliveryId === 'b');
+        assert.ok(a && b);
+        await store.releaseWebhookLeases([a.id]);
+        assert.equal(await store.nextWebhookDueAt(), T0);
+        assert.deepEqual(
+          await claimAll(store, T0 + 1),
+          [a],
+          'due again, same attempt number; b stays leased',
+        );
+        await finish(store, a, T0 + 2, { kind: 'delivered' });
+        assert.equal((await store.listWebhookAttempts(alice.id, 10))[0]?.attempt, 1);
+
+        // b's lease runs out (that attempt counts), it is claimed again, then given back.
+        const [again] = await claimAll(store, T0 + LEASE);
+        assert.deepEqual(again, { ...b, attempts: 2 });
+        await store.releaseWebhookLeases([b.id]);
+        assert.deepEqual(await claimAll(store, T0 + LEASE), [{ ...b, attempts: 2 }]);
+        await store.releaseWebhookLeases([]);
+        assert.equal(await store.countPendingWebhooks(), 1);
+      });
+
+      it('nextWebhookDueAt is the earliest due time, a leased item counting from its lease end', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const lease = 1000;
+        assert.equal(await store.nextWebhookDueAt(), undefined);
+        await store.enqueueWebhook(alice.id, hookEvent('p'), T0 + 50);
+        assert.equal(await store.nextWebhookDueAt(), T0 + 50);
+        await store.enqueueWebhook(alice.id, hookEvent('q'), T0 + 20);
+        assert.equal(await store.nextWebhookDueAt(), T0 + 20);
+        const [q] = await store.claimDueWebhooks(T0 + 30, lease, 10, []);
+        assert.equal(q?.deliveryId, 'q');
+        assert.equal(await store.nextWebhookDueAt(), T0 + 50, 'q is leased until T0 + 1030');
+        await store.enqueueWebhook(alice.id, hookEvent('r'), T0 + 60);
+        const [p] = await store.claimDueWebhooks(T0 + 55, lease, 10, []);
+        assert.equal(p?.deliveryId, 'p');
+        assert.equal(await store.nextWebhookDueAt(), T0 + 60);
+        const [r] = await store.claimDueWebhooks(T0 + 60, lease, 10, []);
+        assert.equal(r?.deliveryId, 'r');
+        assert.equal(await store.nextWebhookDueAt(), T0 + 1030, "q's lease end");
+        await finish(store, q as OutboxItem, T0 + 100, { kind: 'retry', nextAttemptAt: T0 + 2000 });
+        assert.equal(await store.nextWebhookDueAt(), T0 + 1055, "p's lease end");
+        await finish(store, p as OutboxItem, T0 + 100, { kind: 'delivered' });
+        await finish(store, r as OutboxItem, T0 + 100, { kind: 'failed' });
+        assert.equal(await store.nextWebhookDueAt(), T0 + 2000, "q's retry");
+        const [q2] = await store.claimDueWebhooks(T0 + 2000, lease, 10, []);
+        await finish(store, q2 as OutboxItem, T0 + 2001, { kind: 'delivered' });
+        assert.equal(await store.nextWebhookDueAt(), undefined);
       });
     });
   });
