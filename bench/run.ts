@@ -1,11 +1,13 @@
-// `npm run bench`: SMTP ingest throughput and visibility latency, and user-API list latency,
-// against a real Burnbox server process on loopback. Prints a table of medians over rounds.
+// `npm run bench`: SMTP ingest throughput and visibility latency, user-API list latency, and
+// webhook push latency and cost, against real Burnbox server processes on loopback. Prints a
+// table of medians over rounds. BENCH_WEBHOOKS=0 skips the webhook part.
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runHttpLoad } from './http-load.ts';
 import { startBenchServer } from './server-process.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
 import { median, percentiles, round3 } from './stats.ts';
+import { runWebhookBench } from './webhook-bench.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const messagesPerRound = Number(process.env.BENCH_MESSAGES ?? 3000);
@@ -26,7 +28,7 @@ async function json(url: string, key: string, method = 'GET'): Promise<ApiBody> 
   return (await res.json()) as ApiBody;
 }
 
-async function main() {
+async function main(): Promise<[string, string][]> {
   const server = await startBenchServer({
     BURNBOX_PLANS: JSON.stringify({ free: { monthlyRequests: 100_000_000, mailboxLifetimeSeconds: 86400 } }),
   });
@@ -140,12 +142,16 @@ async function main() {
         `${median(listRuns.map((r) => r.requestsPerSecond)).toFixed(1)} req/s, p50 ${median(listRuns.map((r) => r.latencyMs.p50)).toFixed(0)} ms, p99 ${median(listRuns.map((r) => r.latencyMs.p99)).toFixed(0)} ms, ${(median(listRuns.map((r) => r.bytesPerResponse)) / 1e6).toFixed(1)} MB/response`,
       ],
     ];
-    const width = Math.max(...rows.map(([k]) => k.length));
-    console.log(`\n${'measure'.padEnd(width)} | result\n${'-'.repeat(width)}-|-------`);
-    for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+    return rows;
   } finally {
     await server.stop();
   }
 }
 
-await main();
+const rows = await main();
+if (process.env.BENCH_WEBHOOKS !== '0') {
+  rows.push(...(await runWebhookBench({ rounds, messages: messagesPerRound, connections })));
+}
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`\n${'measure'.padEnd(width)} | result\n${'-'.repeat(width)}-|-------`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);

@@ -1,8 +1,10 @@
-// A running Burnbox: services plus the SMTP and HTTP listeners and the expiry sweeper.
+// A running Burnbox: services plus the SMTP and HTTP listeners, the expiry sweeper and the
+// webhook delivery job.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './domain/context.ts';
 import { buildHttpApp } from './http/server.ts';
+import { WebhookDelivery } from './jobs/webhook-delivery.ts';
 import { createServices, type Services } from './services.ts';
 import { SmtpListener } from './smtp/server.ts';
 
@@ -11,6 +13,8 @@ export interface RunningBurnbox {
   http: FastifyInstance;
   smtpPort: number;
   httpPort: number;
+  /** Sends queued webhook events; tests call `runDue()` after moving the clock. */
+  webhookDelivery: WebhookDelivery;
   close(): Promise<void>;
 }
 
@@ -27,14 +31,22 @@ export async function startBurnbox(
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
   services.expiry.start(config.sweep.intervalMs);
+  const webhookDelivery = new WebhookDelivery(
+    { ctx: { ...services.context, log }, webhooks: services.webhooks },
+    config.webhooks,
+  );
+  webhookDelivery.start();
   return {
     services,
     http,
     smtpPort,
     httpPort,
+    webhookDelivery,
     async close() {
       await smtp.close();
       await http.close();
+      // Requests in flight are aborted and their events given back, due at once.
+      await webhookDelivery.stop();
       await services.close();
     },
   };

@@ -26,6 +26,11 @@ Commands:
   user plan <email> <plan>                     change a user's plan
   user disable <email> | user enable <email>
   key create <user-email>                      print a new API key (replaces the old one)
+  webhook show <email>                         the user's webhook URL, switch and signing secret
+  webhook set <email> <url> [--disabled]       set the webhook URL (on unless --disabled; "" clears it)
+  webhook rotate-secret <email>                print a new signing secret (replaces the old one)
+  webhook log <email>                          recent delivery attempts, newest first
+  webhook test <email>                         queue a test event (sent even while switched off)
   config                                       print the effective configuration
 
 Settings (environment variable or flag; flags win):
@@ -62,6 +67,7 @@ function parseCommandLine(argv: string[]) {
       type: { type: 'string' },
       password: { type: 'string' },
       plan: { type: 'string' },
+      disabled: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -159,6 +165,56 @@ export async function run(argv: string[], out: (line: string) => void = console.
           need(sub === 'create' ? args[0] : undefined, 'user email'),
         );
         out(await s.accounts.issueApiKey(user.id));
+      });
+    case 'webhook show':
+      return withServices(config, async (s) => {
+        const user = await s.accounts.requireUserByEmail(need(args[0], 'user email'));
+        const secret = await s.webhooks.secret(user);
+        const hook = await s.webhooks.get(user);
+        out(`url\t${hook.url || '(none)'}`);
+        out(`enabled\t${hook.enabled}`);
+        out(`secret\t${secret}`);
+      });
+    case 'webhook set':
+      return withServices(config, async (s) => {
+        const user = await s.accounts.requireUserByEmail(need(args[0], 'user email'));
+        const url = args[1];
+        if (url === undefined) throw new UsageError('missing url (use "" to clear it)');
+        const hook = await s.webhooks.set(user, { url, enabled: !options.disabled && url.trim() !== '' });
+        out(`${user.email}: webhook ${hook.enabled ? 'on' : 'off'}${hook.url ? `, ${hook.url}` : ''}`);
+      });
+    case 'webhook rotate-secret':
+      return withServices(config, async (s) => {
+        const user = await s.accounts.requireUserByEmail(need(args[0], 'user email'));
+        out(await s.webhooks.rotateSecret(user));
+      });
+    case 'webhook log':
+      return withServices(config, async (s) => {
+        const user = await s.accounts.requireUserByEmail(need(args[0], 'user email'));
+        const attempts = await s.webhooks.log(user);
+        if (attempts.length === 0) out('no delivery attempts yet');
+        for (const a of attempts) {
+          out(
+            [
+              new Date(a.attemptedAt).toISOString(),
+              `#${a.attempt}`,
+              a.statusCode !== null ? `HTTP ${a.statusCode}` : (a.error ?? 'no response'),
+              `${a.durationMs} ms`,
+              a.outcome,
+              a.event,
+              a.deliveryId,
+              a.statusCode !== null && a.error ? a.error : '',
+            ]
+              .join('\t')
+              .trimEnd(),
+          );
+        }
+      });
+    case 'webhook test':
+      return withServices(config, async (s) => {
+        const user = await s.accounts.requireUserByEmail(need(args[0], 'user email'));
+        const id = await s.webhooks.sendTestEvent(user);
+        out(`queued test event ${id}; a running server sends it within seconds (see "webhook log")`);
       });
     default:
       throw new UsageError(`unknown command "${positionals.join(' ')}"`);

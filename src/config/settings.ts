@@ -120,6 +120,31 @@ export const settingDefinitions = {
     schema: bool,
     help: 'fsync every commit and stored file before answering 250 (false trades crash safety for speed)',
   },
+  BURNBOX_WEBHOOK_TIMEOUT_SECONDS: {
+    default: '10',
+    schema: positiveInt,
+    help: 'A webhook endpoint that has not answered within this time counts as a failed attempt',
+  },
+  BURNBOX_WEBHOOK_RETRY_HOURS: {
+    default: '24',
+    schema: z.coerce.number().positive(),
+    help: 'Failed webhook deliveries are retried (with backoff) until this long after the event, then given up',
+  },
+  BURNBOX_WEBHOOK_ALLOW_PRIVATE: {
+    default: 'false',
+    schema: bool,
+    help: 'Let webhooks reach loopback, private, link-local and other internal addresses',
+  },
+  BURNBOX_WEBHOOK_CONCURRENCY: {
+    default: '16',
+    schema: positiveInt,
+    help: 'Most webhook requests in flight at once, over all users',
+  },
+  BURNBOX_WEBHOOK_USER_CONCURRENCY: {
+    default: '2',
+    schema: positiveInt,
+    help: "Most webhook requests in flight at once for one user (a slow endpoint never holds up others')",
+  },
 } as const;
 
 export type SettingName = keyof typeof settingDefinitions;
@@ -144,6 +169,13 @@ export interface Config {
   plans: Plans;
   logLevel: string;
   syncWrites: boolean;
+  webhooks: {
+    timeoutMs: number;
+    retryHorizonMs: number;
+    allowPrivate: boolean;
+    concurrency: number;
+    userConcurrency: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -207,5 +239,12 @@ export function loadConfig(
     plans,
     logLevel: raw.BURNBOX_LOG_LEVEL as string,
     syncWrites: raw.BURNBOX_SYNC_WRITES as boolean,
+    webhooks: {
+      timeoutMs: (raw.BURNBOX_WEBHOOK_TIMEOUT_SECONDS as number) * 1000,
+      retryHorizonMs: Math.round((raw.BURNBOX_WEBHOOK_RETRY_HOURS as number) * 3600 * 1000),
+      allowPrivate: raw.BURNBOX_WEBHOOK_ALLOW_PRIVATE as boolean,
+      concurrency: raw.BURNBOX_WEBHOOK_CONCURRENCY as number,
+      userConcurrency: raw.BURNBOX_WEBHOOK_USER_CONCURRENCY as number,
+    },
   };
 }

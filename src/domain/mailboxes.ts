@@ -1,5 +1,6 @@
-// Mailboxes owned by users: create, switch to another address, delete, look up.
-import type { MailboxRecord, UserRecord } from '../store/types.ts';
+// Mailboxes owned by users: create, switch to another address, delete, look up, page through.
+import { usableDomainTypes } from '../config/plans.ts';
+import type { DomainRecord, MailboxRecord, Page, PageCursor, UserRecord } from '../store/types.ts';
 import { isReservedLocalPart, normaliseLocalPart, parseAddress } from './addresses.ts';
 import { deleteBlobs, planOf, type ServiceContext } from './context.ts';
 import { type DomainService, defaultTypeFilter } from './domains.ts';
@@ -8,6 +9,25 @@ import { newRandomLocalPart, newUuid } from './ids.ts';
 import { mailboxToken, verifyMailboxToken } from './tokens.ts';
 
 const randomAttempts = 8;
+
+/** One page of a keyset listing: its items, the count across all pages, where the next starts. */
+export interface KeysetPage<T> {
+  items: T[];
+  total: number;
+  /** Position of the last item, to pass as `after` for the next page; null on the last page. */
+  next: PageCursor | null;
+}
+
+/**
+ * Turns a store page fetched with `limit + 1` items into a page of at most `limit`: the extra
+ * item only tells whether another page follows.
+ */
+export function keysetPage<T>(page: Page<T>, limit: number, positionOf: (item: T) => PageCursor) {
+  const items = page.items.slice(0, limit);
+  const last = items.at(-1);
+  const next = page.items.length > limit && last !== undefined ? positionOf(last) : null;
+  return { items, total: page.total, next } satisfies KeysetPage<T>;
+}
 
 /** A user-chosen local part: valid, lower-cased, and not a reserved role name. */
 function claimableLocalPart(raw: string): string {
@@ -148,6 +168,31 @@ export class MailboxService {
     );
     await deleteBlobs(this.#ctx, blobKeys);
     if (released) this.#ctx.events.publish('mailbox.deleted', { mailbox });
+  }
+
+  /** The user's live mailbox with this uuid; someone else's looks exactly like a missing one. */
+  async requireOwnedByUuid(user: UserRecord, uuid: string): Promise<MailboxRecord> {
+    const mailbox = await this.#ctx.store.getMailboxByUuid(uuid.toLowerCase());
+    if (!mailbox || mailbox.userId !== user.id || !this.isLive(mailbox)) {
+      throw notFound(`Mailbox ${uuid} was not found.`);
+    }
+    return mailbox;
+  }
+
+  async deleteByUuid(user: UserRecord, uuid: string): Promise<void> {
+    await this.release(await this.requireOwnedByUuid(user, uuid));
+  }
+
+  /** The user's live mailboxes, newest first (created, then uuid, descending), `limit` after `after`. */
+  async pageOfUser(user: UserRecord, limit: number, after?: PageCursor): Promise<KeysetPage<MailboxRecord>> {
+    const page = await this.#ctx.store.listMailboxesPage(user.id, this.#ctx.now(), limit + 1, after);
+    return keysetPage(page, limit, (m) => ({ at: m.createdAt, uuid: m.uuid }));
+  }
+
+  /** Every hosted domain the user's plan lets them create mailboxes on. */
+  async usableDomains(user: UserRecord): Promise<DomainRecord[]> {
+    const types = usableDomainTypes(planOf(this.#ctx, user));
+    return (await this.#domains.list()).filter((d) => types.includes(d.type));
   }
 
   listOfUser(user: UserRecord): Promise<MailboxRecord[]> {

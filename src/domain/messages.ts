@@ -1,9 +1,15 @@
 // Reading and deleting received messages and their attachments, for their mailbox's owner.
 import type { Readable } from 'node:stream';
-import type { AttachmentRecord, MailboxRecord, MessageRecord, UserRecord } from '../store/types.ts';
+import type {
+  AttachmentRecord,
+  MailboxRecord,
+  MessageRecord,
+  PageCursor,
+  UserRecord,
+} from '../store/types.ts';
 import { deleteBlobs, type ServiceContext } from './context.ts';
 import { notFound } from './errors.ts';
-import type { MailboxService } from './mailboxes.ts';
+import { type KeysetPage, keysetPage, type MailboxService } from './mailboxes.ts';
 import { openBlobRange } from './message-bytes.ts';
 
 const messageIdPattern = /^[A-Za-z0-9]{46}$/;
@@ -51,6 +57,47 @@ export class MessageService {
     await this.requireOwned(user, id);
     const { blobKeys } = await this.#ctx.store.deleteMessage(id);
     await deleteBlobs(this.#ctx, blobKeys);
+  }
+
+  /**
+   * A page of the messages of the user's live mailbox `mailboxUuid`, newest first (received,
+   * then uuid, descending), `limit` after `after`.
+   */
+  async pageOfMailbox(
+    user: UserRecord,
+    mailboxUuid: string,
+    limit: number,
+    after?: PageCursor,
+  ): Promise<KeysetPage<MessageRecord>> {
+    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    const page = await this.#ctx.store.listMessagesPage(mailbox.id, limit + 1, after);
+    return keysetPage(page, limit, (m) => ({ at: m.receivedAt, uuid: m.uuid }));
+  }
+
+  /** Message `messageUuid` of the user's live mailbox `mailboxUuid`; anything else is "not found". */
+  async requireOwnedByUuid(
+    user: UserRecord,
+    mailboxUuid: string,
+    messageUuid: string,
+  ): Promise<MessageRecord> {
+    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    const message = await this.#ctx.store.getMessageByUuid(messageUuid.toLowerCase());
+    if (!message || message.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
+    return message;
+  }
+
+  /** Reading a message marks it seen, whichever dialect reads it. */
+  async readByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageRecord> {
+    const message = await this.requireOwnedByUuid(user, mailboxUuid, messageUuid);
+    if (!message.seen) await this.#ctx.store.markSeen(message.id);
+    return { ...message, seen: true };
+  }
+
+  async deleteByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<void> {
+    const message = await this.requireOwnedByUuid(user, mailboxUuid, messageUuid);
+    const { deleted, blobKeys } = await this.#ctx.store.deleteMessage(message.id);
+    await deleteBlobs(this.#ctx, blobKeys);
+    if (!deleted) throw notFound(`Message ${messageUuid} was not found.`);
   }
 
   async openAttachment(user: UserRecord, id: string, name: string): Promise<OpenAttachment> {

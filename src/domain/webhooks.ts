@@ -14,6 +14,18 @@ import { invalid } from './errors.ts';
 import { newSecret, newUuid } from './ids.ts';
 
 export const newMessageEvent = 'new_message';
+/**
+ * The stored event of a test delivery: sent as `new_message` with `X-Webhook-Test: true`, and
+ * sent even while the webhook is switched off (real events of a switched-off webhook are not).
+ */
+export const testMessageEvent = 'new_message:test';
+
+/** The `X-Webhook-Event` value of a stored event, and whether it is a test delivery. */
+export function wireEvent(stored: string): { event: string; test: boolean } {
+  return stored === testMessageEvent
+    ? { event: newMessageEvent, test: true }
+    : { event: stored, test: false };
+}
 const maxUrlLength = 2048;
 
 /** The seed's payload of a `new_message` event, field for field. */
@@ -61,8 +73,15 @@ export function validateWebhookUrl(raw: string): string {
 
 export class WebhookService {
   readonly #ctx: ServiceContext;
+  readonly #queued = new Set<(userId: number) => void>();
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
+  }
+
+  /** Called after this service queued an event (a test event); the delivery job listens. */
+  onQueued(listener: (userId: number) => void): () => void {
+    this.#queued.add(listener);
+    return () => this.#queued.delete(listener);
   }
 
   /** The user's configuration; an unconfigured webhook is an empty, disabled one. */
@@ -114,9 +133,10 @@ export class WebhookService {
     };
     await this.#ctx.store.enqueueWebhook(
       user.id,
-      { deliveryId, event: newMessageEvent, payload: JSON.stringify(payload) },
+      { deliveryId, event: testMessageEvent, payload: JSON.stringify(payload) },
       now,
     );
+    for (const listener of this.#queued) listener(user.id);
     return deliveryId;
   }
 

@@ -2,7 +2,10 @@
 // call a service, present the result.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import { dialectConstraint, dialectOfUnknownPath } from './dialects.ts';
 import { schemaErrorMessage } from './errors.ts';
+import { keyApi, keyErrorBody } from './key-api/plugin.ts';
+import { jsonTypeKeyword } from './key-api/schemas.ts';
 import { userApi, userErrorBody } from './user-api/plugin.ts';
 
 export interface HttpOptions {
@@ -17,7 +20,9 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     trustProxy: false,
     // Path parameters hold whole addresses (up to 318 characters) and attachment names (up to
     // 200, plus a " (2)" suffix); the default of 100 would answer 414 for valid ones.
-    routerOptions: { maxParamLength: 512 },
+    // The `dialect` constraint tells the dialects apart on the one path they share.
+    routerOptions: { maxParamLength: 512, constraints: { dialect: dialectConstraint } },
+    ajv: { onCreate: (ajv) => ajv.addKeyword(jsonTypeKeyword) },
   });
   // Clients of the seeds send POST requests without a body but sometimes with a JSON
   // content type; an empty body is simply "no input".
@@ -33,11 +38,15 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     }
   });
   await app.register(userApi, { services });
-  // Unknown routes under /api answer in the dialect's error shape: its clients read
-  // `status` and `message` from every error, including a mistyped path.
+  await app.register(keyApi, { services });
+  // Unknown routes under /api answer in a dialect's error shape: its clients read `status` and
+  // `message` (user dialect) or `error` (key dialect) from every error, even of a mistyped path.
+  // Paths only the key dialect has (/api/email/…, /api/webhook…, /api/emails/<uuid>…) get its
+  // shape; the rest of /api the user dialect's.
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const message = `There is no ${request.method} ${path} endpoint.`;
+    if (dialectOfUnknownPath(path) === 'key') return reply.code(404).send(keyErrorBody(message));
     if (path === '/api' || path.startsWith('/api/')) return reply.code(404).send(userErrorBody(message));
     return reply.code(404).send({ message, error: 'Not Found', statusCode: 404 });
   });

@@ -5,8 +5,8 @@ import { planOf } from '../../domain/context.ts';
 import { defaultTypeFilter } from '../../domain/domains.ts';
 import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
+import { bearerKey, QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { viewOfError } from '../errors.ts';
-import { bearerKey, QuotaSpent, useKeyAuthAndQuota } from './auth.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
 import { domainTypeQuery, emailQuery, responses } from './schemas.ts';
 
@@ -20,7 +20,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   const mailboxView = async (user: UserRecord, mailbox: Parameters<typeof services.mailboxes.token>[0]) =>
     presentMailbox(present, mailbox, planOf(services.context, user), services.mailboxes.token(mailbox));
 
-  useKeyAuthAndQuota(app, services, bearerKey);
+  useKeyAuthAndQuota(app, services, { presentedKey: bearerKey });
 
   app.setErrorHandler(async (err, request, reply) => {
     if (err instanceof QuotaSpent) {
@@ -68,9 +68,11 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
   );
 
+  // Shares its path with the key dialect's DELETE /api/emails/{emailId}: the router sends an
+  // address here and a UUID there (src/http/dialects.ts).
   app.delete<{ Params: { email: string } }>(
     '/api/emails/:email',
-    { schema: { response: responses.done } },
+    { constraints: { dialect: 'user' }, schema: { response: responses.done } },
     async (request) => {
       await services.mailboxes.delete(userOf(request), request.params.email);
       return { status: true, message: 'Email has been successfully deleted.' };

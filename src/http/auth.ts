@@ -1,11 +1,13 @@
-// Bearer-key authentication and the monthly quota for the user dialect. The request is counted
-// before it runs and taken back in onSend unless the response is 2xx, so the headers always
-// show the count including this request if it succeeded.
+// API-key authentication and the monthly quota, shared by both dialects (one quota per user,
+// whichever dialect a request speaks). The request is counted before it runs and taken back in
+// onSend unless the response is 2xx, so the headers always show the count including this
+// request if it succeeded.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { QuotaReservation, QuotaState } from '../../domain/quota.ts';
-import { formatIsoWithOffset } from '../../domain/time.ts';
-import type { Services } from '../../services.ts';
-import type { UserRecord } from '../../store/types.ts';
+import { unauthenticated } from '../domain/errors.ts';
+import type { QuotaReservation, QuotaState } from '../domain/quota.ts';
+import { formatIsoWithOffset } from '../domain/time.ts';
+import type { Services } from '../services.ts';
+import type { UserRecord } from '../store/types.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,10 +16,18 @@ declare module 'fastify' {
   }
 }
 
+/** The key of `Authorization: Bearer <key>`. */
 export function bearerKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
+}
+
+/** The key of `X-API-Key: <key>`, else of `Authorization: Bearer <key>`. */
+export function apiKeyHeaderOrBearer(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  const key = (Array.isArray(header) ? header[0] : header)?.trim();
+  return key || bearerKey(request);
 }
 
 function setQuotaHeaders(reply: FastifyReply, quota: QuotaState, timeZone: string): void {
@@ -35,18 +45,23 @@ export class QuotaSpent extends Error {
   }
 }
 
+export interface KeyAuthOptions {
+  /** Where this dialect reads the key from. */
+  presentedKey: (request: FastifyRequest) => string | undefined;
+  /** The 401 sentence when no key was sent (tells the client where to put it). */
+  missingKeyMessage?: string;
+}
+
 /** Registers authentication and quota hooks on every route of `app` (an encapsulated plugin). */
-export function useKeyAuthAndQuota(
-  app: FastifyInstance,
-  services: Services,
-  presentedKey: (r: FastifyRequest) => string | undefined,
-) {
+export function useKeyAuthAndQuota(app: FastifyInstance, services: Services, options: KeyAuthOptions) {
   const timeZone = services.config.timeZone;
   app.decorateRequest('user', null);
   app.decorateRequest('quota', null);
 
   app.addHook('onRequest', async (request) => {
-    const user = await services.accounts.authenticate(presentedKey(request));
+    const key = options.presentedKey(request);
+    if (!key && options.missingKeyMessage) throw unauthenticated(options.missingKeyMessage);
+    const user = await services.accounts.authenticate(key);
     request.user = user;
     const reservation = await services.quota.reserve(user);
     if (!reservation.allowed) throw new QuotaSpent(reservation.resetsAt, services.context.now());

@@ -1,0 +1,178 @@
+// The key API dialect (spec/key-api.md, MoeMail's API): X-API-Key (or Bearer) auth, the same
+// quota as the user dialect, UUID ids, cursor pages and `{"error": …}` bodies.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../services.ts';
+import type { UserRecord } from '../../store/types.ts';
+import { apiKeyHeaderOrBearer, QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
+import { viewOfError } from '../errors.ts';
+import { encodeCursor, positionOf } from './cursor.ts';
+import { presentDelivery, presentMailbox, presentMessage, presentMessageSummary } from './presenters.ts';
+import {
+  cursorQuery,
+  deliveriesQuery,
+  emailParams,
+  type expiryTimes,
+  generateBody,
+  keySchemaErrorMessage,
+  messageParams,
+  pageSize,
+  responses,
+  webhookBody,
+} from './schemas.ts';
+
+export function keyErrorBody(message: string) {
+  return { error: message };
+}
+
+/** Fastify's own 4xx messages, as sentences a client can show. */
+const frameworkMessages: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON, sent with Content-Type: application/json.',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
+};
+
+const asSentence = (message: string) => (/[.!?]$/.test(message) ? message : `${message}.`);
+
+type EmailParams = { emailId: string };
+type MessageParams = { emailId: string; messageId: string };
+type CursorQuery = { cursor?: string };
+
+export async function keyApi(app: FastifyInstance, { services }: { services: Services }) {
+  const userOf = (request: FastifyRequest) => request.user as UserRecord;
+  const { mailboxes, messages, webhooks } = services;
+
+  useKeyAuthAndQuota(app, services, {
+    presentedKey: apiKeyHeaderOrBearer,
+    missingKeyMessage: 'An API key is required: send it in the X-API-Key header.',
+  });
+  app.setSchemaErrorFormatter(keySchemaErrorMessage);
+
+  app.setErrorHandler(async (err, request, reply) => {
+    if (err instanceof QuotaSpent) {
+      reply.header('Retry-After', String(err.retryAfterSeconds));
+      return reply.code(429).send(keyErrorBody(err.message));
+    }
+    const view = viewOfError(err, 400);
+    if (view.internal) request.log.error({ err }, 'request failed');
+    const code = (err as { code?: string }).code;
+    const message = (code && frameworkMessages[code]) || asSentence(view.message);
+    return reply.code(view.status).send(keyErrorBody(message));
+  });
+
+  // --- mailboxes ---
+
+  app.get('/api/email/domains', { schema: { response: responses.domains } }, async (request) => {
+    const domains = await mailboxes.usableDomains(userOf(request));
+    return { domains: domains.map((d) => d.name) };
+  });
+
+  app.post<{ Body: { name: string; expiryTime: (typeof expiryTimes)[number]; domain: string } }>(
+    '/api/emails/generate',
+    { schema: { body: generateBody, response: responses.generated } },
+    async (request) => {
+      const { name, expiryTime, domain } = request.body;
+      const lifetimeMs = expiryTime === 0 ? null : expiryTime;
+      const mailbox = await mailboxes.createNamed(userOf(request), name, domain, lifetimeMs);
+      return { id: mailbox.uuid, email: mailbox.address };
+    },
+  );
+
+  app.get<{ Querystring: CursorQuery }>(
+    '/api/emails',
+    { schema: { querystring: cursorQuery, response: responses.emails } },
+    async (request) => {
+      const user = userOf(request);
+      const page = await mailboxes.pageOfUser(user, pageSize, positionOf(request.query.cursor));
+      return {
+        emails: page.items.map((m) => presentMailbox(m, user)),
+        nextCursor: page.next && encodeCursor(page.next),
+        total: page.total,
+      };
+    },
+  );
+
+  // Shares its path with the user dialect's DELETE /api/emails/{email}: the router sends a UUID
+  // here and an address there (src/http/dialects.ts).
+  app.delete<{ Params: EmailParams }>(
+    '/api/emails/:emailId',
+    { constraints: { dialect: 'key' }, schema: { params: emailParams, response: responses.success } },
+    async (request) => {
+      await mailboxes.deleteByUuid(userOf(request), request.params.emailId);
+      return { success: true };
+    },
+  );
+
+  // --- messages ---
+
+  app.get<{ Params: EmailParams; Querystring: CursorQuery }>(
+    '/api/emails/:emailId',
+    { schema: { params: emailParams, querystring: cursorQuery, response: responses.messages } },
+    async (request) => {
+      const after = positionOf(request.query.cursor);
+      const page = await messages.pageOfMailbox(userOf(request), request.params.emailId, pageSize, after);
+      return {
+        messages: page.items.map(presentMessageSummary),
+        nextCursor: page.next && encodeCursor(page.next),
+        total: page.total,
+      };
+    },
+  );
+
+  app.get<{ Params: MessageParams }>(
+    '/api/emails/:emailId/:messageId',
+    { schema: { params: messageParams, response: responses.message } },
+    async (request) => {
+      const { emailId, messageId } = request.params;
+      return { message: presentMessage(await messages.readByUuid(userOf(request), emailId, messageId)) };
+    },
+  );
+
+  app.delete<{ Params: MessageParams }>(
+    '/api/emails/:emailId/:messageId',
+    { schema: { params: messageParams, response: responses.success } },
+    async (request) => {
+      const { emailId, messageId } = request.params;
+      await messages.deleteByUuid(userOf(request), emailId, messageId);
+      return { success: true };
+    },
+  );
+
+  // --- webhook ---
+
+  app.get('/api/webhook', { schema: { response: responses.webhook } }, async (request) => {
+    const config = await webhooks.get(userOf(request));
+    return { url: config.url, enabled: config.enabled };
+  });
+
+  app.post<{ Body: { url: string; enabled: boolean } }>(
+    '/api/webhook',
+    { schema: { body: webhookBody, response: responses.success } },
+    async (request) => {
+      const { url, enabled } = request.body;
+      await webhooks.set(userOf(request), { url, enabled });
+      return { success: true };
+    },
+  );
+
+  // Beyond the seed: the signing secret of deliveries, the delivery log and a test event.
+
+  app.get('/api/webhook/secret', { schema: { response: responses.secret } }, async (request) => {
+    return { secret: await webhooks.secret(userOf(request)) };
+  });
+
+  app.post('/api/webhook/secret', { schema: { response: responses.secret } }, async (request) => {
+    return { secret: await webhooks.rotateSecret(userOf(request)) };
+  });
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/api/webhook/deliveries',
+    { schema: { querystring: deliveriesQuery, response: responses.deliveries } },
+    async (request) => {
+      const attempts = await webhooks.log(userOf(request), request.query.limit);
+      return { deliveries: attempts.map(presentDelivery) };
+    },
+  );
+
+  app.post('/api/webhook/test', { schema: { response: responses.testEvent } }, async (request) => {
+    return { success: true, deliveryId: await webhooks.sendTestEvent(userOf(request)) };
+  });
+}
