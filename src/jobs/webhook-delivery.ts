@@ -7,9 +7,9 @@
 // in its time, so tests move time forward instead of sleeping. Request timeouts are real time.
 //
 // Isolation: at most `concurrency` requests are in flight over all users and `userConcurrency`
-// for one user; a user at their limit is skipped when claiming, so a slow or dead endpoint
-// holds up only its own user's events, never SMTP ingest (which only writes outbox rows) or
-// other users' deliveries.
+// for one user; a user already holding enough claimed items is skipped when claiming, so a slow
+// or dead endpoint holds up only its own user's events, never SMTP ingest (which only writes
+// outbox rows) or other users' deliveries.
 import { performance } from 'node:perf_hooks';
 import type { ServiceContext } from '../domain/context.ts';
 import { signWebhook, type WebhookService, wireEvent } from '../domain/webhooks.ts';
