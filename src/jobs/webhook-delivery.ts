@@ -344,7 +344,6 @@ export class WebhookDelivery {
           statusCode: null,
           error: 'webhook disabled',
           durationMs: 0,
-          outcome: 'failed',
         },
         { kind: 'failed' },
       );
@@ -390,7 +389,7 @@ export class WebhookDelivery {
     const outcome = delivered ? ({ kind: 'delivered' } as const) : this.#afterFailure(item, permanent);
     await store.finishWebhookAttempt(
       item.id,
-      { attemptedAt, url: config.url, statusCode, error, durationMs, outcome: outcome.kind },
+      { attemptedAt, url: config.url, statusCode, error, durationMs },
       outcome,
     );
     if (outcome.kind === 'failed') {

@@ -260,7 +260,7 @@ export interface Store {
   /** Records an attempt in the user's delivery log and settles or reschedules the item. */
   finishWebhookAttempt(
     id: number,
-    attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt'>,
+    attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt' | 'outcome'>,
     outcome: OutboxOutcome,
   ): Promise<void>;
   /** Gives leased items back (a process stopping mid-delivery), due again at once. */

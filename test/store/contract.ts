@@ -222,7 +222,6 @@ function finish(
       statusCode: outcome.kind === 'delivered' ? 200 : 500,
       error: null,
       durationMs: 25,
-      outcome: outcome.kind,
       ...fields,
     },
     outcome,
@@ -1916,7 +1915,6 @@ export function storeContract(name: string, factory: StoreFactory): void {
             statusCode: 204,
             error: null,
             durationMs: 12,
-            outcome: 'delivered',
           },
           { kind: 'delivered' },
         );
@@ -1929,7 +1927,6 @@ export function storeContract(name: string, factory: StoreFactory): void {
             statusCode: null,
             error: 'connection refused',
             durationMs: 3001,
-            outcome: 'failed',
           },
           { kind: 'failed' },
         );

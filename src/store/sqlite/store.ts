@@ -49,9 +49,10 @@ const attemptLogLength = 200;
 const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
 
-interface PendingDelivery {
-  delivery: NewDelivery;
-  resolve: (messages: MessageRecord[]) => void;
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  write: () => unknown;
+  resolve: (result: never) => void;
   reject: (err: unknown) => void;
 }
 
@@ -72,7 +73,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
-  #pending: PendingDelivery[] = [];
+  #pending: PendingWrite[] = [];
   #flushScheduled = false;
 
   constructor(file: string, options: SqliteStoreOptions) {
@@ -86,7 +87,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#pending.length) this.#flushDeliveries();
+    if (this.#pending.length) this.#flushWrites();
     this.#db.close();
   }
 
@@ -417,27 +418,35 @@ export class SqliteStore implements Store {
   // --- messages ---
 
   insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ delivery, resolve, reject });
+    return this.#groupCommit(() => this.#insertDelivery(delivery));
+  }
+
+  /**
+   * Runs `write` in the next group commit: writes queued within one event-loop turn share one
+   * transaction (one fsync), each in its own savepoint, so one failing write rolls back alone.
+   */
+  #groupCommit<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ write, resolve: resolve as (result: never) => void, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
-        setImmediate(() => this.#flushDeliveries());
+        setImmediate(() => this.#flushWrites());
       }
     });
   }
 
-  #flushDeliveries(): void {
+  #flushWrites(): void {
     const batch = this.#pending;
     this.#pending = [];
     this.#flushScheduled = false;
-    const insertOne = this.#db.transaction((d: NewDelivery) => this.#insertDelivery(d));
-    const outcomes: ({ ok: true; messages: MessageRecord[] } | { ok: false; error: unknown })[] = [];
+    const inSavepoint = this.#db.transaction((write: () => unknown) => write());
+    const outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.#db
         .transaction(() => {
           for (const item of batch) {
             try {
-              outcomes.push({ ok: true, messages: insertOne(item.delivery) });
+              outcomes.push({ ok: true, result: inSavepoint(item.write) });
             } catch (error) {
               outcomes.push({ ok: false, error });
             }
@@ -450,7 +459,7 @@ export class SqliteStore implements Store {
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i];
-      if (outcome?.ok) item.resolve(outcome.messages);
+      if (outcome?.ok) item.resolve(outcome.result as never);
       else item.reject(outcome?.error);
     });
   }
@@ -655,46 +664,45 @@ export class SqliteStore implements Store {
 
   async finishWebhookAttempt(
     id: number,
-    attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt'>,
+    attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt' | 'outcome'>,
     outcome: OutboxOutcome,
   ): Promise<void> {
-    this.#db
-      .transaction(() => {
-        const item = this.#get<OutboxRow>('SELECT * FROM webhook_outbox WHERE id = ?', id);
-        if (!item) return;
-        this.#run(
-          `INSERT INTO webhook_attempts
+    // Group-committed like deliveries: under load, many attempts finish in one event-loop turn.
+    await this.#groupCommit(() => {
+      const item = this.#get<OutboxRow>('SELECT * FROM webhook_outbox WHERE id = ?', id);
+      if (!item) return;
+      this.#run(
+        `INSERT INTO webhook_attempts
            (user_id, delivery_id, event, attempt, attempted_at, url, status_code, error, duration_ms, outcome)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          item.user_id,
-          item.delivery_id,
-          item.event,
-          item.attempts,
-          attempt.attemptedAt,
-          attempt.url,
-          attempt.statusCode,
-          attempt.error,
-          Math.round(attempt.durationMs),
-          outcome.kind,
-        );
-        this.#run(
-          `DELETE FROM webhook_attempts WHERE user_id = ? AND id <=
+        item.user_id,
+        item.delivery_id,
+        item.event,
+        item.attempts,
+        attempt.attemptedAt,
+        attempt.url,
+        attempt.statusCode,
+        attempt.error,
+        Math.round(attempt.durationMs),
+        outcome.kind,
+      );
+      this.#run(
+        `DELETE FROM webhook_attempts WHERE user_id = ? AND id <=
            (SELECT id FROM webhook_attempts WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
-          item.user_id,
-          item.user_id,
-          attemptLogLength,
+        item.user_id,
+        item.user_id,
+        attemptLogLength,
+      );
+      if (outcome.kind === 'retry') {
+        this.#run(
+          'UPDATE webhook_outbox SET next_attempt_at = ?, locked_until = 0 WHERE id = ?',
+          outcome.nextAttemptAt,
+          id,
         );
-        if (outcome.kind === 'retry') {
-          this.#run(
-            'UPDATE webhook_outbox SET next_attempt_at = ?, locked_until = 0 WHERE id = ?',
-            outcome.nextAttemptAt,
-            id,
-          );
-        } else {
-          this.#run('DELETE FROM webhook_outbox WHERE id = ?', id);
-        }
-      })
-      .immediate();
+      } else {
+        this.#run('DELETE FROM webhook_outbox WHERE id = ?', id);
+      }
+    });
   }
 
   async releaseWebhookLeases(ids: number[]): Promise<void> {
