@@ -91,6 +91,7 @@ export async function runWebhookBench(options: {
   const receiver = await startReceiver();
   const server = await startBenchServer({
     ...(process.env.BENCH_SYNC ? { BURNBOX_SYNC_WRITES: process.env.BENCH_SYNC } : {}),
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     BURNBOX_WEBHOOK_ALLOW_PRIVATE: 'true',
     BURNBOX_PLANS: JSON.stringify({ free: { monthlyRequests: 100_000_000, mailboxLifetimeSeconds: 86400 } }),
   });

@@ -642,24 +642,23 @@ export class SqliteStore implements Store {
     limit: number,
     skipUserIds: number[],
   ): Promise<OutboxItem[]> {
-    return this.#db
-      .transaction(() => {
-        const ids = this.#all<{ id: number }>(
-          `SELECT id FROM webhook_outbox WHERE next_attempt_at <= ? AND locked_until <= ?
+    // Group-committed: a claim shares its fsync with the deliveries and results of the same turn.
+    return this.#groupCommit(() => {
+      const ids = this.#all<{ id: number }>(
+        `SELECT id FROM webhook_outbox WHERE next_attempt_at <= ? AND locked_until <= ?
            AND user_id NOT IN (SELECT value FROM json_each(?))
            ORDER BY next_attempt_at, id LIMIT ?`,
-          now,
-          now,
-          JSON.stringify(skipUserIds),
-          limit,
-        );
-        const lease = this.#statement(
-          `UPDATE webhook_outbox SET locked_until = ?, attempts = attempts + 1 WHERE id = ?
+        now,
+        now,
+        JSON.stringify(skipUserIds),
+        limit,
+      );
+      const lease = this.#statement(
+        `UPDATE webhook_outbox SET locked_until = ?, attempts = attempts + 1 WHERE id = ?
            RETURNING id, delivery_id, user_id, event, payload, attempts, created_at`,
-        );
-        return ids.map(({ id }) => toOutboxItem(lease.get(now + leaseMs, id) as OutboxRow));
-      })
-      .immediate();
+      );
+      return ids.map(({ id }) => toOutboxItem(lease.get(now + leaseMs, id) as OutboxRow));
+    });
   }
 
   async finishWebhookAttempt(
