@@ -3,7 +3,8 @@
 import type { MailboxRecord, MessageRecord } from '../store/types.ts';
 
 export interface BurnboxEvents {
-  'message.received': { mailbox: MailboxRecord; message: MessageRecord };
+  /** `webhookQueued`: a webhook event for this copy was committed to the outbox with it. */
+  'message.received': { mailbox: MailboxRecord; message: MessageRecord; webhookQueued: boolean };
   'mailbox.deleted': { mailbox: MailboxRecord };
 }
 

@@ -1,7 +1,7 @@
 // Receiving mail: which recipients we accept, and storing a message for all of them.
 // Knows nothing of SMTP: the SMTP adapter turns these answers into reply codes.
 import { parseMail } from '../mail/parse.ts';
-import type { AttachmentRecord, MailboxRecord, MessageRecord } from '../store/types.ts';
+import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
@@ -50,7 +50,7 @@ export class IngestService {
     recipients: MailboxRecord[],
     envelopeFrom = '',
     signal?: AbortSignal,
-  ): Promise<MessageRecord[]> {
+  ): Promise<DeliveredMessage[]> {
     const parsed = await parseMail(raw, envelopeFrom);
     signal?.throwIfAborted();
     const blobKey = newSecret();
@@ -102,7 +102,7 @@ export class IngestService {
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
       };
     });
-    let stored: MessageRecord[];
+    let stored: DeliveredMessage[];
     try {
       stored = await this.#ctx.store.insertDelivery({ inlineBlob, receivedAt, content, recipients: copies });
     } catch (err) {
@@ -112,7 +112,11 @@ export class IngestService {
     if (stored.length === 0) await dropBlob();
     for (const message of stored) {
       const mailbox = recipients.find((m) => m.id === message.mailboxId) as MailboxRecord;
-      this.#ctx.events.publish('message.received', { mailbox, message });
+      this.#ctx.events.publish('message.received', {
+        mailbox,
+        message,
+        webhookQueued: message.webhookQueued,
+      });
     }
     return stored;
   }

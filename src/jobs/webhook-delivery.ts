@@ -127,8 +127,9 @@ export class WebhookDelivery {
     this.#started = true;
     this.#agents = createAgents(this.#options.concurrency);
     this.#unsubscribe.push(
-      this.#ctx.events.subscribe('message.received', ({ mailbox }) => {
-        if (mailbox.userId !== null) this.wake(mailbox.userId);
+      // Only copies that queued an event wake the job: most mail has no webhook to push.
+      this.#ctx.events.subscribe('message.received', ({ mailbox, webhookQueued }) => {
+        if (webhookQueued && mailbox.userId !== null) this.wake(mailbox.userId);
       }),
       this.#webhooks.onQueued((userId) => this.wake(userId)),
     );

@@ -111,6 +111,11 @@ export interface NewDelivery {
   recipients: NewRecipientMessage[];
 }
 
+/** A stored copy of a delivery, and whether a webhook event was queued for it. */
+export interface DeliveredMessage extends MessageRecord {
+  webhookQueued: boolean;
+}
+
 export interface NewRecipientMessage {
   mailboxId: number;
   recipient: string;
@@ -273,7 +278,7 @@ export interface Store {
   countPendingWebhooks(): Promise<number>;
 
   /** Stores one parsed message for each recipient whose mailbox still exists. */
-  insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]>;
+  insertDelivery(delivery: NewDelivery): Promise<DeliveredMessage[]>;
   /** Newest first. */
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
   getMessage(id: string): Promise<MessageRecord | undefined>;

@@ -3,7 +3,13 @@
 // reuses one connection so tests can deliver dozens of messages quickly.
 import assert from 'node:assert/strict';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { ApiResponse, TestServer, TestUser } from '../support/harness.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  api,
+  type TestServer,
+  type TestUser,
+} from '../support/harness.ts';
 import { assertKeys } from '../user-api/helpers.ts';
 
 export { assertKeys, quotaOf } from '../user-api/helpers.ts';
@@ -18,42 +24,16 @@ export const threeDays = 259_200_000;
 /** A well-formed UUID no mailbox or message has. */
 export const unknownUuid = '00000000-0000-4000-8000-000000000000';
 
-export interface KeyRequest {
-  key?: string;
-  /** How the key is sent: the seed's X-API-Key (default) or Authorization: Bearer. */
-  scheme?: 'x-api-key' | 'bearer';
-  headers?: Record<string, string>;
-  /** Sent as JSON; a string is sent as the raw body with a JSON content type. */
-  body?: unknown;
-}
+export type KeyRequest = Omit<ApiRequest, 'scheme'> & { scheme?: ApiRequest['scheme'] };
 
-/** An HTTP request speaking the key dialect. */
-export async function keyApi<T = any>(
+/** An HTTP request speaking the key dialect: the key goes in X-API-Key unless told otherwise. */
+export function keyApi<T = any>(
   server: TestServer,
   method: string,
   urlPath: string,
   options: KeyRequest = {},
-): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (options.key !== undefined) {
-    if (options.scheme === 'bearer') headers.Authorization = `Bearer ${options.key}`;
-    else headers['X-API-Key'] = options.key;
-  }
-  Object.assign(headers, options.headers);
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    headers['Content-Type'] ??= 'application/json';
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  }
-  const response = await fetch(server.baseUrl + urlPath, { method, headers, body });
-  const raw = Buffer.from(await response.arrayBuffer());
-  const isJson = response.headers.get('content-type')?.includes('application/json');
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: isJson ? JSON.parse(raw.toString()) : raw,
-    raw,
-  };
+) {
+  return api<T>(server, method, urlPath, { scheme: 'x-api-key', ...options });
 }
 
 /** `{"error": <sentence>}` and nothing else, with the given HTTP status. */

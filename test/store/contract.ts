@@ -228,15 +228,32 @@ function finish(
   );
 }
 
+/**
+ * The store as most tests see it: delivered copies without their `webhookQueued` flag, so they
+ * compare equal to the same messages read back (the flag has its own test).
+ */
+function comparable(store: Store): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'insertDelivery') {
+        return async (delivery: NewDelivery) =>
+          (await target.insertDelivery(delivery)).map(({ webhookQueued: _, ...message }) => message);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export function storeContract(name: string, factory: StoreFactory): void {
   /** A test with a fresh store (and the domains mailboxes are claimed on). */
-  function it(title: string, fn: (store: Store) => Promise<void>) {
+  function it(title: string, fn: (store: Store) => Promise<void>, options: { raw?: boolean } = {}) {
     test(title, async () => {
       const { store, cleanup } = await factory();
       try {
         await store.upsertDomain(DOMAIN, 'free', T0);
         await store.upsertDomain('example.net', 'premium', T0);
-        await fn(store);
+        await fn(options.raw ? store : comparable(store));
       } finally {
         await cleanup();
       }
@@ -1191,6 +1208,28 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual((await store.deleteMessage(second.id)).blobKeys, []);
         assert.equal(await store.readInlineBlob('inline-1', 0, 4), undefined);
       });
+
+      it(
+        'insertDelivery tells which copies queued a webhook event',
+        async (store) => {
+          const owner = await newUser(store, 'hooked@users.test');
+          const withHook = await claim(store, 'hooked', { userId: owner.id });
+          const without = await claim(store, 'plain', { userId: null });
+          await store.setWebhook(owner.id, { url: 'https://hooks.test/in', enabled: true }, T0, () => 's');
+          const d = delivery('flagged', [withHook, without]);
+          for (const r of d.recipients)
+            r.webhook = { deliveryId: randomUUID(), event: 'new_message', payload: '{}' };
+          const stored = await store.insertDelivery(d);
+          assert.deepEqual(
+            stored.map((m) => [m.mailboxId, m.webhookQueued]),
+            [
+              [withHook.id, true],
+              [without.id, false],
+            ],
+          );
+        },
+        { raw: true },
+      );
 
       it('inline bytes of a delivery with no live recipient are not kept', async (store) => {
         const a = await claim(store, 'a');

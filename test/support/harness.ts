@@ -78,18 +78,31 @@ export interface ApiResponse<T = any> {
 }
 
 /** An HTTP request to the server, authenticated with `key` as a Bearer token when given. */
+export interface ApiRequest {
+  key?: string;
+  /** How the key is sent: Authorization: Bearer (default) or the key dialect's X-API-Key. */
+  scheme?: 'bearer' | 'x-api-key';
+  headers?: Record<string, string>;
+  /** Sent as JSON; a string is sent as the raw body (with a JSON content type unless given). */
+  body?: unknown;
+}
+
 export async function api<T = any>(
   server: TestServer,
   method: string,
   urlPath: string,
-  options: { key?: string; headers?: Record<string, string>; body?: unknown } = {},
+  options: ApiRequest = {},
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-  if (options.key) headers.Authorization = `Bearer ${options.key}`;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.key !== undefined) {
+    if (options.scheme === 'x-api-key') headers['X-API-Key'] = options.key;
+    else headers.Authorization = `Bearer ${options.key}`;
+  }
+  Object.assign(headers, options.headers);
   let body: string | undefined;
   if (options.body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json';
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   }
   const response = await fetch(server.baseUrl + urlPath, { method, headers, body });
   const raw = Buffer.from(await response.arrayBuffer());

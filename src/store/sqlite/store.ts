@@ -10,6 +10,7 @@ import type { DomainType } from '../../config/plans.ts';
 import type {
   ClaimRequest,
   ClaimResult,
+  DeliveredMessage,
   DomainRecord,
   MailboxRecord,
   MessageRecord,
@@ -417,7 +418,7 @@ export class SqliteStore implements Store {
 
   // --- messages ---
 
-  insertDelivery(delivery: NewDelivery): Promise<MessageRecord[]> {
+  insertDelivery(delivery: NewDelivery): Promise<DeliveredMessage[]> {
     return this.#groupCommit(() => this.#insertDelivery(delivery));
   }
 
@@ -464,7 +465,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  #insertDelivery(d: NewDelivery): MessageRecord[] {
+  #insertDelivery(d: NewDelivery): DeliveredMessage[] {
     const c = d.content;
     const mailId = Number(
       this.#run(
@@ -489,14 +490,18 @@ export class SqliteStore implements Store {
        SELECT ?, w.user_id, ?, ?, ?, ? FROM mailboxes m JOIN webhooks w ON w.user_id = m.user_id
        WHERE m.id = ? AND w.enabled = 1 AND w.url <> ''`,
     );
-    const stored: MessageRecord[] = [];
+    const stored: DeliveredMessage[] = [];
     for (const r of d.recipients) {
       if (insertMessage.run(r.id, r.uuid, mailId, r.recipient, d.receivedAt, r.mailboxId).changes) {
+        let webhookQueued = false;
         if (r.webhook) {
           const { deliveryId, event, payload } = r.webhook;
-          enqueueWebhook.run(deliveryId, event, payload, d.receivedAt, d.receivedAt, r.mailboxId);
+          webhookQueued =
+            enqueueWebhook.run(deliveryId, event, payload, d.receivedAt, d.receivedAt, r.mailboxId).changes >
+            0;
         }
         stored.push({
+          webhookQueued,
           id: r.id,
           uuid: r.uuid,
           mailboxId: r.mailboxId,
