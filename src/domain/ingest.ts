@@ -93,7 +93,8 @@ export class IngestService {
     // Each copy's webhook event is queued in the same commit (if its owner has a webhook).
     const copies = recipients.map((m) => {
       const uuid = newUuid();
-      const payload = JSON.stringify(newMessagePayload(m, { uuid, receivedAt, content }));
+      // Built only if the owner has a webhook: most mail is never pushed.
+      const payload = () => JSON.stringify(newMessagePayload(m, { uuid, receivedAt, content }));
       return {
         mailboxId: m.id,
         recipient: m.address,

@@ -125,7 +125,12 @@ export interface NewRecipientMessage {
    * The webhook event of this copy. Queued in the outbox in the same transaction, only if the
    * mailbox's owner has an enabled webhook with a URL.
    */
-  webhook?: { deliveryId: string; event: string; payload: string };
+  webhook?: {
+    deliveryId: string;
+    event: string;
+    /** The body, or a function making it: called only when the event is queued. */
+    payload: string | (() => string);
+  };
 }
 
 /** Keyset page position: items strictly older than (at, uuid) in (time desc, uuid desc) order. */

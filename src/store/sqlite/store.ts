@@ -485,20 +485,24 @@ export class SqliteStore implements Store {
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
     );
+    const webhookOwner = this.#statement(
+      `SELECT w.user_id FROM mailboxes m JOIN webhooks w ON w.user_id = m.user_id
+       WHERE m.id = ? AND w.enabled = 1 AND w.url <> ''`,
+    );
     const enqueueWebhook = this.#statement(
       `INSERT INTO webhook_outbox (delivery_id, user_id, event, payload, created_at, next_attempt_at)
-       SELECT ?, w.user_id, ?, ?, ?, ? FROM mailboxes m JOIN webhooks w ON w.user_id = m.user_id
-       WHERE m.id = ? AND w.enabled = 1 AND w.url <> ''`,
+       VALUES (?, ?, ?, ?, ?, ?)`,
     );
     const stored: DeliveredMessage[] = [];
     for (const r of d.recipients) {
       if (insertMessage.run(r.id, r.uuid, mailId, r.recipient, d.receivedAt, r.mailboxId).changes) {
         let webhookQueued = false;
-        if (r.webhook) {
+        const owner = r.webhook && (webhookOwner.get(r.mailboxId) as { user_id: number } | undefined);
+        if (r.webhook && owner) {
           const { deliveryId, event, payload } = r.webhook;
-          webhookQueued =
-            enqueueWebhook.run(deliveryId, event, payload, d.receivedAt, d.receivedAt, r.mailboxId).changes >
-            0;
+          const body = typeof payload === 'string' ? payload : payload();
+          enqueueWebhook.run(deliveryId, owner.user_id, event, body, d.receivedAt, d.receivedAt);
+          webhookQueued = true;
         }
         stored.push({
           webhookQueued,
