@@ -2,7 +2,7 @@
 // a timed-out endpoint is retried; an item leased by a process that died is taken over.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { retryDelayMs } from '../../src/jobs/webhook-delivery.ts';
+import { retryDelayMs } from '../../src/jobs/retry-policy.ts';
 import { addDomain, sendMail, startTestServer } from '../support/harness.ts';
 import { allowPrivate, hookedUser, pastAnyBackoffMs, type Receiver, startReceiver } from './helpers.ts';
 
