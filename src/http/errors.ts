@@ -18,6 +18,14 @@ export interface HttpErrorView {
   internal: boolean;
 }
 
+/** Sentences for the framework's own client errors, whose default texts are terse. */
+const frameworkMessages: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON, sent with Content-Type: application/json.',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
+};
+
+const asSentence = (message: string) => (/[.!?]$/.test(message) ? message : `${message}.`);
+
 /** Turns anything thrown by a route into a status and a sentence a client can show. */
 export function viewOfError(err: unknown, invalidStatus: number): HttpErrorView {
   if (err instanceof DomainError) {
@@ -25,9 +33,10 @@ export function viewOfError(err: unknown, invalidStatus: number): HttpErrorView 
     return { status, message: err.message, internal: false };
   }
   const e = err as FastifyError;
-  if (e.validation) return { status: invalidStatus, message: e.message, internal: false };
+  if (e.validation) return { status: invalidStatus, message: asSentence(e.message), internal: false };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return { status: e.statusCode, message: e.message, internal: false };
+    const message = (e.code && frameworkMessages[e.code]) || asSentence(e.message);
+    return { status: e.statusCode, message, internal: false };
   }
   return { status: 500, message: 'Internal server error.', internal: true };
 }

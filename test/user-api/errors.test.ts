@@ -184,3 +184,15 @@ test('a malformed JSON body is a 400 in the dialect shape', async () => {
   const mailboxes = await server.burnbox.services.store.listMailboxesOfUser(user.id, server.clock.now);
   assert.equal(mailboxes.length, 1, 'only the first request created a mailbox');
 });
+
+test('a body of another media type is refused in the dialect shape with a sentence, and not counted', async () => {
+  const user = await newUser();
+  const res = await api(server, 'POST', '/api/emails', {
+    key: user.key,
+    headers: { 'Content-Type': 'application/xml' },
+    body: '<mailbox/>',
+  });
+  assertError(res, 415);
+  assert.equal(res.body.message, 'The request body must be JSON, sent with Content-Type: application/json.');
+  assert.equal(quotaOf(res).used, 0);
+});

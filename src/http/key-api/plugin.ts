@@ -25,13 +25,6 @@ export function keyErrorBody(message: string) {
 }
 
 /** Fastify's own 4xx messages, as sentences a client can show. */
-const frameworkMessages: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON, sent with Content-Type: application/json.',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
-};
-
-const asSentence = (message: string) => (/[.!?]$/.test(message) ? message : `${message}.`);
-
 type EmailParams = { emailId: string };
 type MessageParams = { emailId: string; messageId: string };
 type CursorQuery = { cursor?: string };
@@ -53,9 +46,7 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     }
     const view = viewOfError(err, 400);
     if (view.internal) request.log.error({ err }, 'request failed');
-    const code = (err as { code?: string }).code;
-    const message = (code && frameworkMessages[code]) || asSentence(view.message);
-    return reply.code(view.status).send(keyErrorBody(message));
+    return reply.code(view.status).send(keyErrorBody(view.message));
   });
 
   // --- mailboxes ---
