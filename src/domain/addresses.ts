@@ -12,12 +12,12 @@ export function isValidDomainName(domain: string): boolean {
 /** Lower-cases and validates a local part; throws `invalid` with a sentence saying why. */
 export function normaliseLocalPart(raw: string): string {
   const local = raw.trim().toLowerCase();
-  if (local.length === 0) throw invalid('The username must not be empty.');
+  if (local.length === 0) throw invalid('The name before the @ must not be empty.');
   if (local.length > maxLocalPartLength)
-    throw invalid(`The username must be at most ${maxLocalPartLength} characters.`);
+    throw invalid(`The name before the @ must be at most ${maxLocalPartLength} characters.`);
   if (!localPartPattern.test(local) || local.includes('..')) {
     throw invalid(
-      'The username may contain only letters, digits, dots, hyphens and underscores, and must start and end with a letter or digit.',
+      'The name before the @ may contain only letters, digits, dots, hyphens and underscores, and must start and end with a letter or digit.',
     );
   }
   return local;
