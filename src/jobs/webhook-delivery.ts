@@ -20,7 +20,7 @@ import {
   RequestTimeoutError,
   TargetRefusedError,
 } from '../net/outbound.ts';
-import type { OutboxItem, OutboxOutcome } from '../store/types.ts';
+import type { OutboxItem, OutboxLease, OutboxOutcome } from '../store/types.ts';
 import { defaultBaseDelayMs, defaultMaxDelayMs, retryDelayMs } from './retry-policy.ts';
 
 export const userAgent = 'Burnbox-Webhook/1';
@@ -66,7 +66,7 @@ export class WebhookDelivery {
   readonly #userHeld = new Map<number, number>();
   readonly #userInFlight = new Map<number, number>();
   /** Items whose attempt was cut short by stop(): their leases are given back. */
-  readonly #abandoned: number[] = [];
+  readonly #abandoned: OutboxLease[] = [];
   // Claiming several items in one transaction saves a commit (an fsync) per event, so a user's
   // items are claimed ahead of their slots, up to `#userHoldMax`; a user holding
   // `#userRefillAt` or more is skipped by claims. A queued item is sent only while its lease
@@ -163,7 +163,7 @@ export class WebhookDelivery {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     clearTimeout(this.#timer);
     await this.#pumping;
-    for (const held of this.#queue.splice(0)) this.#abandoned.push(held.item.id);
+    for (const held of this.#queue.splice(0)) this.#abandoned.push(held.item);
     for (const held of this.#inFlight.values()) held.controller?.abort(new Error('server stopping'));
     await Promise.all([...this.#inFlight.values()].map((h) => h.done));
     await this.#release(this.#abandoned.splice(0));
@@ -210,11 +210,11 @@ export class WebhookDelivery {
       const claimedAt = this.#ctx.now();
       const items = await store.claimDueWebhooks(claimedAt, leaseMs, limit, skip);
       // One claim may bring more of one user's items than the user may hold.
-      const extra: number[] = [];
+      const extra: OutboxLease[] = [];
       for (const item of items) {
         const held = this.#userHeld.get(item.userId) ?? 0;
         if (this.#stopping || held >= this.#userHoldMax) {
-          extra.push(item.id);
+          extra.push(item);
           continue;
         }
         this.#userHeld.set(item.userId, held + 1);
@@ -231,12 +231,12 @@ export class WebhookDelivery {
     if (this.#stopping) return;
     const { concurrency, userConcurrency } = this.#options;
     const now = this.#ctx.now();
-    const stale: number[] = [];
+    const stale: OutboxLease[] = [];
     const waiting: Held[] = [];
     for (const held of this.#queue) {
       const { userId } = held.item;
       if (now - held.claimedAt > this.#maxQueuedMs) {
-        stale.push(held.item.id);
+        stale.push(held.item);
         this.#unhold(userId);
       } else if (
         this.#inFlight.size < concurrency &&
@@ -252,10 +252,10 @@ export class WebhookDelivery {
     if (stale.length) void this.#release(stale);
   }
 
-  async #release(ids: number[]): Promise<void> {
-    if (ids.length === 0) return;
+  async #release(leases: OutboxLease[]): Promise<void> {
+    if (leases.length === 0) return;
     try {
-      await this.#ctx.store.releaseWebhookLeases(ids);
+      await this.#ctx.store.releaseWebhookLeases(leases);
     } catch (err) {
       this.#ctx.log.error({ err }, 'could not give back webhook leases (they expire by themselves)');
     }
@@ -320,7 +320,7 @@ export class WebhookDelivery {
     const { event, test } = wireEvent(item.event);
     if (!config?.url || (!config.enabled && !test)) {
       await store.finishWebhookAttempt(
-        item.id,
+        item,
         {
           attemptedAt,
           url: config?.url ?? '',
@@ -359,7 +359,7 @@ export class WebhookDelivery {
       }));
     } catch (err) {
       if (signal.aborted && this.#stopping) {
-        this.#abandoned.push(item.id);
+        this.#abandoned.push(item);
         return;
       }
       ({ error, permanent } = describeFailure(err));
@@ -371,7 +371,7 @@ export class WebhookDelivery {
     }
     const outcome = delivered ? ({ kind: 'delivered' } as const) : this.#afterFailure(item, permanent);
     await store.finishWebhookAttempt(
-      item.id,
+      item,
       { attemptedAt, url: config.url, statusCode, error, durationMs },
       outcome,
     );

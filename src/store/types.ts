@@ -163,7 +163,12 @@ export interface OutboxItem {
   /** Attempts made so far, including the one this claim is for. */
   attempts: number;
   createdAt: number;
+  /** End of this claim's lease; also its token: only the lease holder may settle or release. */
+  leaseUntil: number;
 }
+
+/** Names one claim of an outbox item (a later claim of the same item has another lease). */
+export type OutboxLease = Pick<OutboxItem, 'id' | 'leaseUntil'>;
 
 export type OutboxOutcome =
   | { kind: 'delivered' }
@@ -267,14 +272,17 @@ export interface Store {
    * workers or processes claim at once: an item is leased to one of them.
    */
   claimDueWebhooks(now: number, leaseMs: number, limit: number, skipUserIds: number[]): Promise<OutboxItem[]>;
-  /** Records an attempt in the user's delivery log and settles or reschedules the item. */
+  /**
+   * Records an attempt in the user's delivery log and settles or reschedules the item. Does
+   * nothing if the lease was lost (expired and claimed again): the new holder reports instead.
+   */
   finishWebhookAttempt(
-    id: number,
+    lease: OutboxLease,
     attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt' | 'outcome'>,
     outcome: OutboxOutcome,
   ): Promise<void>;
-  /** Gives leased items back (a process stopping mid-delivery), due again at once. */
-  releaseWebhookLeases(ids: number[]): Promise<void>;
+  /** Gives leased items back (a process stopping mid-delivery), due again at once; lost leases are ignored. */
+  releaseWebhookLeases(leases: OutboxLease[]): Promise<void>;
   /** When the next pending item is due (its lease end if leased), or undefined if none. */
   nextWebhookDueAt(): Promise<number | undefined>;
   /** The user's most recent attempts, newest first. */

@@ -215,7 +215,7 @@ function finish(
   fields: Partial<Pick<WebhookAttempt, 'url' | 'statusCode' | 'error' | 'durationMs'>> = {},
 ): Promise<void> {
   return store.finishWebhookAttempt(
-    item.id,
+    item,
     {
       attemptedAt,
       url: 'https://hooks.test/in',
@@ -1754,6 +1754,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
           userId: on.id,
           attempts: 1,
           createdAt: receivedAt,
+          leaseUntil: receivedAt + LEASE,
         });
 
         // The switch is read at delivery time.
@@ -1844,6 +1845,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
           userId: off.id,
           attempts: 1,
           createdAt: T0 + 10,
+          leaseUntil: T0 + 10 + LEASE,
         });
         const [other] = await claimAll(store, T0 + 20);
         assert.equal(other?.userId, none.id);
@@ -1864,11 +1866,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
           userId: alice.id,
           attempts: 1,
           createdAt: T0,
+          leaseUntil: T0 + LEASE,
         });
         assert.deepEqual(await store.claimDueWebhooks(T0, LEASE, 10, []), [], 'leased');
         assert.deepEqual(await store.claimDueWebhooks(T0 + LEASE - 1, LEASE, 10, []), [], 'still leased');
         assert.deepEqual(await store.claimDueWebhooks(T0 + LEASE, LEASE, 10, []), [
-          { ...first, attempts: 2 },
+          { ...first, attempts: 2, leaseUntil: T0 + 2 * LEASE },
         ]);
         assert.deepEqual(await store.claimDueWebhooks(T0 + LEASE, LEASE, 10, []), []);
         assert.equal(await store.countPendingWebhooks(), 1);
@@ -1947,7 +1950,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const bad = claimed.find((i) => i.deliveryId === 'd-bad');
         assert.ok(ok && bad);
         await store.finishWebhookAttempt(
-          ok.id,
+          ok,
           {
             attemptedAt: T0 + 1,
             url: 'https://hooks.test/a',
@@ -1959,7 +1962,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         );
         assert.equal(await store.countPendingWebhooks(), 1);
         await store.finishWebhookAttempt(
-          bad.id,
+          bad,
           {
             attemptedAt: T0 + 2,
             url: 'https://hooks.test/b',
@@ -2015,7 +2018,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual(await claimAll(store, T0 + 4999), []);
         assert.equal(await store.nextWebhookDueAt(), T0 + 5000);
         const [second] = await claimAll(store, T0 + 5000);
-        assert.deepEqual(second, { ...first, attempts: 2 });
+        assert.deepEqual(second, { ...first, attempts: 2, leaseUntil: T0 + 5000 + LEASE });
         await finish(
           store,
           second as OutboxItem,
@@ -2088,6 +2091,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal((await store.listWebhookAttempts(bob.id, 1000)).length, 3);
       });
 
+      it('a lost lease can neither settle nor give back the item', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.enqueueWebhook(alice.id, hookEvent('slow'), T0);
+        const [first] = await claimAll(store, T0);
+        assert.ok(first);
+        // The first holder stalls past its lease; another worker claims the item.
+        const [second] = await claimAll(store, T0 + LEASE);
+        assert.ok(second);
+        assert.notEqual(second.leaseUntil, first.leaseUntil);
+        await finish(store, first, T0 + LEASE + 1, { kind: 'delivered' });
+        await store.releaseWebhookLeases([first]);
+        assert.equal(await store.countPendingWebhooks(), 1, 'the stale result settled nothing');
+        assert.deepEqual(await store.listWebhookAttempts(alice.id, 10), [], 'and logged nothing');
+        assert.deepEqual(await claimAll(store, T0 + LEASE + 2), [], 'the second lease still holds');
+        await finish(store, second, T0 + LEASE + 3, { kind: 'delivered' });
+        assert.equal(await store.countPendingWebhooks(), 0);
+        assert.equal((await store.listWebhookAttempts(alice.id, 10))[0]?.attempt, 2);
+      });
+
       it('releaseWebhookLeases makes leased items due at once without counting the attempt', async (store) => {
         const alice = await newUser(store, 'alice@example.org');
         await store.enqueueWebhook(alice.id, hookEvent('a'), T0);
@@ -2096,21 +2118,21 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const a = claimed.find((i) => i.deliveryId === 'a');
         const b = claimed.find((i) => i.deliveryId === 'b');
         assert.ok(a && b);
-        await store.releaseWebhookLeases([a.id]);
+        await store.releaseWebhookLeases([a]);
         assert.equal(await store.nextWebhookDueAt(), T0);
-        assert.deepEqual(
-          await claimAll(store, T0 + 1),
-          [a],
-          'due again, same attempt number; b stays leased',
-        );
-        await finish(store, a, T0 + 2, { kind: 'delivered' });
+        const [aAgain, ...others] = await claimAll(store, T0 + 1);
+        assert.deepEqual(others, [], 'b stays leased');
+        assert.deepEqual(aAgain, { ...a, leaseUntil: T0 + 1 + LEASE }, 'due again, same attempt number');
+        await finish(store, aAgain as OutboxItem, T0 + 2, { kind: 'delivered' });
         assert.equal((await store.listWebhookAttempts(alice.id, 10))[0]?.attempt, 1);
 
         // b's lease runs out (that attempt counts), it is claimed again, then given back.
         const [again] = await claimAll(store, T0 + LEASE);
-        assert.deepEqual(again, { ...b, attempts: 2 });
-        await store.releaseWebhookLeases([b.id]);
-        assert.deepEqual(await claimAll(store, T0 + LEASE), [{ ...b, attempts: 2 }]);
+        assert.deepEqual(again, { ...b, attempts: 2, leaseUntil: T0 + 2 * LEASE });
+        await store.releaseWebhookLeases([again as OutboxItem]);
+        assert.deepEqual(await claimAll(store, T0 + LEASE), [
+          { ...b, attempts: 2, leaseUntil: T0 + 2 * LEASE },
+        ]);
         await store.releaseWebhookLeases([]);
         assert.equal(await store.countPendingWebhooks(), 1);
       });

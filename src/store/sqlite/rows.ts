@@ -113,6 +113,7 @@ export interface OutboxRow {
   payload: string;
   attempts: number;
   created_at: number;
+  locked_until: number;
 }
 export interface AttemptRow {
   delivery_id: string;
@@ -142,6 +143,7 @@ export const toOutboxItem = (r: OutboxRow): OutboxItem => ({
   payload: r.payload,
   attempts: r.attempts,
   createdAt: r.created_at,
+  leaseUntil: r.locked_until,
 });
 
 export const toAttempt = (r: AttemptRow): WebhookAttempt => ({

@@ -17,6 +17,7 @@ import type {
   NewDelivery,
   NewUser,
   OutboxItem,
+  OutboxLease,
   OutboxOutcome,
   Page,
   PageCursor,
@@ -664,21 +665,26 @@ export class SqliteStore implements Store {
       );
       const lease = this.#statement(
         `UPDATE webhook_outbox SET locked_until = ?, attempts = attempts + 1 WHERE id = ?
-           RETURNING id, delivery_id, user_id, event, payload, attempts, created_at`,
+           RETURNING id, delivery_id, user_id, event, payload, attempts, created_at, locked_until`,
       );
       return ids.map(({ id }) => toOutboxItem(lease.get(now + leaseMs, id) as OutboxRow));
     });
   }
 
   async finishWebhookAttempt(
-    id: number,
+    lease: OutboxLease,
     attempt: Omit<WebhookAttempt, 'deliveryId' | 'event' | 'attempt' | 'outcome'>,
     outcome: OutboxOutcome,
   ): Promise<void> {
     // Group-committed like deliveries: under load, many attempts finish in one event-loop turn.
     await this.#groupCommit(() => {
-      const item = this.#get<OutboxRow>('SELECT * FROM webhook_outbox WHERE id = ?', id);
-      if (!item) return;
+      const { id } = lease;
+      const item = this.#get<OutboxRow>(
+        'SELECT * FROM webhook_outbox WHERE id = ? AND locked_until = ?',
+        id,
+        lease.leaseUntil,
+      );
+      if (!item) return; // settled already, or the lease was lost to a later claim
       this.#run(
         `INSERT INTO webhook_attempts
            (user_id, delivery_id, event, attempt, attempted_at, url, status_code, error, duration_ms, outcome)
@@ -713,11 +719,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  async releaseWebhookLeases(ids: number[]): Promise<void> {
-    this.#run(
-      'UPDATE webhook_outbox SET locked_until = 0, attempts = max(attempts - 1, 0) WHERE id IN (SELECT value FROM json_each(?))',
-      JSON.stringify(ids),
+  async releaseWebhookLeases(leases: OutboxLease[]): Promise<void> {
+    const release = this.#statement(
+      'UPDATE webhook_outbox SET locked_until = 0, attempts = max(attempts - 1, 0) WHERE id = ? AND locked_until = ?',
     );
+    this.#db.transaction(() => {
+      for (const lease of leases) release.run(lease.id, lease.leaseUntil);
+    })();
   }
 
   async nextWebhookDueAt(): Promise<number | undefined> {
