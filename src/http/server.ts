@@ -6,6 +6,7 @@ import { dialectConstraint, dialectOfUnknownPath } from './dialects.ts';
 import { schemaErrorMessage } from './errors.ts';
 import { keyApi, keyErrorBody } from './key-api/plugin.ts';
 import { jsonTypeKeyword } from './key-api/schemas.ts';
+import { registerOpenApi } from './openapi.ts';
 import { userApi, userErrorBody } from './user-api/plugin.ts';
 
 export interface HttpOptions {
@@ -37,6 +38,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
       done(err, undefined);
     }
   });
+  await registerOpenApi(app, services.config.publicUrl);
   await app.register(userApi, { services });
   await app.register(keyApi, { services });
   // Unknown routes under /api answer in a dialect's error shape: its clients read `status` and

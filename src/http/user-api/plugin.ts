@@ -15,6 +15,10 @@ export function userErrorBody(message: string) {
 }
 
 export async function userApi(app: FastifyInstance, { services }: { services: Services }) {
+  // Every route of this dialect is documented under its tag with its way of authenticating.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, tags: ['user API'], security: [{ bearer: [] }] };
+  });
   const present = { publicUrl: services.config.publicUrl, timeZone: services.config.timeZone };
   const userOf = (request: FastifyRequest) => request.user as UserRecord;
   const mailboxView = async (user: UserRecord, mailbox: Parameters<typeof services.mailboxes.token>[0]) =>

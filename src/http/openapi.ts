@@ -1,0 +1,27 @@
+// One OpenAPI document of both dialects, generated from the routes' own JSON schemas (so it
+// cannot drift from what the server validates and returns), served at /openapi.json.
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+
+export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Burnbox API',
+        version: '1',
+        description:
+          'Two dialects over the same data: the user API (Authorization: Bearer, {"status": …} bodies) and the ' +
+          'key API (X-API-Key, cursor pages, webhooks). One key and one monthly quota per user.',
+      },
+      servers: [{ url: publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
