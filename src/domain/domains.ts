@@ -40,7 +40,13 @@ export class DomainService {
     if (!plan.domainTypes.includes(filter)) {
       throw forbidden(`Your plan does not include ${filter} domains.`);
     }
-    const types = filter === 'all' ? usableDomainTypes(plan) : [filter];
+    if (filter === 'all') return this.usableBy(plan);
+    return (await this.list()).filter((d) => d.type === filter);
+  }
+
+  /** Every hosted domain the plan may create mailboxes on. */
+  async usableBy(plan: Plan): Promise<DomainRecord[]> {
+    const types = usableDomainTypes(plan);
     return (await this.list()).filter((d) => types.includes(d.type));
   }
 

@@ -1,6 +1,5 @@
 // Mailboxes owned by users: create, switch to another address, delete, look up, page through.
-import { usableDomainTypes } from '../config/plans.ts';
-import type { DomainRecord, MailboxRecord, Page, PageCursor, UserRecord } from '../store/types.ts';
+import type { MailboxRecord, Page, PageCursor, UserRecord } from '../store/types.ts';
 import { isReservedLocalPart, normaliseLocalPart, parseAddress } from './addresses.ts';
 import { deleteBlobs, planOf, type ServiceContext } from './context.ts';
 import { type DomainService, defaultTypeFilter } from './domains.ts';
@@ -187,12 +186,6 @@ export class MailboxService {
   async pageOfUser(user: UserRecord, limit: number, after?: PageCursor): Promise<KeysetPage<MailboxRecord>> {
     const page = await this.#ctx.store.listMailboxesPage(user.id, this.#ctx.now(), limit + 1, after);
     return keysetPage(page, limit, (m) => ({ at: m.createdAt, uuid: m.uuid }));
-  }
-
-  /** Every hosted domain the user's plan lets them create mailboxes on. */
-  async usableDomains(user: UserRecord): Promise<DomainRecord[]> {
-    const types = usableDomainTypes(planOf(this.#ctx, user));
-    return (await this.#domains.list()).filter((d) => types.includes(d.type));
   }
 
   listOfUser(user: UserRecord): Promise<MailboxRecord[]> {

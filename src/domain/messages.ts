@@ -46,17 +46,24 @@ export class MessageService {
     return message;
   }
 
-  /** Reading a message marks it seen. */
+  /** Reading a message marks it seen, whichever dialect reads it. */
   async read(user: UserRecord, id: string): Promise<MessageRecord> {
-    const message = await this.requireOwned(user, id);
-    if (!message.seen) await this.#ctx.store.markSeen(id);
-    return { ...message, seen: true };
+    return this.#markRead(await this.requireOwned(user, id));
   }
 
   async delete(user: UserRecord, id: string): Promise<void> {
-    await this.requireOwned(user, id);
-    const { blobKeys } = await this.#ctx.store.deleteMessage(id);
+    await this.#remove(await this.requireOwned(user, id));
+  }
+
+  async #markRead(message: MessageRecord): Promise<MessageRecord> {
+    if (!message.seen) await this.#ctx.store.markSeen(message.id);
+    return { ...message, seen: true };
+  }
+
+  async #remove(message: MessageRecord): Promise<void> {
+    const { deleted, blobKeys } = await this.#ctx.store.deleteMessage(message.id);
     await deleteBlobs(this.#ctx, blobKeys);
+    if (!deleted) throw notFound('Message was not found.');
   }
 
   /**
@@ -86,18 +93,12 @@ export class MessageService {
     return message;
   }
 
-  /** Reading a message marks it seen, whichever dialect reads it. */
   async readByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageRecord> {
-    const message = await this.requireOwnedByUuid(user, mailboxUuid, messageUuid);
-    if (!message.seen) await this.#ctx.store.markSeen(message.id);
-    return { ...message, seen: true };
+    return this.#markRead(await this.requireOwnedByUuid(user, mailboxUuid, messageUuid));
   }
 
   async deleteByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<void> {
-    const message = await this.requireOwnedByUuid(user, mailboxUuid, messageUuid);
-    const { deleted, blobKeys } = await this.#ctx.store.deleteMessage(message.id);
-    await deleteBlobs(this.#ctx, blobKeys);
-    if (!deleted) throw notFound(`Message ${messageUuid} was not found.`);
+    await this.#remove(await this.requireOwnedByUuid(user, mailboxUuid, messageUuid));
   }
 
   async openAttachment(user: UserRecord, id: string, name: string): Promise<OpenAttachment> {

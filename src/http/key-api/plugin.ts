@@ -1,6 +1,8 @@
 // The key API dialect (spec/key-api.md, MoeMail's API): X-API-Key (or Bearer) auth, the same
 // quota as the user dialect, UUID ids, cursor pages and `{"error": …}` bodies.
+
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { planOf } from '../../domain/context.ts';
 import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
 import { apiKeyHeaderOrBearer, QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
@@ -56,7 +58,7 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   // --- mailboxes ---
 
   app.get('/api/email/domains', { schema: { response: responses.domains } }, async (request) => {
-    const domains = await mailboxes.usableDomains(userOf(request));
+    const domains = await services.domains.usableBy(planOf(services.context, userOf(request)));
     return { domains: domains.map((d) => d.name) };
   });
 
