@@ -48,19 +48,20 @@ export class MessageService {
 
   /** Reading a message marks it seen, whichever dialect reads it. */
   async read(user: UserRecord, id: string): Promise<MessageRecord> {
-    return this.#markRead(await this.requireOwned(user, id));
+    return this.markRead(await this.requireOwned(user, id));
   }
 
   async delete(user: UserRecord, id: string): Promise<void> {
-    await this.#remove(await this.requireOwned(user, id));
+    await this.remove(await this.requireOwned(user, id));
   }
 
-  async #markRead(message: MessageRecord): Promise<MessageRecord> {
+  /** Marks the message seen (reading it, in any dialect or page). */
+  async markRead(message: MessageRecord): Promise<MessageRecord> {
     if (!message.seen) await this.#ctx.store.markSeen(message.id);
     return { ...message, seen: true };
   }
 
-  async #remove(message: MessageRecord): Promise<void> {
+  async remove(message: MessageRecord): Promise<void> {
     const { deleted, blobKeys } = await this.#ctx.store.deleteMessage(message.id);
     await deleteBlobs(this.#ctx, blobKeys);
     if (!deleted) throw notFound('Message was not found.');
@@ -76,9 +77,24 @@ export class MessageService {
     limit: number,
     after?: PageCursor,
   ): Promise<KeysetPage<MessageRecord>> {
-    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    return this.pageOf(await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid), limit, after);
+  }
+
+  /** A page of the mailbox's messages, newest first; the caller has checked access. */
+  async pageOf(
+    mailbox: MailboxRecord,
+    limit: number,
+    after?: PageCursor,
+  ): Promise<KeysetPage<MessageRecord>> {
     const page = await this.#ctx.store.listMessagesPage(mailbox.id, limit + 1, after);
     return keysetPage(page, limit, (m) => ({ at: m.receivedAt, uuid: m.uuid }));
+  }
+
+  /** Message `messageUuid` of `mailbox`; the caller has checked access to the mailbox. */
+  async requireInMailbox(mailbox: MailboxRecord, messageUuid: string): Promise<MessageRecord> {
+    const message = await this.#ctx.store.getMessageByUuid(messageUuid.toLowerCase());
+    if (!message || message.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
+    return message;
   }
 
   /** Message `messageUuid` of the user's live mailbox `mailboxUuid`; anything else is "not found". */
@@ -87,26 +103,31 @@ export class MessageService {
     mailboxUuid: string,
     messageUuid: string,
   ): Promise<MessageRecord> {
-    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
-    const message = await this.#ctx.store.getMessageByUuid(messageUuid.toLowerCase());
-    if (!message || message.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
-    return message;
+    return this.requireInMailbox(await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid), messageUuid);
   }
 
   async readByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageRecord> {
-    return this.#markRead(await this.requireOwnedByUuid(user, mailboxUuid, messageUuid));
+    return this.markRead(await this.requireOwnedByUuid(user, mailboxUuid, messageUuid));
   }
 
   async deleteByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<void> {
-    await this.#remove(await this.requireOwnedByUuid(user, mailboxUuid, messageUuid));
+    await this.remove(await this.requireOwnedByUuid(user, mailboxUuid, messageUuid));
   }
 
   async openAttachment(user: UserRecord, id: string, name: string): Promise<OpenAttachment> {
-    const message = await this.requireOwned(user, id);
+    return this.openAttachmentOf(await this.requireOwned(user, id), name);
+  }
+
+  async openAttachmentOf(message: MessageRecord, name: string): Promise<OpenAttachment> {
     const attachment = message.content.attachments.find((a) => a.name === name);
     if (!attachment) throw notFound(`The message has no attachment named "${name}".`);
     const start = attachment.blobOffset;
     const stream = await openBlobRange(this.#ctx, message.content.blobKey, start, start + attachment.size);
     return { attachment, stream };
+  }
+
+  /** The message as received (the `.eml`). */
+  openRaw(message: MessageRecord): Promise<Readable> {
+    return openBlobRange(this.#ctx, message.content.blobKey, 0, message.content.size);
   }
 }

@@ -8,6 +8,7 @@ import { keyApi, keyErrorBody } from './key-api/plugin.ts';
 import { jsonTypeKeyword } from './key-api/schemas.ts';
 import { registerOpenApi } from './openapi.ts';
 import { userApi, userErrorBody } from './user-api/plugin.ts';
+import { webUi } from '../web/plugin.ts';
 
 export interface HttpOptions {
   logLevel: string;
@@ -41,6 +42,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
   await registerOpenApi(app, services.config.publicUrl);
   await app.register(userApi, { services });
   await app.register(keyApi, { services });
+  await app.register(webUi, { services });
   // Unknown routes under /api answer in a dialect's error shape: its clients read `status` and
   // `message` (user dialect) or `error` (key dialect) from every error, even of a mistyped path.
   // Paths only the key dialect has (/api/email/…, /api/webhook…, /api/emails/<uuid>…) get its

@@ -1,0 +1,1 @@
+// Behaviour of the docs pages.

@@ -1,0 +1,325 @@
+// The live inbox: renders the message list from the page data, keeps it current over the
+// mailbox's event stream (reconnecting and catching up by itself), counts down the expiry,
+// and shows a message with its HTML in a sandboxed frame.
+import type { MailboxView, MessageDetailView, MessageSummaryView } from '../inbox/present.ts';
+import { formatTimeLeft } from '../shared/duration.ts';
+import { csrfToken, interpolate, pageData } from './common.ts';
+
+interface InboxData {
+  mailbox: MailboxView;
+  messages: MessageSummaryView[];
+  strings: Record<string, string>;
+  lang: string;
+  timeZone: string;
+  now: number;
+}
+
+const data = pageData<InboxData>();
+if (data) startInbox(data);
+
+function startInbox(data: InboxData): void {
+  const { mailbox, strings } = data;
+  const s = (key: string, params?: Record<string, string | number>) =>
+    interpolate(strings[key] ?? key, params);
+  const clockSkew = data.now - Date.now();
+  const now = () => Date.now() + clockSkew;
+  const dates = new Intl.DateTimeFormat(data.lang, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: data.timeZone,
+  });
+  const base = `/inbox/${mailbox.token}`;
+  const messages = new Map<string, MessageSummaryView>();
+  for (const m of data.messages) messages.set(m.id, m);
+
+  const list = document.getElementById('messages') as HTMLUListElement;
+  const empty = document.getElementById('empty') as HTMLElement;
+  const count = document.getElementById('message-count') as HTMLElement;
+  const reader = document.getElementById('reader') as HTMLElement;
+  const status = document.getElementById('live-status') as HTMLElement;
+  const expiry = document.getElementById('expiry') as HTMLElement;
+  const pageTitle = document.title;
+  let openId: string | undefined;
+  let unseenWhileHidden = 0;
+
+  function el<K extends keyof HTMLElementTagNameMap>(
+    tag: K,
+    props: Partial<HTMLElementTagNameMap[K]> = {},
+    ...children: (Node | string)[]
+  ) {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  }
+
+  function sorted(): MessageSummaryView[] {
+    return [...messages.values()].sort((a, b) => b.receivedAt - a.receivedAt || (a.id < b.id ? 1 : -1));
+  }
+
+  function renderList(): void {
+    const items = sorted().map((m) => {
+      const button = el(
+        'button',
+        { type: 'button', className: 'message-item' },
+        el('span', { className: 'message-from' }, m.fromName || m.from),
+        el(
+          'time',
+          { className: 'message-time', dateTime: new Date(m.receivedAt).toISOString() },
+          dates.format(m.receivedAt),
+        ),
+        el('span', { className: 'message-subject' }, m.subject || s('message.noSubject')),
+        el('span', { className: 'message-preview' }, m.preview),
+      );
+      button.dataset.id = m.id;
+      if (!m.seen) button.append(el('span', { className: 'unread-dot', title: s('message.unread') }));
+      if (m.id === openId) button.setAttribute('aria-current', 'true');
+      button.addEventListener('click', () => void openMessage(m.id));
+      const li = el('li', {}, button);
+      li.dataset.id = m.id;
+      if (!m.seen) li.classList.add('unread');
+      return li;
+    });
+    list.replaceChildren(...items);
+    empty.hidden = items.length > 0;
+    count.textContent = items.length > 0 ? new Intl.NumberFormat(data.lang).format(items.length) : '';
+  }
+
+  function setStatus(state: 'live' | 'connecting' | 'offline'): void {
+    status.dataset.state = state;
+    status.textContent = s(`inbox.${state}`);
+  }
+
+  function tickExpiry(): void {
+    if (mailbox.expiresAt === null) return;
+    const left = mailbox.expiresAt - now();
+    expiry.textContent =
+      left > 0 ? s('inbox.expiresIn', { time: formatTimeLeft(left, data.lang) }) : s('inbox.expired');
+  }
+
+  function added(message: MessageSummaryView): void {
+    lastSeenAt = Math.max(lastSeenAt, message.receivedAt);
+    const isNew = !messages.has(message.id);
+    messages.set(message.id, message);
+    renderList();
+    if (!isNew) return;
+    list.querySelector(`li[data-id="${CSS.escape(message.id)}"]`)?.classList.add('arrived');
+    if (document.hidden) {
+      unseenWhileHidden++;
+      document.title = `(${unseenWhileHidden}) ${pageTitle}`;
+    }
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) {
+      unseenWhileHidden = 0;
+      document.title = pageTitle;
+    }
+  });
+
+  async function refresh(): Promise<void> {
+    const response = await fetch(`${base}/messages`, { headers: { accept: 'application/json' } });
+    if (response.status === 404) return gone();
+    if (!response.ok) return;
+    const body = (await response.json()) as { messages: MessageSummaryView[] };
+    messages.clear();
+    for (const m of body.messages) messages.set(m.id, m);
+    renderList();
+  }
+
+  function gone(): void {
+    setStatus('offline');
+    status.textContent = s('inbox.gone');
+    source?.close();
+    source = undefined;
+  }
+
+  let source: EventSource | undefined;
+  // Where this view is complete up to (server time): a new stream catches up from here.
+  let lastSeenAt = data.now;
+  let retryDelay = 1000;
+  function connect(): void {
+    setStatus('connecting');
+    source = new EventSource(`${base}/events?since=${lastSeenAt}`);
+    source.addEventListener('ready', () => {
+      retryDelay = 1000;
+      setStatus('live');
+    });
+    source.addEventListener('message', (event) => added(JSON.parse(event.data) as MessageSummaryView));
+    source.addEventListener('gone', gone);
+    source.addEventListener('error', () => {
+      if (!source) return;
+      setStatus('offline');
+      // The browser retries by itself (with Last-Event-ID) unless the stream was refused;
+      // then start over after a pause and catch up from the list.
+      if (source.readyState === EventSource.CLOSED) {
+        source = undefined;
+        setTimeout(() => {
+          void refresh().then(() => {
+            if (status.dataset.state !== 'offline' || !source) connect();
+          });
+        }, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 30_000);
+      }
+    });
+  }
+
+  async function openMessage(id: string): Promise<void> {
+    const response = await fetch(`${base}/messages/${id}`, { headers: { accept: 'application/json' } });
+    if (!response.ok) {
+      if (response.status === 404) {
+        messages.delete(id);
+        renderList();
+      }
+      return;
+    }
+    const message = (await response.json()) as MessageDetailView & { blockedImages: number };
+    openId = id;
+    const summary = messages.get(id);
+    if (summary) summary.seen = true;
+    renderList();
+    renderReader(message);
+  }
+
+  function renderReader(message: MessageDetailView & { blockedImages: number }): void {
+    const header = el(
+      'header',
+      { className: 'reader-header' },
+      el('h2', { className: 'reader-subject' }, message.subject || s('message.noSubject')),
+      el(
+        'dl',
+        { className: 'reader-meta' },
+        el('dt', {}, s('message.from')),
+        el('dd', { dir: 'auto' }, message.fromName ? `${message.fromName} <${message.from}>` : message.from),
+        el('dt', {}, s('message.to')),
+        el('dd', { dir: 'ltr' }, message.to),
+        el('dt', {}, s('message.date')),
+        el(
+          'dd',
+          {},
+          el(
+            'time',
+            { dateTime: new Date(message.receivedAt).toISOString() },
+            dates.format(message.receivedAt),
+          ),
+        ),
+      ),
+    );
+    const tools = el(
+      'div',
+      { className: 'reader-tools' },
+      el('a', { className: 'button', href: message.rawUrl, download: '' }, s('message.raw')),
+    );
+    if (mailbox.canWrite) {
+      const del = el('button', { type: 'button', className: 'button button-danger' }, s('message.delete'));
+      del.addEventListener('click', () => void deleteMessage(message.id));
+      tools.append(del);
+    }
+    const back = el('button', { type: 'button', className: 'button reader-back' }, s('message.back'));
+    back.addEventListener('click', closeReader);
+    tools.prepend(back);
+
+    const body = el('div', { className: 'reader-body' });
+    const textView = el('pre', { className: 'text-body', dir: 'auto' }, message.text || s('message.noText'));
+    if (message.hasHtml) {
+      const frame = el('iframe', {
+        className: 'html-body',
+        title: s('message.frameTitle'),
+        src: message.htmlUrl,
+      });
+      frame.setAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+      frame.setAttribute('referrerpolicy', 'no-referrer');
+      frame.setAttribute('loading', 'lazy');
+      const tabs = el('div', { className: 'tabs', role: 'tablist' });
+      const htmlTab = el('button', { type: 'button', className: 'tab', role: 'tab' }, s('message.html'));
+      const textTab = el('button', { type: 'button', className: 'tab', role: 'tab' }, s('message.text'));
+      const show = (which: 'html' | 'text') => {
+        htmlTab.setAttribute('aria-selected', String(which === 'html'));
+        textTab.setAttribute('aria-selected', String(which === 'text'));
+        frame.hidden = which !== 'html';
+        textView.hidden = which !== 'text';
+      };
+      htmlTab.addEventListener('click', () => show('html'));
+      textTab.addEventListener('click', () => show('text'));
+      tabs.append(htmlTab, textTab);
+      body.append(tabs);
+      if (message.blockedImages > 0) {
+        const images = el(
+          'button',
+          { type: 'button', className: 'button show-images' },
+          s('message.showImages', { count: message.blockedImages }),
+        );
+        images.addEventListener('click', () => {
+          frame.src = `${message.htmlUrl}?images=1`;
+          images.remove();
+        });
+        body.append(images);
+      }
+      body.append(frame, textView);
+      show('html');
+    } else {
+      body.append(textView);
+    }
+    const parts = [header, tools, body];
+    const files = message.attachmentList;
+    if (files.length > 0) {
+      const sizes = new Intl.NumberFormat(data.lang, {
+        style: 'unit',
+        unit: 'kilobyte',
+        maximumFractionDigits: 1,
+      });
+      parts.push(
+        el(
+          'section',
+          { className: 'attachments' },
+          el('h3', {}, s('message.attachments')),
+          el(
+            'ul',
+            {},
+            ...files.map((file) =>
+              el(
+                'li',
+                {},
+                el('a', { href: file.url, download: file.name, dir: 'auto' }, file.name),
+                ' ',
+                el('span', { className: 'muted' }, sizes.format(file.size / 1024)),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    reader.replaceChildren(...parts);
+    reader.classList.add('open');
+    reader.focus();
+    if (window.matchMedia('(max-width: 50rem)').matches) reader.scrollIntoView({ block: 'start' });
+  }
+
+  function closeReader(): void {
+    const id = openId;
+    openId = undefined;
+    reader.classList.remove('open');
+    reader.replaceChildren(el('p', { className: 'muted' }, s('message.select')));
+    renderList();
+    if (id) list.querySelector<HTMLButtonElement>(`li[data-id="${CSS.escape(id)}"] button`)?.focus();
+  }
+
+  async function deleteMessage(id: string): Promise<void> {
+    const response = await fetch(`${base}/messages/${id}`, {
+      method: 'DELETE',
+      headers: { 'x-csrf-token': csrfToken() },
+    });
+    if (response.ok || response.status === 404) {
+      messages.delete(id);
+      closeReader();
+    }
+  }
+
+  reader.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') closeReader();
+  });
+
+  renderList();
+  tickExpiry();
+  setInterval(tickExpiry, 1000);
+  connect();
+}

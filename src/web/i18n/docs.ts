@@ -1,0 +1,4 @@
+// Strings of the docs pages.
+import { defineMessages } from './define.ts';
+
+export const docs = defineMessages({}, {});

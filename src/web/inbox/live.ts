@@ -1,0 +1,78 @@
+// The live channel of one mailbox (Server-Sent Events). A stream is opened with the mailbox's
+// token and only ever carries that mailbox's events — there is no broadcast. Every stream
+// starts from a position (`since`: the page's render time, or Last-Event-ID when the browser
+// reconnects) and first sends what arrived from then on, so nothing falls in a gap; the
+// browser drops duplicates by message id.
+import type { ServerResponse } from 'node:http';
+import type { EventBus } from '../../domain/events.ts';
+import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
+import { summaryView } from './present.ts';
+
+const heartbeatMs = 20_000;
+const retryMs = 2_000;
+
+export interface LiveStreamOptions {
+  mailbox: MailboxRecord;
+  /** Where the reader's view ends (ms); undefined sends only what arrives from now on. */
+  since: number | undefined;
+  /** Messages received at or after `since`, oldest first: the catch-up. */
+  missedSince(since: number): Promise<MessageRecord[]>;
+}
+
+/** Open streams, so that stopping the server ends them instead of waiting for them. */
+export class LiveStreams {
+  readonly #events: EventBus;
+  readonly #open = new Set<ServerResponse>();
+
+  constructor(events: EventBus) {
+    this.#events = events;
+  }
+
+  async open(res: ServerResponse, options: LiveStreamOptions): Promise<void> {
+    const { mailbox } = options;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Accel-Buffering': 'no',
+      Connection: 'keep-alive',
+    });
+    res.write(`retry: ${retryMs}\n\n`);
+    this.#open.add(res);
+    // Subscribe before catching up, and drop duplicates, so nothing falls between the two.
+    const sent = new Set<string>();
+    let lastAt = options.since ?? 0;
+    const sendMessage = (message: MessageRecord) => {
+      if (sent.has(message.uuid)) return;
+      sent.add(message.uuid);
+      lastAt = Math.max(lastAt, message.receivedAt);
+      res.write(`id: ${lastAt}\nevent: message\ndata: ${JSON.stringify(summaryView(message))}\n\n`);
+    };
+    const unsubscribeReceived = this.#events.subscribe('message.received', (event) => {
+      if (event.mailbox.id === mailbox.id) sendMessage(event.message);
+    });
+    const unsubscribeDeleted = this.#events.subscribe('mailbox.deleted', (event) => {
+      if (event.mailbox.id !== mailbox.id) return;
+      res.write('event: gone\ndata: {}\n\n');
+      res.end();
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribeReceived();
+      unsubscribeDeleted();
+      this.#open.delete(res);
+    });
+    if (options.since !== undefined) {
+      for (const message of await options.missedSince(options.since)) sendMessage(message);
+    }
+    // The id makes a reconnecting browser send Last-Event-ID even if no message came yet.
+    res.write(`id: ${lastAt}\nevent: ready\ndata: {}\n\n`);
+  }
+
+  closeAll(): void {
+    for (const res of this.#open) res.end();
+    this.#open.clear();
+  }
+}

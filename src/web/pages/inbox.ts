@@ -1,0 +1,316 @@
+// The public inbox: a guest's mailbox (cookie holding its token), any mailbox opened by its
+// token (read-only unless it is the guest's own or the signed-in owner's), the message
+// reader's JSON, downloads, the sanitised HTML body, and the live channel.
+import { create as contentDisposition } from 'content-disposition';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.ts';
+import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
+import { cookieNames } from '../context.ts';
+import { WebError } from '../errors.ts';
+import { clientStrings, type MessageKey } from '../i18n/translator.ts';
+import { LiveStreams } from '../inbox/live.ts';
+import {
+  detailView,
+  emlFileName,
+  inboxPath,
+  mailboxView,
+  messagePath,
+  summaryView,
+} from '../inbox/present.ts';
+import { inboxMain } from '../inbox/view.ts';
+import { messageDocumentCsp, renderMessageDocument } from '../message-html.ts';
+import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
+
+const listLimit = 100;
+const hourMs = 3_600_000;
+
+/** Strings the inbox script shows. */
+const scriptStrings: MessageKey[] = [
+  'inbox.expiresIn',
+  'inbox.expired',
+  'inbox.never',
+  'inbox.live',
+  'inbox.connecting',
+  'inbox.offline',
+  'inbox.empty',
+  'inbox.gone',
+  'message.from',
+  'message.to',
+  'message.date',
+  'message.noSubject',
+  'message.html',
+  'message.text',
+  'message.noText',
+  'message.attachments',
+  'message.raw',
+  'message.delete',
+  'message.back',
+  'message.showImages',
+  'message.select',
+  'message.frameTitle',
+  'message.unread',
+  'message.new',
+  'action.copy',
+  'action.copied',
+  'error.internal',
+];
+
+const notices: Record<string, MessageKey> = { extended: 'inbox.extended', created: 'inbox.created' };
+
+type TokenParams = { Params: { token: string } };
+type MessageParams = { Params: { token: string; id: string } };
+
+export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const { services } = deps;
+  const { mailboxes, messages, config } = services;
+  const live = new LiveStreams(services.events);
+  app.addHook('onClose', async () => live.closeAll());
+
+  /** The live mailbox a token opens, and whether this reader may change it. */
+  async function open(
+    request: FastifyRequest,
+    token: string,
+  ): Promise<{ mailbox: MailboxRecord; canWrite: boolean }> {
+    const mailbox = await mailboxes.byToken(token);
+    if (!mailbox) throw new WebError(404, request.web.t.t('inbox.gone'));
+    const { user, guestToken } = request.web;
+    const canWrite = mailbox.userId === null ? guestToken === token : user?.id === mailbox.userId;
+    return { mailbox, canWrite };
+  }
+
+  async function openWritable(request: FastifyRequest, token: string): Promise<MailboxRecord> {
+    const { mailbox, canWrite } = await open(request, token);
+    if (!canWrite) throw new WebError(403, request.web.t.t('error.forbidden'));
+    return mailbox;
+  }
+
+  async function openMessage(request: FastifyRequest, token: string, id: string): Promise<MessageRecord> {
+    const { mailbox } = await open(request, token);
+    return messages.requireInMailbox(mailbox, id);
+  }
+
+  function rememberGuest(reply: FastifyReply, mailbox: MailboxRecord): void {
+    const lifetime =
+      mailbox.expiresAt === null
+        ? 365 * 86400
+        : Math.ceil((mailbox.expiresAt - services.context.now()) / 1000);
+    reply.setCookie(
+      cookieNames.guest,
+      mailboxes.token(mailbox),
+      cookieOptions(services, Math.max(60, lifetime + 86400)),
+    );
+  }
+
+  /** A new guest mailbox, if this client address has not made too many this hour. */
+  async function createGuest(request: FastifyRequest, reply: FastifyReply): Promise<MailboxRecord> {
+    const limit = await services.rateLimits.hit(
+      'guest-mailbox',
+      request.ip,
+      config.web.guestMailboxesPerHour,
+      hourMs,
+    );
+    if (!limit.allowed) {
+      throw new WebError(
+        429,
+        request.web.t.t('inbox.rateLimited', { minutes: Math.ceil(limit.retryAfterSeconds / 60) }),
+      );
+    }
+    try {
+      const mailbox = await mailboxes.createGuest();
+      rememberGuest(reply, mailbox);
+      return mailbox;
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === 'forbidden')
+        throw new WebError(503, request.web.t.t('inbox.noDomain'));
+      throw err;
+    }
+  }
+
+  async function renderInbox(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    mailbox: MailboxRecord,
+    canWrite: boolean,
+    path: string,
+  ) {
+    const { t } = request.web;
+    const token = mailboxes.token(mailbox);
+    const view = mailboxView(mailbox, token, canWrite, config.publicUrl);
+    const owner = mailbox.userId === null ? undefined : await services.store.getUserById(mailbox.userId);
+    const plan = config.plans[owner?.plan ?? 'free'];
+    const domains = canWrite && plan ? await services.domains.usableBy(plan) : [];
+    const page = await messages.pageOf(mailbox, listLimit);
+    const notice = notices[(request.query as { notice?: string }).notice ?? ''];
+    return sendPage(reply, deps, request, {
+      title: t.t('inbox.title'),
+      path,
+      active: 'inbox',
+      scripts: ['inbox'],
+      flash: notice ? { kind: 'ok', text: t.t(notice) } : undefined,
+      main: inboxMain(request.web, view, { domains, now: services.context.now() }),
+      data: {
+        mailbox: view,
+        messages: page.items.map(summaryView),
+        strings: clientStrings(t.lang, scriptStrings),
+        lang: t.lang,
+        timeZone: config.timeZone,
+        now: services.context.now(),
+      },
+    });
+  }
+
+  /** Where a form about this mailbox sends the reader back to. */
+  const homeOf = (request: FastifyRequest, token: string) =>
+    request.web.guestToken === token ? '/' : inboxPath(token);
+
+  app.get('/', async (request, reply) => {
+    const token = request.web.guestToken;
+    let mailbox = token ? await mailboxes.byToken(token) : undefined;
+    if (mailbox && mailbox.userId !== null) mailbox = undefined;
+    mailbox ??= await createGuest(request, reply);
+    return renderInbox(request, reply, mailbox, true, '/');
+  });
+
+  app.post('/mailbox/new', async (request, reply) => {
+    await createGuest(request, reply);
+    return reply.redirect('/?notice=created', 303);
+  });
+
+  app.get<TokenParams>('/inbox/:token', async (request, reply) => {
+    const { mailbox, canWrite } = await open(request, request.params.token);
+    return renderInbox(request, reply, mailbox, canWrite, inboxPath(request.params.token));
+  });
+
+  app.post<TokenParams>('/inbox/:token/extend', async (request, reply) => {
+    const mailbox = await openWritable(request, request.params.token);
+    const owner = request.web.user && mailbox.userId === request.web.user.id ? request.web.user : undefined;
+    await mailboxes.extend(mailbox, owner);
+    return reply.redirect(`${homeOf(request, request.params.token)}?notice=extended`, 303);
+  });
+
+  app.post<TokenParams & { Body: { name?: string; domain?: string } }>(
+    '/inbox/:token/change',
+    async (request, reply) => {
+      const mailbox = await openWritable(request, request.params.token);
+      const name = String(request.body?.name ?? '');
+      const domain = String(request.body?.domain ?? '');
+      const { user } = request.web;
+      if (mailbox.userId === null) {
+        const next = await mailboxes.switchGuest(mailbox, name, domain);
+        rememberGuest(reply, next);
+        return reply.redirect('/', 303);
+      }
+      const next = await mailboxes.switch(user as NonNullable<typeof user>, mailbox.address, name, domain);
+      return reply.redirect(inboxPath(mailboxes.token(next)), 303);
+    },
+  );
+
+  app.post<TokenParams>('/inbox/:token/delete', async (request, reply) => {
+    const mailbox = await openWritable(request, request.params.token);
+    if (mailbox.userId === null) {
+      await mailboxes.deleteGuest(mailbox);
+      reply.clearCookie(cookieNames.guest, { path: '/' });
+      return reply.redirect('/', 303);
+    }
+    await mailboxes.release(mailbox);
+    return reply.redirect('/account', 303);
+  });
+
+  app.get<TokenParams>('/inbox/:token/messages', async (request) => {
+    const { mailbox, canWrite } = await open(request, request.params.token);
+    const page = await messages.pageOf(mailbox, listLimit);
+    return {
+      mailbox: mailboxView(mailbox, request.params.token, canWrite, config.publicUrl),
+      messages: page.items.map(summaryView),
+    };
+  });
+
+  app.get<TokenParams & { Querystring: { since?: string } }>(
+    '/inbox/:token/events',
+    async (request, reply) => {
+      const { mailbox } = await open(request, request.params.token);
+      const header = request.headers['last-event-id'];
+      const position = typeof header === 'string' ? header : request.query.since;
+      const since = position && /^\d{1,16}$/.test(position) ? Number(position) : undefined;
+      reply.hijack();
+      await live.open(reply.raw, {
+        mailbox,
+        since,
+        missedSince: async (from) =>
+          (await messages.pageOf(mailbox, listLimit)).items.filter((m) => m.receivedAt >= from).reverse(),
+      });
+    },
+  );
+
+  /** The sanitised HTML document of a message, with its inline parts served from our paths. */
+  function messageDocument(message: MessageRecord, token: string, allowRemoteImages: boolean) {
+    const base = messagePath(token, message.uuid);
+    return renderMessageDocument(message.content.html, {
+      allowRemoteImages,
+      inlinePartUrl: (cid) => {
+        const part = message.content.attachments.find((a) => a.contentId === cid);
+        return part ? `${base}/attachments/${encodeURIComponent(part.name)}` : undefined;
+      },
+    });
+  }
+
+  app.get<MessageParams>('/inbox/:token/messages/:id', async (request) => {
+    const { token, id } = request.params;
+    const message = await messages.markRead(await openMessage(request, token, id));
+    const view = detailView(message, token);
+    const blockedImages = view.hasHtml ? messageDocument(message, token, false).blockedImages : 0;
+    return { ...view, blockedImages };
+  });
+
+  app.delete<MessageParams>('/inbox/:token/messages/:id', async (request, reply) => {
+    const mailbox = await openWritable(request, request.params.token);
+    await messages.remove(await messages.requireInMailbox(mailbox, request.params.id));
+    return reply.code(204).send();
+  });
+
+  app.get<MessageParams & { Querystring: { images?: string } }>(
+    '/inbox/:token/messages/:id/body.html',
+    async (request, reply) => {
+      const { token, id } = request.params;
+      const message = await openMessage(request, token, id);
+      const allowRemoteImages = request.query.images === '1';
+      const { document } = messageDocument(message, token, allowRemoteImages);
+      return reply
+        .header('Content-Security-Policy', messageDocumentCsp(allowRemoteImages))
+        .header('Cache-Control', 'private, no-store')
+        .type('text/html; charset=utf-8')
+        .send(document);
+    },
+  );
+
+  // Downloads never render as our pages: attachment disposition, and a sandbox CSP so that even
+  // an HTML attachment opened directly cannot run script on our origin.
+  const downloadCsp = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+
+  app.get<MessageParams>('/inbox/:token/messages/:id/raw', async (request, reply) => {
+    const message = await openMessage(request, request.params.token, request.params.id);
+    const name = emlFileName(message.content.subject);
+    return reply
+      .header('Content-Security-Policy', downloadCsp)
+      .header('Content-Disposition', contentDisposition(name))
+      .type('message/rfc822')
+      .send(await messages.openRaw(message));
+  });
+
+  app.get<MessageParams & { Params: { name: string } }>(
+    '/inbox/:token/messages/:id/attachments/:name',
+    async (request, reply) => {
+      const message = await openMessage(request, request.params.token, request.params.id);
+      const { attachment, stream } = await messages.openAttachmentOf(message, request.params.name);
+      const type = /^image\/(png|jpeg|gif|webp|avif)$/i.test(attachment.contentType)
+        ? attachment.contentType
+        : 'application/octet-stream';
+      return reply
+        .header('Content-Security-Policy', downloadCsp)
+        .header('Content-Disposition', contentDisposition(attachment.name))
+        .header('Content-Length', String(attachment.size))
+        .type(type)
+        .send(stream);
+    },
+  );
+}

@@ -1,0 +1,78 @@
+// A real browser for UI tests: Debian's chromium driven by playwright-core, against a real
+// Burnbox whose public URL is its own loopback address (so cookies and links are real).
+// Screenshots are kept in test-results/screenshots for people to look at.
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from './harness.ts';
+import { freePort } from './process.ts';
+
+export const chromiumPath = process.env.BURNBOX_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Why browser tests cannot run here, or undefined when they can. In CI a missing browser is a
+ * failure (`.ci/run` installs it), elsewhere the tests are skipped with this reason.
+ */
+export function browserUnavailable(): string | undefined {
+  if (existsSync(chromiumPath)) return undefined;
+  const reason = `no browser at ${chromiumPath}: install it with "apt-get install -y chromium" (or set BURNBOX_CHROMIUM)`;
+  if (process.env.CI) throw new Error(`Browser tests must run in CI, but there is ${reason}.`);
+  return reason;
+}
+
+const screenshotDir = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'test-results',
+  'screenshots',
+);
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A test server whose public URL is the address the browser uses. */
+export async function startBrowserServer(
+  settings: Parameters<typeof startTestServer>[0] = {},
+): Promise<TestServer> {
+  const port = await freePort();
+  return startTestServer({
+    BURNBOX_HTTP_PORT: String(port),
+    BURNBOX_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...settings,
+  });
+}
+
+export async function newContext(
+  browser: Browser,
+  options: {
+    locale?: string;
+    colorScheme?: 'light' | 'dark';
+    viewport?: { width: number; height: number };
+  } = {},
+): Promise<BrowserContext> {
+  return browser.newContext({
+    acceptDownloads: true,
+    locale: options.locale ?? 'en-US',
+    colorScheme: options.colorScheme,
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
