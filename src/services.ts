@@ -13,6 +13,9 @@ import { IngestService } from './domain/ingest.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageService } from './domain/messages.ts';
 import { QuotaService } from './domain/quota.ts';
+import { RateLimiter } from './domain/rate-limits.ts';
+import { SessionService } from './domain/sessions.ts';
+import { StatsService } from './domain/stats.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { SqliteStore } from './store/sqlite/store.ts';
 import type { Store } from './store/types.ts';
@@ -30,6 +33,12 @@ export interface Services {
   ingest: IngestService;
   expiry: ExpiryService;
   webhooks: WebhookService;
+  /** Web UI login sessions. */
+  sessions: SessionService;
+  /** Fixed-window rate limits (guest mailboxes, failed logins). */
+  rateLimits: RateLimiter;
+  /** Figures for the admin overview. */
+  stats: StatsService;
   close(): Promise<void>;
 }
 
@@ -73,6 +82,9 @@ export async function createServices(
     ingest: new IngestService(context),
     expiry,
     webhooks: new WebhookService(context),
+    sessions: new SessionService(context, config.web.sessionTtlMs),
+    rateLimits: new RateLimiter(context),
+    stats: new StatsService(context),
     async close() {
       await expiry.stop();
       await store.close();

@@ -22,8 +22,9 @@ Commands:
   domain add <domain> [--type free|premium]    host a domain (or change its type)
   domain list                                  list hosted domains
   domain remove <domain>                       stop hosting a domain
-  user create <email> [--password P] [--plan free|premium]
+  user create <email> [--password P] [--plan free|premium] [--admin]
   user plan <email> <plan>                     change a user's plan
+  user admin <email> [--off]                   let a user use the web UI's admin pages (--off: no longer)
   user disable <email> | user enable <email>
   key create <user-email>                      print a new API key (replaces the old one)
   webhook show <email>                         the user's webhook URL, switch and signing secret
@@ -68,6 +69,8 @@ function parseCommandLine(argv: string[]) {
       password: { type: 'string' },
       plan: { type: 'string' },
       disabled: { type: 'boolean' },
+      admin: { type: 'boolean' },
+      off: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -141,12 +144,18 @@ export async function run(argv: string[], out: (line: string) => void = console.
       });
     case 'user create':
       return withServices(config, async (s) => {
-        const u = await s.accounts.createUser({
+        let u = await s.accounts.createUser({
           email: need(args[0], 'email'),
           password: options.password,
           plan: options.plan,
         });
-        out(`created ${u.email} (plan ${u.plan}, id ${u.uuid})`);
+        if (options.admin) u = await s.accounts.setAdmin(u.email, true);
+        out(`created ${u.email} (plan ${u.plan}, id ${u.uuid}${u.isAdmin ? ', admin' : ''})`);
+      });
+    case 'user admin':
+      return withServices(config, async (s) => {
+        const u = await s.accounts.setAdmin(need(args[0], 'email'), !options.off);
+        out(`${u.email} is ${u.isAdmin ? 'an admin' : 'not an admin'}`);
       });
     case 'user plan':
       return withServices(config, async (s) => {

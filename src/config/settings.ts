@@ -145,6 +145,21 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: "Most webhook requests in flight at once for one user (a slow endpoint never holds up others')",
   },
+  BURNBOX_SESSION_TTL_HOURS: {
+    default: '720',
+    schema: z.coerce.number().positive(),
+    help: 'How long a web UI login lasts (hours; may be fractional)',
+  },
+  BURNBOX_GUEST_MAILBOX_LIMIT: {
+    default: '30',
+    schema: z.coerce.number().int().min(0),
+    help: 'Mailboxes the web UI creates without an account, per client address per hour (0 = none)',
+  },
+  BURNBOX_LOGIN_ATTEMPT_LIMIT: {
+    default: '10',
+    schema: positiveInt,
+    help: 'Failed web UI logins allowed per client address and email per 15 minutes',
+  },
 } as const;
 
 export type SettingName = keyof typeof settingDefinitions;
@@ -175,6 +190,13 @@ export interface Config {
     allowPrivate: boolean;
     concurrency: number;
     userConcurrency: number;
+  };
+  web: {
+    sessionTtlMs: number;
+    /** Guest mailboxes per client address per hour. */
+    guestMailboxesPerHour: number;
+    /** Failed logins per client address and email per 15 minutes. */
+    loginAttemptsPer15Min: number;
   };
 }
 
@@ -245,6 +267,11 @@ export function loadConfig(
       allowPrivate: raw.BURNBOX_WEBHOOK_ALLOW_PRIVATE as boolean,
       concurrency: raw.BURNBOX_WEBHOOK_CONCURRENCY as number,
       userConcurrency: raw.BURNBOX_WEBHOOK_USER_CONCURRENCY as number,
+    },
+    web: {
+      sessionTtlMs: Math.round((raw.BURNBOX_SESSION_TTL_HOURS as number) * 3600 * 1000),
+      guestMailboxesPerHour: raw.BURNBOX_GUEST_MAILBOX_LIMIT as number,
+      loginAttemptsPer15Min: raw.BURNBOX_LOGIN_ATTEMPT_LIMIT as number,
     },
   };
 }

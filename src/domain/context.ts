@@ -30,6 +30,15 @@ export function planOf(ctx: ServiceContext, user: UserRecord): Plan {
   return plan;
 }
 
+/** The plan of self-registered accounts and of guests (mailboxes made without an account). */
+export const openPlanName = 'free';
+
+export function openPlanOf(ctx: ServiceContext): Plan {
+  const plan = ctx.plans[openPlanName];
+  if (!plan) throw forbidden(`The "${openPlanName}" plan is not offered on this server.`);
+  return plan;
+}
+
 /** Deletes blobs no message refers to any more; a failure only leaves an orphaned file. */
 export async function deleteBlobs(ctx: ServiceContext, keys: string[]): Promise<void> {
   if (keys.length === 0) return;

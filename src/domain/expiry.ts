@@ -1,8 +1,12 @@
 // Deletes expired mailboxes with their messages and files, in bounded batches. Expired
 // mailboxes are already invisible and closed to mail (every read checks expiresAt); the
-// sweeper only reclaims space, yielding between batches so ingest never waits on it.
+// sweeper only reclaims space, yielding between batches so ingest never waits on it. It also
+// drops expired login sessions, rate-limit windows older than a day and lapsed quarantines.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { deleteBlobs, type ServiceContext } from './context.ts';
+
+/** Rate-limit windows that started longer ago than this are deleted (windows are at most this long). */
+const rateWindowRetentionMs = 24 * 3_600_000;
 
 export class ExpiryService {
   readonly #ctx: ServiceContext;
@@ -33,9 +37,12 @@ export class ExpiryService {
       );
       await deleteBlobs(this.#ctx, blobKeys);
       total += count;
-      if (count < this.#batchSize) return total;
+      if (count < this.#batchSize) break;
       await yieldToEventLoop();
     }
+    const now = this.#ctx.now();
+    await this.#ctx.store.deleteExpired(now, now - rateWindowRetentionMs);
+    return total;
   }
 
   start(intervalMs: number): void {

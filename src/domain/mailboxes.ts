@@ -1,7 +1,9 @@
 // Mailboxes owned by users: create, switch to another address, delete, look up, page through.
+// Guests (the web UI without an account) hold mailboxes too: owner null, on the free plan.
+import type { Plan } from '../config/plans.ts';
 import type { MailboxRecord, Page, PageCursor, UserRecord } from '../store/types.ts';
 import { isReservedLocalPart, normaliseLocalPart, parseAddress } from './addresses.ts';
-import { deleteBlobs, planOf, type ServiceContext } from './context.ts';
+import { deleteBlobs, openPlanOf, planOf, type ServiceContext } from './context.ts';
 import { type DomainService, defaultTypeFilter } from './domains.ts';
 import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { newRandomLocalPart, newUuid } from './ids.ts';
@@ -62,16 +64,75 @@ export class MailboxService {
   }
 
   /** Creates a mailbox with a random name on a random domain the user's plan allows. */
-  async createRandom(user: UserRecord): Promise<MailboxRecord> {
-    const plan = planOf(this.#ctx, user);
+  createRandom(user: UserRecord): Promise<MailboxRecord> {
+    return this.#createRandom(user);
+  }
+
+  /** A guest's mailbox (no owner): a random name on a random domain of the free plan, its lifetime. */
+  createGuest(): Promise<MailboxRecord> {
+    return this.#createRandom(undefined);
+  }
+
+  async #createRandom(owner: UserRecord | undefined): Promise<MailboxRecord> {
+    const plan = this.#planOf(owner);
     const domains = await this.#domains.listForPlan(plan, defaultTypeFilter(plan));
     if (domains.length === 0) throw forbidden('No domain is available to your plan on this server.');
     for (let attempt = 0; attempt < randomAttempts; attempt++) {
       const domain = domains[Math.floor(Math.random() * domains.length)]?.name as string;
-      const claimed = await this.#claim(user, newRandomLocalPart(), domain);
+      const claimed = await this.#claim(owner, newRandomLocalPart(), domain);
       if (claimed) return claimed;
     }
     throw conflict('Could not find a free random address; please try again.');
+  }
+
+  /** The plan of a mailbox owner; guests (undefined) have the free plan. */
+  #planOf(owner: UserRecord | undefined): Plan {
+    return owner ? planOf(this.#ctx, owner) : openPlanOf(this.#ctx);
+  }
+
+  /**
+   * Pushes the expiry of `owner`'s live mailbox (a guest's: owner undefined) to now + the
+   * owner's plan lifetime (the free plan's for guests). Never shortens it; a permanent mailbox
+   * is returned unchanged. Someone else's mailbox looks like a missing one.
+   */
+  async extend(mailbox: MailboxRecord, owner: UserRecord | undefined): Promise<MailboxRecord> {
+    // The stored record, not the caller's copy: another extend may have moved it meanwhile.
+    const current = await this.#ctx.store.getMailbox(mailbox.id);
+    if (!current || current.userId !== (owner?.id ?? null) || !this.isLive(current)) {
+      throw notFound(`Mailbox ${mailbox.address} was not found.`);
+    }
+    if (current.expiresAt === null) return current;
+    const expiresAt = this.#ctx.now() + this.#planOf(owner).mailboxLifetimeSeconds * 1000;
+    if (expiresAt <= current.expiresAt) return current;
+    if (!(await this.#ctx.store.extendMailbox(current.id, expiresAt))) {
+      throw notFound(`Mailbox ${mailbox.address} was not found.`);
+    }
+    return { ...current, expiresAt };
+  }
+
+  /**
+   * A guest's `switch`: retires the guest's live mailbox and returns a new guest mailbox at
+   * `username@domain` (a free-plan domain), with a fresh free-plan lifetime. The retired
+   * address is quarantined against everybody (a guest is nobody to reserve it for).
+   */
+  async switchGuest(mailbox: MailboxRecord, username: string, domainName: string): Promise<MailboxRecord> {
+    if (mailbox.userId !== null || !this.isLive(mailbox)) {
+      throw notFound(`Mailbox ${mailbox.address} was not found.`);
+    }
+    const localPart = claimableLocalPart(username);
+    const domain = await this.#domains.requireUsable(this.#planOf(undefined), domainName);
+    if (`${localPart}@${domain.name}` === mailbox.address) {
+      throw conflict(`The mailbox is already ${mailbox.address}.`);
+    }
+    const created = await this.#claim(undefined, localPart, domain.name, { replaces: mailbox.id });
+    if (!created) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
+    return created;
+  }
+
+  /** Deletes a guest's mailbox with its messages (nothing happens if it is already gone). */
+  async deleteGuest(mailbox: MailboxRecord): Promise<void> {
+    if (mailbox.userId !== null) throw notFound(`Mailbox ${mailbox.address} was not found.`);
+    await this.release(mailbox);
   }
 
   /** Key dialect `generate`: `name@domain`, living `lifetimeMs` (null: never expires). */
@@ -106,17 +167,18 @@ export class MailboxService {
   }
 
   /**
-   * Claims `localPart@domain` for the user. `lifetimeMs` defaults to the plan's lifetime; null
-   * never expires. Resolves undefined when the address is taken or quarantined.
+   * Claims `localPart@domain` for the user (a guest: undefined). `lifetimeMs` defaults to the
+   * plan's lifetime; null never expires. Resolves undefined when the address is taken or
+   * quarantined.
    */
   async #claim(
-    user: UserRecord,
+    owner: UserRecord | undefined,
     localPart: string,
     domain: string,
     options: { replaces?: number; lifetimeMs?: number | null } = {},
   ) {
     const now = this.#ctx.now();
-    const plan = planOf(this.#ctx, user);
+    const plan = this.#planOf(owner);
     const lifetimeMs =
       options.lifetimeMs === undefined ? plan.mailboxLifetimeSeconds * 1000 : options.lifetimeMs;
     const result = await this.#ctx.store.claimMailbox({
@@ -124,14 +186,15 @@ export class MailboxService {
         uuid: newUuid(),
         localPart,
         domain,
-        userId: user.id,
+        userId: owner?.id ?? null,
         createdAt: now,
         expiresAt: lifetimeMs === null ? null : now + lifetimeMs,
       },
       now,
       quarantineMs: this.#ctx.quarantineMs,
       replacesMailboxId: options.replaces,
-      maxLiveMailboxes: plan.maxMailboxes ?? undefined,
+      // Guests are limited by rate (per client address), not by a count of live mailboxes.
+      maxLiveMailboxes: owner ? (plan.maxMailboxes ?? undefined) : undefined,
     });
     if (!result.ok && result.reason === 'limit_reached') {
       throw forbidden(`Your plan allows at most ${plan.maxMailboxes} live mailboxes; delete one first.`);

@@ -38,3 +38,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   });
   return timingSafeEqual(actual, expected);
 }
+
+const noSalt = Buffer.alloc(16);
+
+/**
+ * Fails after the work of one verification, for a login with an unknown email (or an account
+ * without a password): its answer then takes as long as a wrong password's, so timing does
+ * not tell which emails are registered.
+ */
+export async function verifyNoPassword(password: string): Promise<false> {
+  await scryptAsync(password, noSalt, 32, { ...params, maxmem });
+  return false;
+}

@@ -22,6 +22,11 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
         },
       },
     },
+    // Only the API is documented: the web pages are for people, not clients.
+    transform: ({ schema, url }) => ({
+      schema: url === '/api' || url.startsWith('/api/') ? schema : { ...schema, hide: true },
+      url,
+    }),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

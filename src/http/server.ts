@@ -2,13 +2,13 @@
 // call a service, present the result.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import { webUi } from '../web/plugin.ts';
 import { dialectConstraint, dialectOfUnknownPath } from './dialects.ts';
 import { schemaErrorMessage } from './errors.ts';
 import { keyApi, keyErrorBody } from './key-api/plugin.ts';
 import { jsonTypeKeyword } from './key-api/schemas.ts';
 import { registerOpenApi } from './openapi.ts';
 import { userApi, userErrorBody } from './user-api/plugin.ts';
-import { webUi } from '../web/plugin.ts';
 
 export interface HttpOptions {
   logLevel: string;

@@ -17,7 +17,16 @@ export interface UserRecord {
   passwordHash: string | null;
   plan: string;
   disabled: boolean;
+  /** May use the admin pages of the web UI. */
+  isAdmin: boolean;
   createdAt: number;
+}
+
+/** A login session of the web UI, found by the sha256 of its token (the token is never stored). */
+export interface SessionRecord {
+  userId: number;
+  createdAt: number;
+  expiresAt: number;
 }
 
 export interface MailboxRecord {
@@ -26,6 +35,7 @@ export interface MailboxRecord {
   address: string;
   localPart: string;
   domain: string;
+  /** null = a guest's mailbox (made without an account). */
   userId: number | null;
   createdAt: number;
   /** null = never expires */
@@ -89,9 +99,16 @@ export interface ClaimRequest {
   now: number;
   /** How long a released address stays reserved for its last owner. */
   quarantineMs: number;
-  /** Switch: this mailbox of the same owner is released in the same transaction. */
+  /**
+   * Switch: this mailbox of the same owner is released in the same transaction. "Same owner"
+   * holds for guests too: a guest claim (userId null) replaces only a guest mailbox, and a
+   * user's claim never replaces a guest's mailbox.
+   */
   replacesMailboxId?: number;
-  /** Refuse (`limit_reached`) when the owner already has this many live mailboxes. */
+  /**
+   * Refuse (`limit_reached`) when the owner already has this many live mailboxes. Ignored for
+   * guest claims (userId null): guests are not one owner, they are limited by rate instead.
+   */
   maxLiveMailboxes?: number;
 }
 
@@ -209,7 +226,13 @@ export interface Store {
   createUser(user: NewUser): Promise<UserRecord | undefined>;
   getUserById(id: number): Promise<UserRecord | undefined>;
   getUserByEmail(email: string): Promise<UserRecord | undefined>;
-  updateUser(id: number, change: { plan?: string; disabled?: boolean; passwordHash?: string }): Promise<void>;
+  updateUser(
+    id: number,
+    change: { plan?: string; disabled?: boolean; passwordHash?: string; isAdmin?: boolean },
+  ): Promise<void>;
+  /** Users newest first (createdAt desc, then id desc), `limit` after skipping `offset`; total = all users. */
+  listUsers(limit: number, offset: number): Promise<Page<UserRecord>>;
+  countUsers(): Promise<number>;
   /** Replaces the user's API key (only its hash is stored). */
   setApiKeyHash(userId: number, keyHash: string, now: number): Promise<void>;
   getUserByApiKeyHash(keyHash: string): Promise<UserRecord | undefined>;
@@ -220,15 +243,51 @@ export interface Store {
   releaseRequest(userId: number, period: string): Promise<number>;
   getRequestsUsed(userId: number, period: string): Promise<number>;
 
+  /** Stores a login session under the sha256 of its token. */
+  createSession(session: {
+    idHash: string;
+    userId: number;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<void>;
+  /** The session, or undefined when unknown or expired (expiresAt <= now). */
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  /** Ends one session; nothing happens if there is none. */
+  deleteSession(idHash: string): Promise<void>;
+  /** Ends every session of the user except `exceptIdHash` (all of them when it is not given). */
+  deleteSessionsOfUser(userId: number, exceptIdHash?: string): Promise<void>;
+
+  /**
+   * Fixed-window counter: counts one hit on `key` in the window starting at `windowStart` if
+   * fewer than `limit` were counted there; atomic, so concurrent hits never overshoot. `count`
+   * is the window's count after this hit (when allowed) or as it stands (when refused).
+   */
+  hitRateLimit(key: string, windowStart: number, limit: number): Promise<{ allowed: boolean; count: number }>;
+  /**
+   * Housekeeping: deletes sessions expired at `now`, rate-limit windows that started before
+   * `rateWindowsBefore`, and quarantines that ended at `now` (they no longer hold anything).
+   */
+  deleteExpired(now: number, rateWindowsBefore: number): Promise<void>;
+
   /**
    * Creates a mailbox if its address is free: no live mailbox has it, and no other user holds
    * it in quarantine. An expired mailbox on the address is released first.
+   *
+   * A quarantine left by a guest (a mailbox with userId null) belongs to nobody: it holds the
+   * address against everybody, guests and users alike, until it ends (`quarantineMs` after the
+   * release), and then the address is free for anyone.
    */
   claimMailbox(request: ClaimRequest): Promise<ClaimResult>;
   getMailbox(id: number): Promise<MailboxRecord | undefined>;
   getMailboxByUuid(uuid: string): Promise<MailboxRecord | undefined>;
   getMailboxByAddress(address: string): Promise<MailboxRecord | undefined>;
   listMailboxesOfUser(userId: number, now: number): Promise<MailboxRecord[]>;
+  /**
+   * Sets the mailbox's expiry; false when the mailbox is gone. It does not check liveness
+   * (there is no `now`): the caller extends only a mailbox it has seen live. An expired one is
+   * invisible anyway and is removed by the sweeper or by a claim of its address.
+   */
+  extendMailbox(id: number, expiresAt: number): Promise<boolean>;
   /** Deletes the mailbox and its messages and quarantines its address for its owner. */
   releaseMailbox(id: number, now: number, quarantineMs: number): Promise<Released & { released: boolean }>;
   /** Releases up to `limit` mailboxes that expired before `now`. */
@@ -249,6 +308,22 @@ export interface Store {
   ): Promise<Page<MailboxRecord>>;
   /** A mailbox's messages, newest first (receivedAt desc, uuid desc), after `cursor`. */
   listMessagesPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageRecord>>;
+  /** How many messages each of the mailboxes holds: every given id is a key (0 when none or gone). */
+  countMessagesOfMailboxes(mailboxIds: number[]): Promise<Map<number, number>>;
+
+  /** Mailboxes live at `now` (permanent ones included), of users and guests. */
+  countLiveMailboxes(now: number): Promise<number>;
+  /**
+   * Stored messages received at or after `since`, per hour: hourStart = floor(receivedAt /
+   * 3600000) * 3600000 (UTC hours), only hours with messages, ascending. A message to several
+   * mailboxes counts once per copy; deleted messages (and those of released mailboxes) do not count.
+   */
+  countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]>;
+  /**
+   * Webhook attempts attempted at or after `since` whose outcome was `failed` (the delivery was
+   * given up), from the delivery log, which keeps only each user's most recent attempts.
+   */
+  countFailedWebhooks(since: number): Promise<number>;
   getMessageByUuid(uuid: string): Promise<MessageRecord | undefined>;
 
   getWebhook(userId: number): Promise<WebhookConfig | undefined>;

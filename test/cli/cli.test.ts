@@ -83,6 +83,40 @@ test('the key is stored only as a hash', async () => {
   }
 });
 
+test('user create --admin and user admin [--off] set who may use the admin pages', async () => {
+  const created = runCli(['user', 'create', 'Root@Example.org', '--admin'], env);
+  assert.equal(created.status, 0, created.stderr);
+  assert.match(created.stdout, /created root@example\.org \(plan free, id [0-9a-f-]{36}, admin\)/);
+  const plain = runCli(['user', 'create', 'dave@example.org'], env);
+  assert.doesNotMatch(plain.stdout, /admin/);
+
+  const { default: Database } = await import('better-sqlite3');
+  const isAdmin = (email: string) => {
+    const db = new Database(path.join(dataDir, 'burnbox.db'), { readonly: true });
+    try {
+      return (db.prepare('SELECT is_admin FROM users WHERE email = ?').get(email) as { is_admin: number })
+        .is_admin;
+    } finally {
+      db.close();
+    }
+  };
+  assert.equal(isAdmin('root@example.org'), 1);
+  assert.equal(isAdmin('dave@example.org'), 0);
+
+  const on = runCli(['user', 'admin', 'Dave@example.org'], env);
+  assert.equal(on.status, 0, on.stderr);
+  assert.equal(on.stdout.trim(), 'dave@example.org is an admin');
+  assert.equal(isAdmin('dave@example.org'), 1);
+  const off = runCli(['user', 'admin', 'root@example.org', '--off'], env);
+  assert.equal(off.stdout.trim(), 'root@example.org is not an admin');
+  assert.equal(isAdmin('root@example.org'), 0);
+
+  const missing = runCli(['user', 'admin', 'nobody@example.org'], env);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^burnbox: No user has the email nobody@example\.org\./);
+  assert.match(runCli(['help'], env).stdout, /user admin <email> \[--off\]/);
+});
+
 test('errors are one clear line on stderr with exit code 1', () => {
   const bad = runCli(['domain', 'list'], { ...env, BURNBOX_TIMEZONE: 'Nowhere/Land' });
   assert.equal(bad.status, 1);

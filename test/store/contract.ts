@@ -345,6 +345,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
           passwordHash: 'h1',
           plan: 'pro',
           disabled: false,
+          isAdmin: false,
           createdAt: T0 + 7,
         });
         assert.deepEqual(await store.getUserById(user.id), user);
@@ -2163,6 +2164,349 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const [q2] = await store.claimDueWebhooks(T0 + 2000, lease, 10, []);
         await finish(store, q2 as OutboxItem, T0 + 2001, { kind: 'delivered' });
         assert.equal(await store.nextWebhookDueAt(), undefined);
+      });
+    });
+
+    describe('web accounts', () => {
+      it('a new user is not an admin; updateUser sets and clears isAdmin alone', async (store) => {
+        const user = await newUser(store, 'admin@example.org');
+        const other = await newUser(store, 'other@example.org');
+        assert.equal(user.isAdmin, false);
+        await store.updateUser(user.id, { isAdmin: true });
+        assert.deepEqual(await store.getUserById(user.id), { ...user, isAdmin: true });
+        assert.equal((await store.getUserByEmail('admin@example.org'))?.isAdmin, true);
+        await store.updateUser(user.id, { plan: 'pro', disabled: true });
+        assert.deepEqual(await store.getUserById(user.id), {
+          ...user,
+          isAdmin: true,
+          plan: 'pro',
+          disabled: true,
+        });
+        await store.updateUser(user.id, { isAdmin: false });
+        assert.equal((await store.getUserById(user.id))?.isAdmin, false);
+        assert.deepEqual(await store.getUserById(other.id), other, 'other users are untouched');
+      });
+
+      it('listUsers pages newest first with the total of all users; countUsers counts them', async (store) => {
+        assert.deepEqual(await store.listUsers(10, 0), { items: [], total: 0 });
+        assert.equal(await store.countUsers(), 0);
+        const a = await newUser(store, 'a@example.org', T0 + 1);
+        const c = await newUser(store, 'c@example.org', T0 + 3);
+        const b = await newUser(store, 'b@example.org', T0 + 2);
+        const d = await newUser(store, 'd@example.org', T0 + 3); // same time as c, created later
+        assert.equal(await store.countUsers(), 4);
+        const all = await store.listUsers(10, 0);
+        assert.equal(all.total, 4);
+        assert.equal(all.items.length, 4);
+        assert.deepEqual(all.items.slice(2), [b, a]);
+        assert.deepEqual(sorted(all.items.slice(0, 2).map((u) => u.email)), [c.email, d.email]);
+        const first = await store.listUsers(2, 0);
+        const second = await store.listUsers(2, 2);
+        assert.deepEqual(first, { items: all.items.slice(0, 2), total: 4 });
+        assert.deepEqual(second, { items: [b, a], total: 4 });
+        assert.deepEqual(await store.listUsers(2, 4), { items: [], total: 4 });
+        assert.deepEqual((await store.listUsers(1, 3)).items, [a]);
+      });
+    });
+
+    describe('sessions', () => {
+      function session(idHash: string, userId: number, createdAt = T0, expiresAt = T0 + HOUR) {
+        return { idHash, userId, createdAt, expiresAt };
+      }
+
+      it('createSession stores a session getSession finds until it expires', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.createSession(session('hash-a', alice.id, T0, T0 + HOUR));
+        const expected = { userId: alice.id, createdAt: T0, expiresAt: T0 + HOUR };
+        assert.deepEqual(await store.getSession('hash-a', T0), expected);
+        assert.deepEqual(await store.getSession('hash-a', T0 + HOUR - 1), expected);
+        assert.equal(await store.getSession('hash-a', T0 + HOUR), undefined, 'expired at expiresAt');
+        assert.equal(await store.getSession('hash-a', T0 + 2 * HOUR), undefined);
+        assert.equal(await store.getSession('unknown', T0), undefined);
+      });
+
+      it('a user may hold several sessions; deleteSession ends only the one', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.createSession(session('s1', alice.id));
+        await store.createSession(session('s2', alice.id, T0 + 1, T0 + 2 * HOUR));
+        await store.deleteSession('s1');
+        assert.equal(await store.getSession('s1', T0 + 10), undefined);
+        assert.deepEqual(await store.getSession('s2', T0 + 10), {
+          userId: alice.id,
+          createdAt: T0 + 1,
+          expiresAt: T0 + 2 * HOUR,
+        });
+        await store.deleteSession('s1');
+        await store.deleteSession('never');
+        assert.ok(await store.getSession('s2', T0 + 10));
+      });
+
+      it("deleteSessionsOfUser ends the user's sessions, but the one kept, and nobody else's", async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        for (const id of ['a1', 'a2', 'a3']) await store.createSession(session(id, alice.id));
+        await store.createSession(session('b1', bob.id));
+        await store.deleteSessionsOfUser(alice.id, 'a2');
+        assert.equal(await store.getSession('a1', T0), undefined);
+        assert.ok(await store.getSession('a2', T0), 'the kept session stays');
+        assert.equal(await store.getSession('a3', T0), undefined);
+        assert.ok(await store.getSession('b1', T0), "Bob's session stays");
+        await store.deleteSessionsOfUser(alice.id, 'b1');
+        assert.equal(
+          await store.getSession('a2', T0),
+          undefined,
+          'keeping another user\u2019s hash keeps nothing',
+        );
+        assert.ok(await store.getSession('b1', T0));
+        await store.deleteSessionsOfUser(bob.id);
+        assert.equal(await store.getSession('b1', T0), undefined, 'without an exception all end');
+      });
+
+      it('deleteExpired removes sessions expired at `now` and keeps the others', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        await store.createSession(session('old', alice.id, T0, T0 + 100));
+        await store.createSession(session('edge', alice.id, T0, T0 + 200));
+        await store.createSession(session('live', alice.id, T0, T0 + 201));
+        await store.deleteExpired(T0 + 200, T0);
+        // Asked about an earlier moment, a session still stored would be found.
+        assert.equal(await store.getSession('old', T0), undefined);
+        assert.equal(await store.getSession('edge', T0), undefined);
+        assert.deepEqual(await store.getSession('live', T0), {
+          userId: alice.id,
+          createdAt: T0,
+          expiresAt: T0 + 201,
+        });
+      });
+    });
+
+    describe('rate limits', () => {
+      it('hitRateLimit counts up to the limit, then refuses without counting', async (store) => {
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 3), { allowed: true, count: 1 });
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 3), { allowed: true, count: 2 });
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 3), { allowed: true, count: 3 });
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 3), { allowed: false, count: 3 });
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 3), { allowed: false, count: 3 });
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 4), { allowed: true, count: 4 });
+        assert.deepEqual(await store.hitRateLimit('login:k', T0, 2), { allowed: false, count: 4 });
+      });
+
+      it('keys and windows are counted independently', async (store) => {
+        assert.deepEqual(await store.hitRateLimit('a', T0, 1), { allowed: true, count: 1 });
+        assert.deepEqual(await store.hitRateLimit('a', T0, 1), { allowed: false, count: 1 });
+        assert.deepEqual(await store.hitRateLimit('b', T0, 1), { allowed: true, count: 1 });
+        assert.deepEqual(await store.hitRateLimit('a', T0 + HOUR, 1), { allowed: true, count: 1 });
+        assert.deepEqual(await store.hitRateLimit('a', T0, 1), { allowed: false, count: 1 });
+      });
+
+      it('limit 0 refuses every hit and counts none', async (store) => {
+        assert.deepEqual(await store.hitRateLimit('z', T0, 0), { allowed: false, count: 0 });
+        assert.deepEqual(await store.hitRateLimit('z', T0, 0), { allowed: false, count: 0 });
+        assert.deepEqual(await store.hitRateLimit('z', T0, 1), { allowed: true, count: 1 });
+        assert.deepEqual(await store.hitRateLimit('z', T0, 0), { allowed: false, count: 1 });
+      });
+
+      it('concurrent hits allow exactly the limit', async (store) => {
+        const results = await Promise.all(
+          Array.from({ length: 40 }, () => store.hitRateLimit('burst', T0, 15)),
+        );
+        const allowed = results.filter((r) => r.allowed);
+        assert.equal(allowed.length, 15);
+        assert.deepEqual(
+          allowed.map((r) => r.count).sort((x, y) => x - y),
+          Array.from({ length: 15 }, (_, i) => i + 1),
+          'each allowed hit got its own count',
+        );
+        for (const r of results.filter((x) => !x.allowed)) assert.equal(r.count, 15);
+      });
+
+      it('deleteExpired removes windows that started before rateWindowsBefore only', async (store) => {
+        await store.hitRateLimit('k', T0, 1);
+        await store.hitRateLimit('k', T0 + HOUR, 1);
+        await store.deleteExpired(T0, T0 + HOUR);
+        assert.deepEqual(
+          await store.hitRateLimit('k', T0, 1),
+          { allowed: true, count: 1 },
+          'old window gone',
+        );
+        assert.deepEqual(
+          await store.hitRateLimit('k', T0 + HOUR, 1),
+          { allowed: false, count: 1 },
+          'the window starting at rateWindowsBefore stays',
+        );
+      });
+    });
+
+    describe('guest mailboxes', () => {
+      it('a guest claim (userId null) replaces a guest mailbox in the same claim', async (store) => {
+        const old = await claim(store, 'guest-old', { userId: null });
+        await deliverOne(store, old, 'blob-guest');
+        const result = await tryClaim(store, 'guest-new', {
+          userId: null,
+          now: T0 + 50,
+          replacesMailboxId: old.id,
+        });
+        assert.ok(result.ok);
+        assert.deepEqual(result.releasedBlobKeys, ['blob-guest']);
+        assert.equal(result.mailbox.userId, null);
+        assert.equal(await store.getMailbox(old.id), undefined);
+        assert.deepEqual(await store.getMailboxByAddress(`guest-new@${DOMAIN}`), result.mailbox);
+      });
+
+      it('replacing works within one kind of owner only: guests and users cannot replace each other', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const alices = await claim(store, 'alices', { userId: alice.id });
+        const guests = await claim(store, 'guests', { userId: null });
+        assert.equal(
+          refusal(await tryClaim(store, 'g-new', { userId: null, replacesMailboxId: alices.id })),
+          'replaced_missing',
+        );
+        assert.equal(
+          refusal(await tryClaim(store, 'a-new', { userId: alice.id, replacesMailboxId: guests.id })),
+          'replaced_missing',
+        );
+        assert.equal(await store.getMailboxByAddress(`g-new@${DOMAIN}`), undefined);
+        assert.equal(await store.getMailboxByAddress(`a-new@${DOMAIN}`), undefined);
+        assert.deepEqual(await store.getMailbox(alices.id), alices);
+        assert.deepEqual(await store.getMailbox(guests.id), guests);
+      });
+
+      it("a guest's switched-away address is held against everyone until the quarantine ends", async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const old = await claim(store, 'was-guest', { userId: null });
+        await claim(store, 'now-guest', { userId: null, now: T0 + 10, replacesMailboxId: old.id });
+        for (const userId of [null, alice.id]) {
+          assert.equal(
+            refusal(await tryClaim(store, 'was-guest', { userId, now: T0 + 10 + Q - 1 })),
+            'quarantined',
+          );
+        }
+        assert.equal(refusal(await tryClaim(store, 'was-guest', { userId: null, now: T0 + 10 + Q })), 'ok');
+      });
+
+      it('guest claims ignore maxLiveMailboxes', async (store) => {
+        await claim(store, 'g1', { userId: null, maxLiveMailboxes: 1 });
+        assert.equal(refusal(await tryClaim(store, 'g2', { userId: null, maxLiveMailboxes: 1 })), 'ok');
+      });
+
+      it('deleteExpired drops lapsed quarantines and leaves running ones holding', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        const lapsed = await claim(store, 'lapsed', { userId: null });
+        const running = await claim(store, 'running', { userId: alice.id });
+        await store.releaseMailbox(lapsed.id, T0, Q);
+        await store.releaseMailbox(running.id, T0 + Q, Q);
+        await store.deleteExpired(T0 + Q, T0);
+        assert.equal(refusal(await tryClaim(store, 'lapsed', { userId: bob.id, now: T0 + Q })), 'ok');
+        assert.equal(
+          refusal(await tryClaim(store, 'running', { userId: bob.id, now: T0 + Q + 1 })),
+          'quarantined',
+        );
+      });
+    });
+
+    describe('mailbox extension and counts', () => {
+      it('extendMailbox sets the expiry of an existing mailbox and reports a gone one', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const mine = await claim(store, 'ext', { userId: alice.id, expiresAt: T0 + HOUR });
+        const guest = await claim(store, 'ext-guest', { userId: null, expiresAt: T0 + HOUR });
+        assert.equal(await store.extendMailbox(mine.id, T0 + 5 * HOUR), true);
+        assert.deepEqual(await store.getMailbox(mine.id), { ...mine, expiresAt: T0 + 5 * HOUR });
+        assert.equal(await store.extendMailbox(guest.id, T0 + 2 * HOUR), true);
+        assert.equal((await store.getMailboxByAddress(guest.address))?.expiresAt, T0 + 2 * HOUR);
+        // The new expiry counts everywhere: live until then, swept after.
+        assert.equal((await store.releaseExpiredMailboxes(T0 + 3 * HOUR, 10, Q)).count, 1, 'only the guest');
+        assert.deepEqual(
+          (await store.listMailboxesOfUser(alice.id, T0 + 4 * HOUR)).map((m) => m.id),
+          [mine.id],
+        );
+        assert.equal(await store.extendMailbox(guest.id, T0 + 9 * HOUR), false, 'gone');
+        assert.equal(await store.extendMailbox(mine.id + guest.id + 1000, T0), false, 'never existed');
+      });
+
+      it('countMessagesOfMailboxes counts per mailbox, 0 for empty or unknown ones', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const empty = await claim(store, 'empty');
+        await store.insertDelivery(delivery('k1', [a, b]));
+        await deliverOne(store, a, 'k2');
+        await deliverOne(store, a, 'k3');
+        const counts = await store.countMessagesOfMailboxes([a.id, b.id, empty.id, 987654]);
+        assert.deepEqual(
+          [...counts.entries()].sort(([x], [y]) => x - y),
+          [
+            [a.id, 3],
+            [b.id, 1],
+            [empty.id, 0],
+            [987654, 0],
+          ].sort(([x], [y]) => (x as number) - (y as number)),
+        );
+        assert.deepEqual((await store.countMessagesOfMailboxes([b.id])).get(b.id), 1);
+        assert.equal((await store.countMessagesOfMailboxes([])).size, 0);
+      });
+    });
+
+    describe('statistics', () => {
+      it('countLiveMailboxes counts live mailboxes of users and guests, permanent ones included', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        assert.equal(await store.countLiveMailboxes(T0), 0);
+        await claim(store, 'a1', { userId: alice.id, expiresAt: T0 + 100 });
+        await claim(store, 'a2', { userId: alice.id, expiresAt: null });
+        await claim(store, 'g1', { userId: null, expiresAt: T0 + 200 });
+        assert.equal(await store.countLiveMailboxes(T0), 3);
+        assert.equal(await store.countLiveMailboxes(T0 + 99), 3);
+        assert.equal(await store.countLiveMailboxes(T0 + 100), 2, 'expired at its expiresAt');
+        assert.equal(await store.countLiveMailboxes(T0 + 200), 1);
+      });
+
+      it('countMessagesByHour groups copies by UTC hour from `since`, ascending, only hours with mail', async (store) => {
+        const h0 = Math.floor(T0 / HOUR) * HOUR;
+        const a = await claim(store, 'a', { expiresAt: null });
+        const b = await claim(store, 'b', { expiresAt: null });
+        assert.deepEqual(await store.countMessagesByHour(h0), []);
+        await deliverOne(store, a, 'before', h0 - 1);
+        await deliverOne(store, a, 'k1', h0);
+        await deliverOne(store, a, 'k2', h0 + HOUR - 1);
+        await store.insertDelivery(delivery('k3', [a, b], h0 + 3 * HOUR + 5)); // two copies
+        await deliverOne(store, b, 'k4', h0 + HOUR);
+        assert.deepEqual(await store.countMessagesByHour(h0), [
+          { hourStart: h0, count: 2 },
+          { hourStart: h0 + HOUR, count: 1 },
+          { hourStart: h0 + 3 * HOUR, count: 2 },
+        ]);
+        assert.deepEqual(await store.countMessagesByHour(h0 + 30), [
+          { hourStart: h0, count: 1 },
+          { hourStart: h0 + HOUR, count: 1 },
+          { hourStart: h0 + 3 * HOUR, count: 2 },
+        ]);
+        assert.deepEqual(await store.countMessagesByHour(h0 - HOUR), [
+          { hourStart: h0 - HOUR, count: 1 },
+          { hourStart: h0, count: 2 },
+          { hourStart: h0 + HOUR, count: 1 },
+          { hourStart: h0 + 3 * HOUR, count: 2 },
+        ]);
+        await store.releaseMailbox(b.id, h0 + 4 * HOUR, 0);
+        assert.deepEqual(await store.countMessagesByHour(h0 + HOUR), [
+          { hourStart: h0 + 3 * HOUR, count: 1 },
+        ]);
+      });
+
+      it('countFailedWebhooks counts failed attempts at or after `since`', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        const bob = await newUser(store, 'bob@example.org');
+        assert.equal(await store.countFailedWebhooks(T0), 0);
+        for (const id of ['f1', 'f2', 'ok', 'r']) await store.enqueueWebhook(alice.id, hookEvent(id), T0);
+        await store.enqueueWebhook(bob.id, hookEvent('f3'), T0);
+        const items = new Map((await claimAll(store, T0)).map((i) => [i.deliveryId, i]));
+        const item = (id: string) => items.get(id) as OutboxItem;
+        await finish(store, item('f1'), T0 + 10, { kind: 'failed' });
+        await finish(store, item('f2'), T0 + 20, { kind: 'failed' });
+        await finish(store, item('f3'), T0 + 30, { kind: 'failed' });
+        await finish(store, item('ok'), T0 + 40, { kind: 'delivered' });
+        await finish(store, item('r'), T0 + 50, { kind: 'retry', nextAttemptAt: T0 + 60 });
+        assert.equal(await store.countFailedWebhooks(T0), 3);
+        assert.equal(await store.countFailedWebhooks(T0 + 20), 2, 'at `since` counts');
+        assert.equal(await store.countFailedWebhooks(T0 + 21), 1);
+        assert.equal(await store.countFailedWebhooks(T0 + 31), 0);
       });
     });
   });

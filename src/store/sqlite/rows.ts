@@ -6,6 +6,7 @@ import type {
   MessageRecord,
   OutboxItem,
   OutboxOutcome,
+  SessionRecord,
   UserRecord,
   WebhookAttempt,
   WebhookConfig,
@@ -23,6 +24,7 @@ export interface UserRow {
   password_hash: string | null;
   plan: string;
   disabled: number;
+  is_admin: number;
   created_at: number;
 }
 export interface MailboxRow {
@@ -34,6 +36,11 @@ export interface MailboxRow {
   user_id: number | null;
   created_at: number;
   expires_at: number | null;
+}
+export interface SessionRow {
+  user_id: number;
+  created_at: number;
+  expires_at: number;
 }
 export interface MessageRow {
   public_id: string;
@@ -65,7 +72,14 @@ export const toUser = (r: UserRow): UserRecord => ({
   passwordHash: r.password_hash,
   plan: r.plan,
   disabled: r.disabled === 1,
+  isAdmin: r.is_admin === 1,
   createdAt: r.created_at,
+});
+
+export const toSession = (r: SessionRow): SessionRecord => ({
+  userId: r.user_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
 });
 
 export const toMailbox = (r: MailboxRow): MailboxRecord => ({

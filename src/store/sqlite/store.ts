@@ -22,6 +22,7 @@ import type {
   Page,
   PageCursor,
   Released,
+  SessionRecord,
   Store,
   UserRecord,
   WebhookAttempt,
@@ -34,11 +35,13 @@ import {
   type MailboxRow,
   type MessageRow,
   type OutboxRow,
+  type SessionRow,
   toAttempt,
   toDomain,
   toMailbox,
   toMessage,
   toOutboxItem,
+  toSession,
   toUser,
   toWebhook,
   type UserRow,
@@ -180,16 +183,30 @@ export class SqliteStore implements Store {
 
   async updateUser(
     id: number,
-    change: { plan?: string; disabled?: boolean; passwordHash?: string },
+    change: { plan?: string; disabled?: boolean; passwordHash?: string; isAdmin?: boolean },
   ): Promise<void> {
     this.#run(
       `UPDATE users SET plan = coalesce(?, plan), disabled = coalesce(?, disabled),
-       password_hash = coalesce(?, password_hash) WHERE id = ?`,
+       password_hash = coalesce(?, password_hash), is_admin = coalesce(?, is_admin) WHERE id = ?`,
       change.plan ?? null,
       change.disabled === undefined ? null : Number(change.disabled),
       change.passwordHash ?? null,
+      change.isAdmin === undefined ? null : Number(change.isAdmin),
       id,
     );
+  }
+
+  async listUsers(limit: number, offset: number): Promise<Page<UserRecord>> {
+    const items = this.#all<UserRow>(
+      'SELECT * FROM users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?',
+      limit,
+      offset,
+    ).map(toUser);
+    return { items, total: await this.countUsers() };
+  }
+
+  async countUsers(): Promise<number> {
+    return this.#get<{ n: number }>('SELECT count(*) AS n FROM users')?.n ?? 0;
   }
 
   async setApiKeyHash(userId: number, keyHash: string, now: number): Promise<void> {
@@ -250,6 +267,83 @@ export class SqliteStore implements Store {
         period,
       )?.used ?? 0
     );
+  }
+
+  // --- web sessions and rate limits ---
+  // Written by web requests, so group-committed like deliveries: a burst of logins or guest
+  // mailboxes shares one fsync instead of paying one each.
+
+  createSession(session: {
+    idHash: string;
+    userId: number;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<void> {
+    return this.#groupCommit(() => {
+      this.#run(
+        'INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+        session.idHash,
+        session.userId,
+        session.createdAt,
+        session.expiresAt,
+      );
+    });
+  }
+
+  async getSession(idHash: string, now: number): Promise<SessionRecord | undefined> {
+    const row = this.#get<SessionRow>(
+      'SELECT user_id, created_at, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?',
+      idHash,
+      now,
+    );
+    return row && toSession(row);
+  }
+
+  deleteSession(idHash: string): Promise<void> {
+    return this.#groupCommit(() => {
+      this.#run('DELETE FROM sessions WHERE id_hash = ?', idHash);
+    });
+  }
+
+  deleteSessionsOfUser(userId: number, exceptIdHash?: string): Promise<void> {
+    return this.#groupCommit(() => {
+      this.#run('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?', userId, exceptIdHash ?? null);
+    });
+  }
+
+  hitRateLimit(
+    key: string,
+    windowStart: number,
+    limit: number,
+  ): Promise<{ allowed: boolean; count: number }> {
+    return this.#groupCommit(() => {
+      const current = () =>
+        this.#get<{ count: number }>(
+          'SELECT count FROM rate_limits WHERE key = ? AND window_start = ?',
+          key,
+          windowStart,
+        )?.count ?? 0;
+      if (limit <= 0) return { allowed: false, count: current() };
+      const row = this.#get<{ count: number }>(
+        `INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
+         ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1 WHERE count < ?
+         RETURNING count`,
+        key,
+        windowStart,
+        limit,
+      );
+      return row ? { allowed: true, count: row.count } : { allowed: false, count: current() };
+    });
+  }
+
+  async deleteExpired(now: number, rateWindowsBefore: number): Promise<void> {
+    this.#db
+      .transaction(() => {
+        this.#run('DELETE FROM sessions WHERE expires_at <= ?', now);
+        this.#run('DELETE FROM rate_limits WHERE window_start < ?', rateWindowsBefore);
+        this.#run('DELETE FROM released_addresses WHERE until <= ?', now);
+      })
+      .immediate();
   }
 
   // --- mailboxes ---
@@ -383,6 +477,12 @@ export class SqliteStore implements Store {
       userId,
       now,
     ).map(toMailbox);
+  }
+
+  extendMailbox(id: number, expiresAt: number): Promise<boolean> {
+    return this.#groupCommit(
+      () => this.#run('UPDATE mailboxes SET expires_at = ? WHERE id = ?', expiresAt, id).changes > 0,
+    );
   }
 
   async releaseMailbox(
@@ -581,6 +681,47 @@ export class SqliteStore implements Store {
     const total =
       this.#get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE mailbox_id = ?', mailboxId)?.n ?? 0;
     return { items, total };
+  }
+
+  async countMessagesOfMailboxes(mailboxIds: number[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>(mailboxIds.map((id) => [id, 0]));
+    if (mailboxIds.length === 0) return counts;
+    const rows = this.#all<{ mailbox_id: number; n: number }>(
+      `SELECT mailbox_id, count(*) AS n FROM messages
+       WHERE mailbox_id IN (SELECT value FROM json_each(?)) GROUP BY mailbox_id`,
+      JSON.stringify(mailboxIds),
+    );
+    for (const row of rows) counts.set(row.mailbox_id, row.n);
+    return counts;
+  }
+
+  // --- statistics ---
+
+  async countLiveMailboxes(now: number): Promise<number> {
+    return (
+      this.#get<{ n: number }>(
+        'SELECT count(*) AS n FROM mailboxes WHERE expires_at IS NULL OR expires_at > ?',
+        now,
+      )?.n ?? 0
+    );
+  }
+
+  async countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
+    // floor() for integers of either sign: SQLite's % and / truncate toward zero.
+    return this.#all<{ hour_start: number; n: number }>(
+      `SELECT received_at - ((received_at % 3600000) + 3600000) % 3600000 AS hour_start, count(*) AS n
+       FROM messages WHERE received_at >= ? GROUP BY hour_start ORDER BY hour_start`,
+      since,
+    ).map((r) => ({ hourStart: r.hour_start, count: r.n }));
+  }
+
+  async countFailedWebhooks(since: number): Promise<number> {
+    return (
+      this.#get<{ n: number }>(
+        "SELECT count(*) AS n FROM webhook_attempts WHERE outcome = 'failed' AND attempted_at >= ?",
+        since,
+      )?.n ?? 0
+    );
   }
 
   async getMessageByUuid(uuid: string): Promise<MessageRecord | undefined> {

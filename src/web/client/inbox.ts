@@ -61,14 +61,14 @@ function startInbox(data: InboxData): void {
       const button = el(
         'button',
         { type: 'button', className: 'message-item' },
-        el('span', { className: 'message-from' }, m.fromName || m.from),
+        el('span', { className: 'message-from', dir: 'auto' }, m.fromName || m.from),
         el(
           'time',
           { className: 'message-time', dateTime: new Date(m.receivedAt).toISOString() },
           dates.format(m.receivedAt),
         ),
-        el('span', { className: 'message-subject' }, m.subject || s('message.noSubject')),
-        el('span', { className: 'message-preview' }, m.preview),
+        el('span', { className: 'message-subject', dir: 'auto' }, m.subject || s('message.noSubject')),
+        el('span', { className: 'message-preview', dir: 'auto' }, m.preview),
       );
       button.dataset.id = m.id;
       if (!m.seen) button.append(el('span', { className: 'unread-dot', title: s('message.unread') }));
@@ -184,7 +184,7 @@ function startInbox(data: InboxData): void {
     const header = el(
       'header',
       { className: 'reader-header' },
-      el('h2', { className: 'reader-subject' }, message.subject || s('message.noSubject')),
+      el('h2', { className: 'reader-subject', dir: 'auto' }, message.subject || s('message.noSubject')),
       el(
         'dl',
         { className: 'reader-meta' },
@@ -262,11 +262,19 @@ function startInbox(data: InboxData): void {
     const parts = [header, tools, body];
     const files = message.attachmentList;
     if (files.length > 0) {
-      const sizes = new Intl.NumberFormat(data.lang, {
-        style: 'unit',
-        unit: 'kilobyte',
-        maximumFractionDigits: 1,
-      });
+      const size = (bytes: number) => {
+        const [unit, value] =
+          bytes < 1024
+            ? ['byte', bytes]
+            : bytes < 1024 ** 2
+              ? ['kilobyte', bytes / 1024]
+              : ['megabyte', bytes / 1024 ** 2];
+        return new Intl.NumberFormat(data.lang, {
+          style: 'unit',
+          unit: unit as string,
+          maximumFractionDigits: 1,
+        }).format(value as number);
+      };
       parts.push(
         el(
           'section',
@@ -281,7 +289,7 @@ function startInbox(data: InboxData): void {
                 {},
                 el('a', { href: file.url, download: file.name, dir: 'auto' }, file.name),
                 ' ',
-                el('span', { className: 'muted' }, sizes.format(file.size / 1024)),
+                el('span', { className: 'muted' }, size(file.size)),
               ),
             ),
           ),

@@ -1,0 +1,117 @@
+// Register → log in → generate a key → use it with both API dialects → the quota on the page
+// goes up. Also: the key is shown once, sessions end at logout, the admin area is for admins.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  browserUnavailable,
+  launchBrowser,
+  newContext,
+  screenshot,
+  startBrowserServer,
+} from '../support/browser.ts';
+import { addDomain, api, type TestServer } from '../support/harness.ts';
+
+async function quotaUsed(page: Page): Promise<number> {
+  return Number(await page.locator('#quota-used').getAttribute('data-used'));
+}
+
+describe('accounts in a browser', { skip: browserUnavailable() }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startBrowserServer();
+    await addDomain(server, 'example.com');
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('register, log in, make a key, use it with both dialects, and watch the quota go up', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(server.baseUrl);
+    await page.getByRole('link', { name: 'Register' }).click();
+    await page.getByLabel('Email').fill('dana@people.test');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/account$/);
+
+    // Log out and back in with the password.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await page.goto(`${server.baseUrl}/account`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('Email').fill('dana@people.test');
+    await page.getByLabel('Password').fill('wrong password!');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('.flash-error', { hasText: 'The email or password is wrong.' }).waitFor();
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/account$/);
+
+    await page.getByRole('button', { name: 'Regenerate API key' }).click();
+    const key = ((await page.locator('#new-key').textContent()) ?? '').trim();
+    assert.ok(key.length >= 32, 'a key is shown');
+    assert.equal(await page.locator('#api-base').textContent(), `${server.baseUrl}/api`);
+    const before = await quotaUsed(page);
+    await screenshot(page, 'account');
+
+    const userApi = await api(server, 'GET', '/api/domains', { key });
+    assert.equal(userApi.status, 200);
+    const keyApi = await api(server, 'GET', '/api/email/domains', { key, scheme: 'x-api-key' });
+    assert.equal(keyApi.status, 200);
+
+    // The page polls the quota: it shows both requests without a reload.
+    await page.waitForFunction(
+      (expected) => Number(document.getElementById('quota-used')?.dataset.used) >= expected,
+      before + 2,
+      { timeout: 10_000 },
+    );
+    assert.equal(await quotaUsed(page), before + 2);
+    assert.match((await page.locator('#quota-used').textContent()) ?? '', new RegExp(`${before + 2} of`));
+
+    // Opening the page again never shows the key again.
+    await page.goto(`${server.baseUrl}/account`);
+    assert.equal(await page.locator('#new-key').count(), 0);
+    await context.close();
+  });
+
+  test('the admin area is only for admins, and shows live figures', async () => {
+    const { accounts } = server.burnbox.services;
+    await accounts.createUser({ email: 'op@people.test', password: 'operator-password' });
+    await accounts.createUser({ email: 'plain@people.test', password: 'plain-password' });
+    await accounts.setAdmin('op@people.test', true);
+
+    const login = async (page: Page, email: string, password: string) => {
+      await page.goto(`${server.baseUrl}/login`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(/\/account$/);
+    };
+
+    const plainContext = await newContext(browser);
+    const plain = await plainContext.newPage();
+    await login(plain, 'plain@people.test', 'plain-password');
+    assert.equal(await plain.getByRole('link', { name: 'Admin' }).count(), 0);
+    const refused = await plain.goto(`${server.baseUrl}/admin`);
+    assert.equal(refused?.status(), 403);
+    await plainContext.close();
+
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await login(page, 'op@people.test', 'operator-password');
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.locator('.chart').waitFor();
+    await page.getByLabel('Domain', { exact: true }).fill('second.test');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    await page.locator('td', { hasText: 'second.test' }).waitFor();
+    assert.ok((await server.burnbox.services.domains.list()).some((d) => d.name === 'second.test'));
+    await screenshot(page, 'admin');
+    await context.close();
+  });
+});
