@@ -1,8 +1,9 @@
 // The account page ("API management"): API key, plan and live quota, base URL, webhook with
 // its secret, test event and delivery log, the user's mailboxes, and the password form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../domain/errors.ts';
 import type { UserRecord } from '../../store/types.ts';
-import { WebError } from '../errors.ts';
+import { WebError, webErrorView } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { clientStrings, type MessageKey } from '../i18n/translator.ts';
 import { inboxPath } from '../inbox/present.ts';
@@ -151,6 +152,22 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     });
   }
 
+  /** Runs a form's action; a refusal (bad URL, wrong password) shows the page again with why. */
+  async function orShowError(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    action: () => Promise<FastifyReply>,
+  ): Promise<FastifyReply> {
+    try {
+      return await action();
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const view = webErrorView(request.web.t, err);
+      return render(request, reply, user, { error: view.text, status: view.status });
+    }
+  }
+
   app.get('/account', async (request, reply) => {
     const user = requireUser(request, reply);
     if (!user) return reply;
@@ -171,8 +188,10 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   app.post<{ Body: { url?: string; enabled?: string } }>('/account/webhook', async (request, reply) => {
     const user = requireUser(request, reply) as UserRecord;
     const url = String(request.body?.url ?? '').trim();
-    await services.webhooks.set(user, { url, enabled: request.body?.enabled === 'on' && url !== '' });
-    return reply.redirect('/account?notice=webhook', 303);
+    return orShowError(request, reply, user, async () => {
+      await services.webhooks.set(user, { url, enabled: request.body?.enabled === 'on' && url !== '' });
+      return reply.redirect('/account?notice=webhook', 303);
+    });
   });
 
   app.post('/account/webhook/rotate', async (request, reply) => {
@@ -187,12 +206,14 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
 
   app.post<{ Body: { current?: string; password?: string } }>('/account/password', async (request, reply) => {
     const user = requireUser(request, reply) as UserRecord;
-    await services.accounts.changePassword(
-      user,
-      String(request.body?.current ?? ''),
-      String(request.body?.password ?? ''),
-    );
-    if (request.web.sessionToken) await services.sessions.endOthers(user.id, request.web.sessionToken);
-    return reply.redirect('/account?notice=password', 303);
+    return orShowError(request, reply, user, async () => {
+      await services.accounts.changePassword(
+        user,
+        String(request.body?.current ?? ''),
+        String(request.body?.password ?? ''),
+      );
+      if (request.web.sessionToken) await services.sessions.endOthers(user.id, request.web.sessionToken);
+      return reply.redirect('/account?notice=password', 303);
+    });
   });
 }
