@@ -145,6 +145,17 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: "Most webhook requests in flight at once for one user (a slow endpoint never holds up others')",
   },
+  BURNBOX_TRUST_PROXY: {
+    default: 'false',
+    schema: z
+      .string()
+      .regex(
+        /^(true|false|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/,
+        'must be true, false, or proxy addresses',
+      )
+      .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
+    help: 'Behind a reverse proxy: true, or its addresses/CIDRs (comma-separated), so X-Forwarded-For gives the client address used by rate limits',
+  },
   BURNBOX_SESSION_TTL_HOURS: {
     default: '720',
     schema: z.coerce.number().positive(),
@@ -158,7 +169,7 @@ export const settingDefinitions = {
   BURNBOX_LOGIN_ATTEMPT_LIMIT: {
     default: '10',
     schema: positiveInt,
-    help: 'Failed web UI logins allowed per client address and email per 15 minutes',
+    help: 'Web UI login attempts allowed per client address and email per 15 minutes',
   },
 } as const;
 
@@ -175,7 +186,7 @@ export interface Config {
     maxClients: number;
     storeTimeoutMs: number;
   };
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustProxy: boolean | string };
   publicUrl: string;
   timeZone: string;
   quarantineMs: number;
@@ -249,7 +260,11 @@ export function loadConfig(
       maxClients: raw.BURNBOX_SMTP_MAX_CLIENTS as number,
       storeTimeoutMs: (raw.BURNBOX_SMTP_STORE_TIMEOUT_SECONDS as number) * 1000,
     },
-    http: { host: raw.BURNBOX_HTTP_HOST as string, port: raw.BURNBOX_HTTP_PORT as number },
+    http: {
+      host: raw.BURNBOX_HTTP_HOST as string,
+      port: raw.BURNBOX_HTTP_PORT as number,
+      trustProxy: raw.BURNBOX_TRUST_PROXY as boolean | string,
+    },
     publicUrl: raw.BURNBOX_PUBLIC_URL as string,
     timeZone: raw.BURNBOX_TIMEZONE as string,
     quarantineMs: (raw.BURNBOX_QUARANTINE_SECONDS as number) * 1000,

@@ -19,7 +19,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
     schemaErrorFormatter: schemaErrorMessage,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    trustProxy: services.config.http.trustProxy,
     // Path parameters hold whole addresses (up to 318 characters) and attachment names (up to
     // 200, plus a " (2)" suffix); the default of 100 would answer 414 for valid ones.
     // The `dialect` constraint tells the dialects apart on the one path they share.

@@ -144,6 +144,22 @@ describe('guest inbox', () => {
     }
   });
 
+  test('behind a trusted proxy, the limit counts each forwarded client address', async () => {
+    const proxied = await startTestServer({
+      BURNBOX_GUEST_MAILBOX_LIMIT: '1',
+      BURNBOX_TRUST_PROXY: '127.0.0.1',
+    });
+    try {
+      await addDomain(proxied, 'example.com');
+      const from = (address: string) => new WebClient(proxied, { 'x-forwarded-for': address });
+      assert.equal((await from('203.0.113.1').get('/')).status, 200);
+      assert.equal((await from('203.0.113.2').get('/')).status, 200);
+      assert.equal((await from('203.0.113.1').get('/')).status, 429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   test('attachments and raw messages download as files that cannot run on our origin', async () => {
     const guest = new WebClient(server);
     const { mailbox } = pageData((await guest.get('/')).text);
