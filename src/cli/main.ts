@@ -8,6 +8,7 @@ import {
   ConfigError,
   flagToSetting,
   loadConfig,
+  printableConfig,
   type SettingName,
   settingDefinitions,
   settingToFlag,
@@ -126,7 +127,7 @@ export async function run(argv: string[], out: (line: string) => void = console.
     case 'serve':
       return serve(config);
     case 'config':
-      out(JSON.stringify(config, null, 2));
+      out(JSON.stringify(printableConfig(config), null, 2));
       return;
     case 'domain add':
       return withServices(config, async (s) => {

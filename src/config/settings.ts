@@ -19,6 +19,14 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -30,6 +38,19 @@ function isHttpUrl(value: string): boolean {
 
 /** Each setting: its environment name, default, and what a valid value is. */
 export const settingDefinitions = {
+  BURNBOX_DATABASE_URL: {
+    default: '',
+    alias: 'DATABASE_URL',
+    schema: z
+      .string()
+      .refine((v) => v === '' || isPostgresUrl(v), 'must be a postgres:// URL (or empty for SQLite)'),
+    help: 'PostgreSQL to store everything in (messages included), shared by every process; empty = embedded SQLite in the data directory. DATABASE_URL is read too',
+  },
+  BURNBOX_DATABASE_SCHEMA: {
+    default: 'public',
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier'),
+    help: 'PostgreSQL schema holding the tables (several installations can share one database)',
+  },
   BURNBOX_DATA_DIR: {
     default: './data',
     schema: z.string().min(1),
@@ -176,6 +197,9 @@ export const settingDefinitions = {
 export type SettingName = keyof typeof settingDefinitions;
 
 export interface Config {
+  /** PostgreSQL connection URL; undefined = embedded SQLite under dataDir. */
+  databaseUrl: string | undefined;
+  databaseSchema: string;
   dataDir: string;
   smtp: {
     host: string;
@@ -213,6 +237,14 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The configuration for showing to people: the database password is masked. */
+export function printableConfig(config: Config): Config {
+  if (!config.databaseUrl) return config;
+  const url = new URL(config.databaseUrl);
+  if (url.password) url.password = '***';
+  return { ...config, databaseUrl: url.toString() };
+}
+
 /** Turns `--smtp-port` into `BURNBOX_SMTP_PORT`. */
 export function flagToSetting(flag: string): SettingName | undefined {
   const name = `BURNBOX_${flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
@@ -233,7 +265,8 @@ export function loadConfig(
 ): Config {
   const raw: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(settingDefinitions)) {
-    const given = flags[name as SettingName] ?? env[name];
+    const alias = 'alias' in def ? env[def.alias] : undefined;
+    const given = flags[name as SettingName] ?? env[name] ?? alias;
     const source = flags[name as SettingName] !== undefined ? settingToFlag(name as SettingName) : name;
     const value = given === undefined || given === '' ? def.default : given;
     const parsed = (def.schema as z.ZodType).safeParse(value);
@@ -250,6 +283,8 @@ export function loadConfig(
     throw new ConfigError(`Invalid setting BURNBOX_PLANS: ${(err as Error).message}`);
   }
   return {
+    databaseUrl: (raw.BURNBOX_DATABASE_URL as string) || undefined,
+    databaseSchema: raw.BURNBOX_DATABASE_SCHEMA as string,
     dataDir: path.resolve(raw.BURNBOX_DATA_DIR as string),
     smtp: {
       host: raw.BURNBOX_SMTP_HOST as string,
