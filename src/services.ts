@@ -1,11 +1,10 @@
 // The composition root of the domain: config → store and blob store → services.
 // No module-level state: tests and commands build as many of these as they like.
-import path from 'node:path';
-import { DiskBlobStore } from './blobs/disk.ts';
 import type { Config } from './config/settings.ts';
 import { AccountService } from './domain/accounts.ts';
 import type { Logger, ServiceContext } from './domain/context.ts';
 import { DomainService } from './domain/domains.ts';
+import { EventRelay } from './domain/event-relay.ts';
 import { EventBus } from './domain/events.ts';
 import { ExpiryService } from './domain/expiry.ts';
 import { newSecret } from './domain/ids.ts';
@@ -17,7 +16,7 @@ import { RateLimiter } from './domain/rate-limits.ts';
 import { SessionService } from './domain/sessions.ts';
 import { StatsService } from './domain/stats.ts';
 import { WebhookService } from './domain/webhooks.ts';
-import { SqliteStore } from './store/sqlite/store.ts';
+import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
 export interface Services {
@@ -49,11 +48,17 @@ export async function createServices(
   options: { log?: Logger; now?: () => number } = {},
 ): Promise<Services> {
   const log = options.log ?? silentLogger;
-  const store = new SqliteStore(path.join(config.dataDir, 'burnbox.db'), { sync: config.syncWrites });
+  const backend = await openBackend(config);
+  const { store } = backend;
   const events = new EventBus((err) => log.error({ err }, 'event listener failed'));
+  // With a shared database, events of the other processes are published here too.
+  const relay =
+    backend.transport &&
+    new EventRelay(events, store, backend.transport, (err) => log.error({ err }, 'event relay failed'));
+  await relay?.start();
   const context: ServiceContext = {
     store,
-    blobs: new DiskBlobStore(path.join(config.dataDir, 'blobs'), { sync: config.syncWrites }),
+    blobs: backend.blobs,
     events,
     plans: config.plans,
     timeZone: config.timeZone,
@@ -86,6 +91,7 @@ export async function createServices(
     rateLimits: new RateLimiter(context),
     stats: new StatsService(context),
     async close() {
+      await relay?.stop();
       await expiry.stop();
       await store.close();
     },

@@ -15,6 +15,7 @@ import {
 } from '../config/settings.ts';
 import { DomainError } from '../domain/errors.ts';
 import { createServices, type Services } from '../services.ts';
+import { CommandError, importSqliteCommand, migrateCommand } from './database.ts';
 
 const usage = `Usage: burnbox <command> [options]
 
@@ -34,6 +35,9 @@ Commands:
   webhook log <email>                          recent delivery attempts, newest first
   webhook test <email>                         queue a test event (sent even while switched off)
   config                                       print the effective configuration
+  migrate                                      apply database migrations now (serve also does at start)
+  import-sqlite <data-dir>                     copy the embedded (SQLite) installation in <data-dir>
+                                               into the PostgreSQL of BURNBOX_DATABASE_URL, with progress
 
 Settings (environment variable or flag; flags win):
 ${Object.entries(settingDefinitions)
@@ -123,12 +127,18 @@ export async function run(argv: string[], out: (line: string) => void = console.
     return;
   }
   const config = loadConfig(process.env, settingFlags);
-  switch (`${command} ${command === 'serve' || command === 'config' ? '' : (sub ?? '')}`.trim()) {
+  switch (
+    `${command} ${command === 'serve' || command === 'config' || command === 'migrate' || command === 'import-sqlite' ? '' : (sub ?? '')}`.trim()
+  ) {
     case 'serve':
       return serve(config);
     case 'config':
       out(JSON.stringify(printableConfig(config), null, 2));
       return;
+    case 'migrate':
+      return migrateCommand(config, out);
+    case 'import-sqlite':
+      return importSqliteCommand(config, need(sub, 'SQLite data directory'), out);
     case 'domain add':
       return withServices(config, async (s) => {
         const d = await s.domains.add(need(args[0], 'domain'), (options.type ?? 'free') as DomainType);
@@ -235,7 +245,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await run(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DomainError) {
+    if (err instanceof ConfigError || err instanceof DomainError || err instanceof CommandError) {
       console.error(`burnbox: ${err.message}`);
     } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`burnbox: ${(err as Error).message}\nRun "burnbox help" for usage.`);

@@ -1,11 +1,14 @@
 // Starts a real Burnbox (SQLite in a temporary directory, SMTP and HTTP on free ports) for a
 // test, with helpers to talk to it over real sockets.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
+import { PostgresStore } from '../../src/store/postgres/store.ts';
+import { dropSchema, freshSchemaName, postgresUrl } from './postgres.ts';
 
 export interface TestServer {
   burnbox: RunningBurnbox;
@@ -23,10 +26,39 @@ export interface TestUser {
   id: number;
 }
 
+/**
+ * The backend of test servers: the embedded SQLite, or (BURNBOX_TEST_BACKEND=postgres) a fresh
+ * schema of the test PostgreSQL for each server, dropped when it closes.
+ */
+function backendSettings(dataDir: string | undefined): {
+  settings: Partial<Record<SettingName, string>>;
+  cleanup(): Promise<void>;
+} {
+  if (process.env.BURNBOX_TEST_BACKEND !== 'postgres') return { settings: {}, cleanup: async () => {} };
+  // A test that names its data directory restarts one installation: it keeps one schema, which
+  // `removeInstallation` drops.
+  const schema = dataDir ? schemaOfInstallation(dataDir) : freshSchemaName('bb_api');
+  return {
+    settings: { BURNBOX_DATABASE_URL: postgresUrl(), BURNBOX_DATABASE_SCHEMA: schema },
+    cleanup: dataDir ? async () => {} : () => dropSchema(schema),
+  };
+}
+
+function schemaOfInstallation(dataDir: string): string {
+  return `bb_dir_${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`;
+}
+
+/** Removes an installation a test kept across restarts: its data directory (and schema). */
+export async function removeInstallation(dataDir: string): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (process.env.BURNBOX_TEST_BACKEND === 'postgres') await dropSchema(schemaOfInstallation(dataDir));
+}
+
 export async function startTestServer(
   settings: Partial<Record<SettingName, string>> = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
+  const backend = backendSettings(settings.BURNBOX_DATA_DIR);
   const config = loadConfig(
     {},
     {
@@ -37,6 +69,7 @@ export async function startTestServer(
       BURNBOX_HTTP_PORT: '0',
       BURNBOX_LOG_LEVEL: 'silent',
       BURNBOX_PUBLIC_URL: 'https://mail.test',
+      ...backend.settings,
       ...settings,
     },
   );
@@ -55,6 +88,7 @@ export async function startTestServer(
     clock,
     async close() {
       await burnbox.close();
+      await backend.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -165,4 +199,19 @@ export async function createMailbox(server: TestServer, user: TestUser) {
     created_at: string;
     email_token: string;
   };
+}
+
+/**
+ * Message blobs kept outside the rows (those larger than the inline limit): files in the data
+ * directory with SQLite, blob rows with PostgreSQL.
+ */
+export async function storedBlobCount(server: TestServer): Promise<number> {
+  const { store } = server.burnbox.services;
+  if (store instanceof PostgresStore) {
+    const [row] = await store.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM blobs`;
+    return row?.n ?? 0;
+  }
+  const dir = path.join(server.dataDir, 'blobs');
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
 }

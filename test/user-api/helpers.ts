@@ -3,7 +3,6 @@
 // exact reply assertions, and file counting for the blob store.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import type { ApiResponse, TestServer } from '../support/harness.ts';
 
@@ -85,10 +84,6 @@ export const instantOf = (iso: string) => {
 };
 
 /** Number of regular files under `dir` (recursively); 0 when it does not exist. */
-export function countFiles(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
-}
 
 /** A minimal SMTP client over a raw socket, for asserting exact replies. */
 export class RawSmtp {

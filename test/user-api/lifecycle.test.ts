@@ -11,9 +11,10 @@ import {
   sendMail,
   sendRaw,
   startTestServer,
+  storedBlobCount,
   type TestServer,
 } from '../support/harness.ts';
-import { assertAccepts, assertError, assertNoSuchMailbox, countFiles, rcptReply } from './helpers.ts';
+import { assertAccepts, assertError, assertNoSuchMailbox, rcptReply } from './helpers.ts';
 
 const lifetimeMs = 600_000; // the free plan's default
 const quarantineSeconds = 3600;
@@ -152,8 +153,7 @@ test('expiry: the mailbox vanishes at once; the sweeper then removes rows and fi
     const withFiles = bySubject(mailFixtures.attachments.subject);
     const plain = bySubject(mailFixtures.plain.subject);
     const large = bySubject('Large attachment fixture');
-    const blobs = `${s.dataDir}/blobs`;
-    const files = countFiles(blobs);
+    const files = await storedBlobCount(s);
     assert.ok(files >= 1, 'the large message is stored as a file');
 
     s.clock.advance(lifetimeMs - 1000);
@@ -175,10 +175,10 @@ test('expiry: the mailbox vanishes at once; the sweeper then removes rows and fi
     assert.match(await rcptReply(s, mailbox.email), /^550 5\.1\.1 /);
     assert.ok(await store.getMailboxByAddress(mailbox.email), 'the rows wait for the sweeper');
     assertError(await api(s, 'GET', new URL(large.attachments[0].url).pathname, key), 404, 'large');
-    assert.equal(countFiles(blobs), files, 'the files wait for the sweeper');
+    assert.equal(await storedBlobCount(s), files, 'the files wait for the sweeper');
 
     assert.equal(await s.burnbox.services.expiry.sweep(), 1);
-    assert.equal(countFiles(blobs), 0, 'the stored files are gone');
+    assert.equal(await storedBlobCount(s), 0, 'the stored files are gone');
     assert.equal(await store.getMailboxByAddress(mailbox.email), undefined, 'the mailbox row is gone');
     assert.equal(await store.getMessage(withFiles.id), undefined, 'the message rows are gone');
     assert.equal(await store.getMessage(plain.id), undefined);
@@ -254,7 +254,6 @@ test('stored files are deleted with the last message that uses them', async () =
   const s = await startTestServer({ BURNBOX_SWEEP_INTERVAL_SECONDS: '86400' });
   try {
     await addDomain(s, 'example.com');
-    const blobs = `${s.dataDir}/blobs`;
     const a = await createUser(s, 'files-a@example.org');
     const b = await createUser(s, 'files-b@example.org');
     // 1 MiB: stored as a file, not inside the database.
@@ -271,31 +270,31 @@ test('stored files are deleted with the last message that uses them', async () =
     // Deleting a message.
     const box1 = await createMailbox(s, a);
     await deliver([box1.email]);
-    const perDelivery = countFiles(blobs);
+    const perDelivery = await storedBlobCount(s);
     assert.ok(perDelivery >= 1);
     const [id1] = await idsOf(a.key, box1.email);
     assert.equal((await api(s, 'DELETE', `/api/messages/${id1}`, { key: a.key })).status, 200);
-    assert.equal(countFiles(blobs), 0, 'deleting the message deleted its file');
+    assert.equal(await storedBlobCount(s), 0, 'deleting the message deleted its file');
 
     // One delivery to two users: the file stays until both copies are gone.
     const boxB = await createMailbox(s, b);
     await deliver([box1.email, boxB.email]);
-    assert.equal(countFiles(blobs), perDelivery, 'stored once for both recipients');
+    assert.equal(await storedBlobCount(s), perDelivery, 'stored once for both recipients');
     assert.equal((await api(s, 'DELETE', `/api/emails/${box1.email}`, { key: a.key })).status, 200);
-    assert.equal(countFiles(blobs), perDelivery, "B's copy still needs the file");
+    assert.equal(await storedBlobCount(s), perDelivery, "B's copy still needs the file");
     const [idB] = await idsOf(b.key, boxB.email);
     assert.equal((await api(s, 'DELETE', `/api/messages/${idB}`, { key: b.key })).status, 200);
-    assert.equal(countFiles(blobs), 0);
+    assert.equal(await storedBlobCount(s), 0);
 
     // Switching away from a mailbox deletes its messages' files.
     const box2 = await createMailbox(s, a);
     await deliver([box2.email]);
-    assert.equal(countFiles(blobs), perDelivery);
+    assert.equal(await storedBlobCount(s), perDelivery);
     assert.equal(
       (await api(s, 'POST', `/api/emails/${box2.email}/moved/example.com`, { key: a.key })).status,
       200,
     );
-    assert.equal(countFiles(blobs), 0, 'switching deleted the old mailbox and its files');
+    assert.equal(await storedBlobCount(s), 0, 'switching deleted the old mailbox and its files');
 
     // A refused claim on an expired address leaves it to the sweeper, which deletes the file.
     const box3 = await createMailbox(s, a);
@@ -304,9 +303,9 @@ test('stored files are deleted with the last message that uses them', async () =
     const boxB2 = await createMailbox(s, b);
     const local = box3.email.split('@')[0];
     assertError(await api(s, 'POST', `/api/emails/${boxB2.email}/${local}/example.com`, { key: b.key }), 409);
-    assert.equal(countFiles(blobs), perDelivery);
+    assert.equal(await storedBlobCount(s), perDelivery);
     await s.burnbox.services.expiry.sweep();
-    assert.equal(countFiles(blobs), 0, 'no file is left behind');
+    assert.equal(await storedBlobCount(s), 0, 'no file is left behind');
   } finally {
     await s.close();
   }

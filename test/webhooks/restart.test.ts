@@ -1,17 +1,17 @@
 // Pending events survive a restart: a retry scheduled before the stop is made by the next
 // server, and a request cut off by the stop is sent again at once by the next server.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { UserRecord } from '../../src/store/types.ts';
-import { addDomain, sendMail, startTestServer } from '../support/harness.ts';
+import { addDomain, removeInstallation, sendMail, startTestServer } from '../support/harness.ts';
 import { allowPrivate, hookedUser, startReceiver } from './helpers.ts';
 
 test('no event is lost when the server stops between or during attempts', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-webhook-restart-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  t.after(() => removeInstallation(dataDir));
   let serving = 'first';
   // First server: the first event gets a 500, the second never gets an answer.
   const hook = await startReceiver((_req, i) =>

@@ -1,5 +1,185 @@
-// Placeholder until the docs page lands.
+// The API docs page: both dialects, generated from the app's own OpenAPI document (so it lists
+// exactly the routes the server has), with parameters, example answers and ready-to-run
+// samples for this deployment's URL. Readable without JavaScript; the docs script adds
+// language tabs and copy buttons.
 import type { FastifyInstance } from 'fastify';
-import type { WebDeps } from '../plugin.ts';
+import {
+  type DocGroup,
+  type DocOperation,
+  extractOperations,
+  groupByTag,
+  type OpenApiDocument,
+} from '../docs/operations.ts';
+import { buildSamples, placeholderKey, type Sample } from '../docs/samples.ts';
+import { html, type SafeHtml } from '../html.ts';
+import type { Translator } from '../i18n/translator.ts';
+import { sendPage, type WebDeps } from '../plugin.ts';
 
-export async function docsPages(_app: FastifyInstance, _deps: WebDeps): Promise<void> {}
+interface PreparedOperation {
+  op: DocOperation;
+  samples: Sample[];
+}
+
+interface Prepared {
+  groups: { group: DocGroup; operations: PreparedOperation[] }[];
+}
+
+const quotaHeaders = `X-RateLimit-Limit: 50000
+X-RateLimit-Used: 124
+X-RateLimit-Remaining: 49876
+X-RateLimit-Reset: 2026-05-01T00:00:00+00:00`;
+
+const methodBadge = (method: string) =>
+  html`<span class="method method-${method.toLowerCase()}">${method}</span>`;
+
+const codeBlock = (text: string, id?: string) =>
+  html`<pre class="code" dir="ltr"><code${id ? html` id="${id}"` : ''}>${text}</code></pre>`;
+
+function groupTitle(t: Translator, group: DocGroup): { title: string; intro?: string } {
+  const kind = group.operations[0]?.auth[0]?.kind;
+  if (!kind) return { title: group.tag };
+  return { title: t.t(`docs.dialect.${kind}`), intro: t.t(`docs.dialect.${kind}Intro`) };
+}
+
+const groupId = (group: DocGroup) => `group-${group.tag.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
+
+function intro(t: Translator, baseUrl: string): SafeHtml {
+  return html`<section class="card" aria-labelledby="intro-title">
+<h2 id="intro-title" class="visually-hidden">${t.t('docs.title')}</h2>
+<p>${t.t('docs.lead')}</p>
+<h3>${t.t('docs.baseUrl')}</h3>
+<p><code dir="ltr">${baseUrl}</code></p>
+<p class="muted">${t.t('docs.baseUrlHint')}</p>
+<h3>${t.t('docs.authTitle')}</h3>
+<p>${t.t('docs.authIntro')}</p>
+<div class="table-wrap"><table>
+<tbody>
+<tr><th scope="row">${t.t('docs.authUser')}</th><td dir="ltr"><code>Authorization: Bearer ${placeholderKey}</code></td></tr>
+<tr><th scope="row">${t.t('docs.authKey')}</th><td dir="ltr"><code>X-API-Key: ${placeholderKey}</code></td></tr>
+</tbody></table></div>
+<p>${t.t('docs.keyWhere')} <a href="/account">${t.t('nav.account')}</a></p>
+<h3>${t.t('docs.quotaTitle')}</h3>
+<p>${t.t('docs.quotaText')}</p>
+${codeBlock(quotaHeaders)}
+<p>${t.t('docs.openapi')} <a href="/openapi.json" dir="ltr">/openapi.json</a></p>
+${t.lang === 'en' ? '' : html`<p class="muted">${t.t('docs.englishNote')}</p>`}
+</section>`;
+}
+
+function contents(t: Translator, prepared: Prepared): SafeHtml {
+  return html`<nav class="card" aria-labelledby="toc-title">
+<h2 id="toc-title">${t.t('docs.toc')}</h2>
+${prepared.groups.map(
+  ({ group }) => html`<h3><a href="#${groupId(group)}">${groupTitle(t, group).title}</a></h3>
+<ul>${group.operations.map(
+    (op) =>
+      html`<li><a href="#${op.id}">${methodBadge(op.method)} <code dir="ltr">${op.path}</code></a>${
+        op.summary ? html` <span class="muted" lang="en">${op.summary}</span>` : ''
+      }</li>`,
+  )}</ul>`,
+)}
+</nav>`;
+}
+
+function parameters(t: Translator, op: DocOperation): SafeHtml {
+  if (op.params.length === 0) return html`<p class="muted">${t.t('docs.noParameters')}</p>`;
+  const rows = op.params.map(
+    (p) => html`<tr><td dir="ltr">${p.name}</td><td>${t.t(`docs.in.${p.in}`)}</td>
+<td dir="ltr"><code>${p.type}</code></td><td>${p.required ? t.t('docs.yes') : t.t('docs.no')}</td>
+<td>${p.description ? html`<span lang="en">${p.description}</span> ` : ''}${
+      p.enum
+        ? html`${t.t('docs.oneOf')} ${p.enum.map((v, i) => html`${i ? ', ' : ''}<code dir="ltr">${JSON.stringify(v)}</code>`)}`
+        : ''
+    }</td></tr>`,
+  );
+  return html`<div class="table-wrap"><table class="params">
+<thead><tr><th scope="col">${t.t('docs.col.name')}</th><th scope="col">${t.t('docs.col.in')}</th><th scope="col">${t.t('docs.col.type')}</th><th scope="col">${t.t('docs.col.required')}</th><th scope="col">${t.t('docs.col.description')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`;
+}
+
+function responses(t: Translator, op: DocOperation): SafeHtml {
+  const success = op.download
+    ? html`<p>${t.t('docs.fileResponse')}</p>`
+    : op.success?.example === undefined
+      ? html`<p>${t.t('docs.noBody')}</p>`
+      : codeBlock(JSON.stringify(op.success.example, null, 2));
+  return html`<h4>${t.t('docs.exampleResponse')} <span class="muted" dir="ltr">${op.success?.status ?? '200'}</span></h4>
+${op.success?.description ? html`<p lang="en">${op.success.description}</p>` : ''}
+${success}
+${
+  op.failure
+    ? html`<h4>${t.t('docs.errorResponse')} <span class="muted" dir="ltr">${op.failure.status}</span></h4>
+${codeBlock(JSON.stringify(op.failure.example, null, 2))}`
+    : ''
+}`;
+}
+
+function samples(t: Translator, op: DocOperation, list: Sample[]): SafeHtml {
+  return html`<h4>${t.t('docs.samples')}</h4>
+<div class="samples" data-samples data-tablist-label="${t.t('docs.samples')}" data-copy-label="${t.t('action.copy')}" data-copied-label="${t.t('action.copied')}">
+${list.map(
+  (s) => html`<div class="tab-panel" id="${op.id}-${s.lang}" data-sample="${s.lang}" data-label="${s.label}">
+<p class="eyebrow" data-sample-label>${s.label}</p>
+${codeBlock(s.code, `${op.id}-${s.lang}-code`)}
+</div>`,
+)}
+</div>`;
+}
+
+function operation(t: Translator, { op, samples: list }: PreparedOperation): SafeHtml {
+  const auth = op.auth.length
+    ? op.auth.map(
+        (a, i) =>
+          html`${i ? html` ${t.t('docs.authOr')} ` : ''}<code dir="ltr">${a.header}: ${a.prefix}${placeholderKey}</code>`,
+      )
+    : t.t('docs.authNone');
+  return html`<article class="endpoint" id="${op.id}" aria-labelledby="${op.id}-title" data-method="${op.method}" data-path="${op.path}">
+<h3 id="${op.id}-title">${methodBadge(op.method)} <code dir="ltr">${op.path}</code></h3>
+${op.summary ? html`<p lang="en"><strong>${op.summary}</strong></p>` : ''}
+${op.description ? html`<p lang="en">${op.description}</p>` : ''}
+<p><strong>${t.t('docs.auth')}:</strong> ${auth}</p>
+<h4>${t.t('docs.parameters')}</h4>
+${parameters(t, op)}
+${responses(t, op)}
+${samples(t, op, list)}
+</article>`;
+}
+
+function prepare(doc: OpenApiDocument, baseUrl: string): Prepared {
+  const groups = groupByTag(extractOperations(doc, baseUrl));
+  return {
+    groups: groups.map((group) => ({
+      group,
+      operations: group.operations.map((op) => ({ op, samples: buildSamples(op, { baseUrl }) })),
+    })),
+  };
+}
+
+export async function docsPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  const baseUrl = deps.services.config.publicUrl.replace(/\/+$/, '');
+  // The routes are all known once the app is ready, so the document is built on first use.
+  let prepared: Prepared | undefined;
+
+  app.get('/docs', async (request, reply) => {
+    const { t } = request.web;
+    prepared ??= prepare(app.swagger() as OpenApiDocument, baseUrl);
+    return sendPage(reply, deps, request, {
+      title: t.t('docs.title'),
+      path: '/docs',
+      active: 'docs',
+      scripts: ['docs'],
+      main: html`<h1>${t.t('docs.title')}</h1>
+${intro(t, baseUrl)}
+${contents(t, prepared)}
+<p class="muted">${t.t('docs.sampleIntro')}</p>
+${prepared.groups.map(({ group, operations }) => {
+  const { title, intro: about } = groupTitle(t, group);
+  return html`<section class="card" id="${groupId(group)}" aria-labelledby="${groupId(group)}-title">
+<h2 id="${groupId(group)}-title">${title}</h2>
+${about ? html`<p class="muted">${about}</p>` : ''}
+${operations.map((entry) => operation(t, entry))}
+</section>`;
+})}`,
+    });
+  });
+}

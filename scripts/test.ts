@@ -1,0 +1,37 @@
+// `npm test`'s runner. First every test on the embedded backend (the PostgreSQL store, cluster
+// and browser suites included: each skips itself, saying why, when its server or browser is
+// missing). Then, when PostgreSQL is reachable, the API and web suites again with every test
+// server on PostgreSQL. Exits non-zero if any run fails.
+import { spawnSync } from 'node:child_process';
+import { postgresUnavailable, postgresUrl } from '../test/support/postgres.ts';
+
+const apiSuites = [
+  'test/user-api/*.test.ts',
+  'test/key-api/*.test.ts',
+  'test/webhooks/*.test.ts',
+  'test/web/*.test.ts',
+];
+
+function nodeTest(files: string[], env: Record<string, string> = {}): number {
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  return result.status ?? 1;
+}
+
+const only = process.argv.slice(2);
+let failed = nodeTest(only.length > 0 ? only : ['test/**/*.test.ts']) !== 0;
+
+if (only.length === 0) {
+  const skipped = await postgresUnavailable();
+  if (skipped) {
+    console.log(
+      `\n== PostgreSQL suites SKIPPED: ${skipped}.\n   To run them, start PostgreSQL (or set BURNBOX_TEST_DATABASE_URL=postgres://…) and run npm test again.`,
+    );
+  } else {
+    console.log(`\n== API and web suites again, every test server on PostgreSQL (${postgresUrl()})`);
+    failed = nodeTest(apiSuites, { BURNBOX_TEST_BACKEND: 'postgres' }) !== 0 || failed;
+  }
+}
+process.exit(failed ? 1 : 0);

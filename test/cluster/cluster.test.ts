@@ -1,0 +1,267 @@
+// Several Burnbox processes on one PostgreSQL behave as one service: mail received by one is
+// readable and deletable through another, live inboxes hear mail from any process, webhooks
+// go out once per event even when a process dies mid-delivery, quota counting is exact across
+// processes, every process sweeps without double work, sessions and rate limits are shared.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import nodemailer from 'nodemailer';
+import postgres from 'postgres';
+import { loadConfig } from '../../src/config/settings.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { postgresUnavailable, postgresUrl } from '../support/postgres.ts';
+import { type ServeProcess, startServe } from '../support/process.ts';
+
+const skip = await postgresUnavailable();
+
+async function send(smtpPort: number, to: string, subject: string): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtpPort,
+    secure: false,
+    ignoreTLS: true,
+  });
+  try {
+    await transport.sendMail({ from: 'sender@example.org', to, subject, text: `Body of ${subject}` });
+  } finally {
+    transport.close();
+  }
+}
+
+async function call(base: string, method: string, pathName: string, key: string, body?: unknown) {
+  const response = await fetch(`${base}${pathName}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Reads a live stream until `until` matches, or `ms` pass. */
+function readStream(url: string, until: RegExp, ms: number, onOpen?: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const request = http.get(url, (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+        if (/event: ready/.test(text) && onOpen) {
+          const opened = onOpen;
+          onOpen = undefined;
+          opened();
+        }
+        if (until.test(text)) {
+          request.destroy();
+          resolve(text);
+        }
+      });
+    });
+    request.on('error', (err) => (text ? resolve(text) : reject(err)));
+    setTimeout(() => {
+      request.destroy();
+      resolve(text);
+    }, ms);
+  });
+}
+
+describe('several processes on one PostgreSQL', { skip }, () => {
+  const schema = `bb_cluster_${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-cluster-'));
+  const plans = JSON.stringify({ free: { monthlyRequests: 60, mailboxLifetimeSeconds: 600 } });
+  const env: Record<string, string> = {
+    BURNBOX_DATABASE_URL: postgresUrl(),
+    BURNBOX_DATABASE_SCHEMA: schema,
+    BURNBOX_DATA_DIR: dataDir,
+    BURNBOX_PLANS: plans,
+    BURNBOX_WEBHOOK_ALLOW_PRIVATE: 'true',
+    BURNBOX_WEBHOOK_TIMEOUT_SECONDS: '1',
+    BURNBOX_GUEST_MAILBOX_LIMIT: '3',
+    BURNBOX_SWEEP_INTERVAL_SECONDS: '1',
+    BURNBOX_QUARANTINE_SECONDS: '0',
+  };
+  let a: ServeProcess;
+  let b: ServeProcess;
+  let admin: Services;
+
+  before(async () => {
+    // Both start on an empty schema at once: migrations must be safe when raced.
+    [a, b] = await Promise.all([startServe(env), startServe(env)]);
+    admin = await createServices(loadConfig(env));
+    await admin.domains.add('cluster.test');
+  });
+
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await admin?.close();
+    const sql = postgres(postgresUrl(), { max: 1, onnotice: () => {} });
+    await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await sql.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function newUser(email: string): Promise<string> {
+    const user = await admin.accounts.createUser({ email });
+    return admin.accounts.issueApiKey(user.id);
+  }
+
+  test('mail received by one process is readable and deletable through the other at once', async () => {
+    const key = await newUser('reader@people.test');
+    const created = await call(b.baseUrl, 'POST', '/api/emails', key);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const address = created.body.data.email as string;
+    await send(a.smtpPort, address, 'Through A');
+
+    const list = await call(b.baseUrl, 'GET', `/api/messages?email=${encodeURIComponent(address)}`, key);
+    assert.equal(list.status, 200);
+    const [message] = list.body.messages;
+    assert.equal(message.subject, 'Through A');
+    const read = await call(b.baseUrl, 'GET', `/api/messages/${message.id}`, key);
+    assert.equal(read.status, 200);
+    assert.match(JSON.stringify(read.body), /Body of Through A/);
+
+    assert.equal((await call(b.baseUrl, 'DELETE', `/api/messages/${message.id}`, key)).status, 200);
+    const onA = await call(a.baseUrl, 'GET', `/api/messages?email=${encodeURIComponent(address)}`, key);
+    assert.deepEqual(onA.body.messages, []);
+  });
+
+  test('a live inbox open on one process hears mail that arrived through the other', async () => {
+    const page = await fetch(`${b.baseUrl}/`);
+    const html = await page.text();
+    const data = JSON.parse(
+      /<script type="application\/json" id="page-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '{}',
+    );
+    const { token, address } = data.mailbox;
+    const stream = await readStream(`${b.baseUrl}/inbox/${token}/events`, /Across processes/, 8000, () => {
+      void send(a.smtpPort, address, 'Across processes');
+    });
+    assert.match(stream, /event: message[\s\S]*Across processes/);
+  });
+
+  test('quota counting is exact when requests are spread over both processes', async () => {
+    const key = await newUser('quota@people.test');
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => call(i % 2 ? a.baseUrl : b.baseUrl, 'GET', '/api/domains', key)),
+    );
+    const ok = results.filter((r) => r.status === 200).length;
+    const refused = results.filter((r) => r.status === 429).length;
+    assert.deepEqual({ ok, refused }, { ok: 60, refused: 40 });
+  });
+
+  test('sessions and rate limits hold across processes', async () => {
+    // A session made on A opens the account on B.
+    const login = await fetch(`${a.baseUrl}/login`);
+    const csrf = /bb_csrf=([^;]+)/.exec(login.headers.getSetCookie().join(';'))?.[1] as string;
+    const registered = await fetch(`${a.baseUrl}/register`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `bb_csrf=${csrf}` },
+      body: new URLSearchParams({ _csrf: csrf, email: 'web@people.test', password: 'a good password' }),
+    });
+    assert.equal(registered.status, 303);
+    const session = /bb_session=([^;]+)/.exec(registered.headers.getSetCookie().join(';'))?.[1];
+    const account = await fetch(`${b.baseUrl}/account`, {
+      redirect: 'manual',
+      headers: { cookie: `bb_session=${session}` },
+    });
+    assert.equal(account.status, 200);
+
+    // Guest mailboxes: the limit of 3 an hour counts both processes' creations. (One was made
+    // by the live-inbox test already.)
+    const statuses = [];
+    for (const base of [a.baseUrl, b.baseUrl, a.baseUrl]) statuses.push((await fetch(`${base}/`)).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+  });
+
+  test('each webhook is delivered once however many processes run, even if one dies mid-delivery', async () => {
+    const seen = new Map<string, number>();
+    let hangFirst = true;
+    let hungPort = 0;
+    const receiver = http.createServer((request, response) => {
+      const id = String(request.headers['x-webhook-id']);
+      request.resume();
+      if (hangFirst) {
+        // The first delivery never gets an answer: its process is killed while it waits.
+        hangFirst = false;
+        hungPort = request.socket.remotePort ?? 0;
+        return;
+      }
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      const key = await newUser('hooks@people.test');
+      assert.equal((await call(a.baseUrl, 'POST', '/api/webhook', key, { url, enabled: true })).status, 200);
+      // The key dialect's own clients set webhooks through /api/webhook with X-API-Key; Bearer works too.
+      const mailbox = await call(a.baseUrl, 'POST', '/api/emails', key);
+      const address = mailbox.body.data.email as string;
+
+      await send(a.smtpPort, address, 'first');
+      await waitFor('the first delivery to hang', async () => (hungPort ? true : undefined));
+      // Find which process holds the hung request, and kill it hard.
+      const owner = execFileSync('ss', ['-Htnp', `sport = :${hungPort}`], { encoding: 'utf8' });
+      const pid = Number(/pid=(\d+)/.exec(owner)?.[1]);
+      const victim = [a, b].find((p) => p.child.pid === pid);
+      assert.ok(victim, `the holder is one of the processes (ss: ${owner.trim()})`);
+      const survivor = victim === a ? b : a;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+
+      for (let i = 0; i < 20; i++) await send(survivor.smtpPort, address, `message ${i}`);
+      // The hung event comes back when its lease (timeout + 20 s) runs out.
+      await waitFor('all 21 events delivered', async () => (seen.size >= 21 ? true : undefined), 40_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(seen.size, 21);
+      assert.deepEqual(
+        [...seen.values()].filter((n) => n !== 1),
+        [],
+        'no event was delivered twice',
+      );
+
+      // Bring the killed process back for the tests that follow.
+      const restarted = await startServe(env);
+      if (victim === a) a = restarted;
+      else b = restarted;
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
+  });
+
+  test('every process sweeps expired mailboxes, without double work or deadlock', async () => {
+    const owner = await admin.accounts.createUser({ email: 'sweep@people.test' });
+    const created = [];
+    for (let i = 0; i < 60; i++)
+      created.push(await admin.mailboxes.createNamed(owner, `sweep${i}`, 'cluster.test', 4000));
+    await Promise.all(created.slice(0, 5).map((mailbox) => send(a.smtpPort, mailbox.address, 'to be swept')));
+    assert.equal((await admin.store.listMessages(created[0]?.id as number)).length, 1);
+    // Rows still stored, expired or not (a "now" of 0 counts every row as live).
+    const stored = () => admin.store.listMailboxesOfUser(owner.id, 0);
+    assert.equal((await stored()).length, 60);
+    await waitFor(
+      'every expired mailbox swept',
+      async () => ((await stored()).length === 0 ? true : undefined),
+      20_000,
+    );
+    for (const mailbox of created.slice(0, 5))
+      assert.deepEqual(await admin.store.listMessages(mailbox.id), []);
+  });
+});
