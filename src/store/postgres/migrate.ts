@@ -24,7 +24,13 @@ export async function migratePostgres(
   const scripts = await Promise.all(files.map((f) => readFile(new URL(f, migrationsDir), 'utf8')));
   return sql.begin(async (tx) => {
     await tx.unsafe(`SELECT pg_advisory_xact_lock(${lockKey})`);
-    if (options.schema) await tx`CREATE SCHEMA IF NOT EXISTS ${tx(options.schema)}`;
+    // Looked up first: CREATE SCHEMA needs a privilege on the database even when it exists.
+    if (
+      options.schema &&
+      (await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${options.schema}`).length === 0
+    ) {
+      await tx`CREATE SCHEMA ${tx(options.schema)}`;
+    }
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY,
       applied_at bigint NOT NULL
