@@ -90,10 +90,7 @@ export async function copySqliteToPostgres(
     await sql.begin(async (tx) => {
       for (const table of tables) {
         const types = await columnTypes(tx as unknown as Sql, table);
-        const statement = db.prepare(`SELECT * FROM ${table} ORDER BY rowid LIMIT ? OFFSET ?`);
-        for (let offset = 0; ; offset += batchRows) {
-          const batch = statement.all(batchRows, offset) as Row[];
-          if (batch.length === 0) break;
+        const insert = async (batch: Row[]) => {
           const columns = Object.keys(batch[0] as Row).filter((c) => types.has(c));
           const converted = batch.map(
             (row) =>
@@ -105,7 +102,17 @@ export async function copySqliteToPostgres(
           await tx`INSERT INTO ${tx(table)} ${tx(converted, columns)}`;
           rows += batch.length;
           progress.advance(batch.length);
+        };
+        // One pass over the table (iterate: never the whole table in memory), in batches.
+        let batch: Row[] = [];
+        for (const row of db.prepare(`SELECT * FROM ${table}`).iterate() as Iterable<Row>) {
+          batch.push(row);
+          if (batch.length === batchRows) {
+            await insert(batch);
+            batch = [];
+          }
         }
+        if (batch.length > 0) await insert(batch);
         // Identity columns continue after the copied ids.
         if (types.has('id')) {
           await tx.unsafe(
