@@ -74,7 +74,7 @@ ${prepared.groups.map(
 <ul>${group.operations.map(
     (op) =>
       html`<li><a href="#${op.id}">${methodBadge(op.method)} <code dir="ltr">${op.path}</code></a>${
-        op.summary ? html` <span class="muted" lang="en">${op.summary}</span>` : ''
+        op.summary ? html` <span class="muted" lang="en" dir="ltr">${op.summary}</span>` : ''
       }</li>`,
   )}</ul>`,
 )}
@@ -86,7 +86,7 @@ function parameters(t: Translator, op: DocOperation): SafeHtml {
   const rows = op.params.map(
     (p) => html`<tr><td dir="ltr">${p.name}</td><td>${t.t(`docs.in.${p.in}`)}</td>
 <td dir="ltr"><code>${p.type}</code></td><td>${p.required ? t.t('docs.yes') : t.t('docs.no')}</td>
-<td>${p.description ? html`<span lang="en">${p.description}</span> ` : ''}${
+<td>${p.description ? html`<span lang="en" dir="ltr">${p.description}</span>` : ''}${p.description && p.enum ? html`<br>` : ''}${
       p.enum
         ? html`${t.t('docs.oneOf')} ${p.enum.map((v, i) => html`${i ? ', ' : ''}<code dir="ltr">${JSON.stringify(v)}</code>`)}`
         : ''
@@ -104,7 +104,7 @@ function responses(t: Translator, op: DocOperation): SafeHtml {
       ? html`<p>${t.t('docs.noBody')}</p>`
       : codeBlock(JSON.stringify(op.success.example, null, 2));
   return html`<h4>${t.t('docs.exampleResponse')} <span class="muted" dir="ltr">${op.success?.status ?? '200'}</span></h4>
-${op.success?.description ? html`<p lang="en">${op.success.description}</p>` : ''}
+${op.success?.description ? html`<p lang="en" dir="ltr">${op.success.description}</p>` : ''}
 ${success}
 ${
   op.failure
@@ -119,7 +119,7 @@ function samples(t: Translator, op: DocOperation, list: Sample[]): SafeHtml {
 <div class="samples" data-samples data-tablist-label="${t.t('docs.samples')}" data-copy-label="${t.t('action.copy')}" data-copied-label="${t.t('action.copied')}">
 ${list.map(
   (s) => html`<div class="tab-panel" id="${op.id}-${s.lang}" data-sample="${s.lang}" data-label="${s.label}">
-<p class="eyebrow" data-sample-label>${s.label}</p>
+<h5 data-sample-label>${s.label}</h5>
 ${codeBlock(s.code, `${op.id}-${s.lang}-code`)}
 </div>`,
 )}
@@ -135,8 +135,8 @@ function operation(t: Translator, { op, samples: list }: PreparedOperation): Saf
     : t.t('docs.authNone');
   return html`<article class="endpoint" id="${op.id}" aria-labelledby="${op.id}-title" data-method="${op.method}" data-path="${op.path}">
 <h3 id="${op.id}-title">${methodBadge(op.method)} <code dir="ltr">${op.path}</code></h3>
-${op.summary ? html`<p lang="en"><strong>${op.summary}</strong></p>` : ''}
-${op.description ? html`<p lang="en">${op.description}</p>` : ''}
+${op.summary ? html`<p lang="en" dir="ltr"><strong>${op.summary}</strong></p>` : ''}
+${op.description ? html`<p lang="en" dir="ltr">${op.description}</p>` : ''}
 <p><strong>${t.t('docs.auth')}:</strong> ${auth}</p>
 <h4>${t.t('docs.parameters')}</h4>
 ${parameters(t, op)}
