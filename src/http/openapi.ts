@@ -2,6 +2,7 @@
 // cannot drift from what the server validates and returns), served at /openapi.json.
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { operationSummaries } from './operation-summaries.ts';
 
 export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
   await app.register(swagger, {
@@ -23,10 +24,11 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       },
     },
     // Only the API is documented: the web pages are for people, not clients.
-    transform: ({ schema, url }) => ({
-      schema: url === '/api' || url.startsWith('/api/') ? schema : { ...schema, hide: true },
-      url,
-    }),
+    transform: ({ schema, url, route }) => {
+      if (url !== '/api' && !url.startsWith('/api/')) return { schema: { ...schema, hide: true }, url };
+      const method = Array.isArray(route.method) ? route.method[0] : route.method;
+      return { schema: { ...operationSummaries[`${method} ${url}`], ...schema }, url };
+    },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -59,6 +59,11 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
     assert.deepEqual(op?.security, [{ apiKey: [] }, { bearer: [] }]);
     assert.ok(op?.responses && '200' in op.responses, `${method} ${path} documents its 200 answer`);
   }
+  for (const [path, operations] of Object.entries<any>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(operations)) {
+      assert.ok(op.summary && op.description, `${method} ${path} says what it does (for /docs)`);
+    }
+  }
   // Beyond the seeds: only the key API's webhook extras.
   const extras = documented.filter(
     (e) => ![...userEndpoints, ...keyEndpoints].some(([m, p]) => e === `${m} ${p}`),

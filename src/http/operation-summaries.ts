@@ -1,0 +1,82 @@
+// One line and a short description per API operation, for the OpenAPI document (and so the
+// /docs page). Keyed by method and route path as registered.
+export const operationSummaries: Record<string, { summary: string; description: string }> = {
+  'GET /api/domains': {
+    summary: 'List domains',
+    description: 'Domains your plan may use for new addresses; ?type=free|premium|all narrows the list.',
+  },
+  'POST /api/emails': {
+    summary: 'Create a random mailbox',
+    description: 'A new address with a random name on a domain of your plan, living for the plan’s lifetime.',
+  },
+  'POST /api/emails/:current/:username/:domain': {
+    summary: 'Change a mailbox’s address',
+    description:
+      'Replaces the mailbox `current` with `username@domain`; the old address and its messages are deleted.',
+  },
+  'DELETE /api/emails/:email': {
+    summary: 'Delete a mailbox',
+    description: 'Deletes the mailbox and all its messages; the address stays reserved for you for a while.',
+  },
+  'GET /api/messages': {
+    summary: 'List messages',
+    description: 'Every message of the mailbox ?email=, newest first, with bodies and attachment links.',
+  },
+  'GET /api/messages/:id': {
+    summary: 'Read a message',
+    description: 'One message in full; reading marks it seen.',
+  },
+  'DELETE /api/messages/:id': { summary: 'Delete a message', description: 'Deletes one message.' },
+  'GET /api/messages/:id/attachments/:filename': {
+    summary: 'Download an attachment',
+    description: 'The attachment’s bytes, exactly as received, with its content type.',
+  },
+  'GET /api/email/domains': { summary: 'List domains', description: 'Domains available for new addresses.' },
+  'POST /api/emails/generate': {
+    summary: 'Create a mailbox',
+    description:
+      'Creates `name@domain` living `expiryTime` milliseconds (0 = permanent, where the plan allows).',
+  },
+  'GET /api/emails': {
+    summary: 'List mailboxes',
+    description:
+      'Your live mailboxes, newest first, 20 per page; pass nextCursor as ?cursor= for the next page.',
+  },
+  'DELETE /api/emails/:emailId': {
+    summary: 'Delete a mailbox',
+    description: 'Deletes the mailbox and its messages.',
+  },
+  'GET /api/emails/:emailId': {
+    summary: 'List a mailbox’s messages',
+    description: 'Messages of the mailbox, newest first, 20 per page, with a cursor for the next page.',
+  },
+  'GET /api/emails/:emailId/:messageId': { summary: 'Read a message', description: 'One message in full.' },
+  'DELETE /api/emails/:emailId/:messageId': {
+    summary: 'Delete a message',
+    description: 'Deletes one message.',
+  },
+  'GET /api/webhook': {
+    summary: 'Webhook settings',
+    description: 'Your webhook URL and whether it is enabled.',
+  },
+  'POST /api/webhook': {
+    summary: 'Set the webhook',
+    description: 'Sets the URL that receives a signed POST for every new message, and its switch.',
+  },
+  'GET /api/webhook/secret': {
+    summary: 'Signing secret',
+    description: 'The secret of the X-Webhook-Signature header (HMAC-SHA256 of "timestamp.body").',
+  },
+  'POST /api/webhook/secret': {
+    summary: 'Rotate the signing secret',
+    description: 'Replaces the signing secret.',
+  },
+  'GET /api/webhook/deliveries': {
+    summary: 'Delivery log',
+    description: 'Recent delivery attempts, newest first, with status and outcome.',
+  },
+  'POST /api/webhook/test': {
+    summary: 'Send a test event',
+    description: 'Queues a test event to your webhook URL, even while the webhook is switched off.',
+  },
+};
