@@ -45,6 +45,8 @@ export const account = defineMessages(
     'account.open': 'Open',
     'account.security': 'Security',
     'account.keyMade': 'API key created.',
+    'plan.free': 'Free',
+    'plan.premium': 'Premium',
   },
   {
     'account.title': 'إدارة الواجهة البرمجية',
@@ -89,5 +91,7 @@ export const account = defineMessages(
     'account.open': 'فتح',
     'account.security': 'الأمان',
     'account.keyMade': 'تم إنشاء مفتاح API.',
+    'plan.free': 'مجانية',
+    'plan.premium': 'مميزة',
   },
 );

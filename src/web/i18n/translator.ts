@@ -54,3 +54,10 @@ export function translator(lang: Lang, timeZone: string): Translator {
 export function clientStrings(lang: Lang, keys: readonly MessageKey[]): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, catalog[lang][key]]));
 }
+
+/** A plan's name for people: the built-in plans are translated, others shown as configured. */
+export function planLabel(t: Translator, plan: string): string {
+  if (plan === 'free') return t.t('plan.free');
+  if (plan === 'premium') return t.t('plan.premium');
+  return plan;
+}

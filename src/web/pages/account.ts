@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.ts';
 import type { UserRecord } from '../../store/types.ts';
 import { WebError, webErrorView } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { clientStrings, type MessageKey } from '../i18n/translator.ts';
+import { clientStrings, type MessageKey, planLabel } from '../i18n/translator.ts';
 import { inboxPath } from '../inbox/present.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
@@ -91,7 +91,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
 </section>
 <section class="card" aria-labelledby="quota-title">
   <h2 id="quota-title">${t.t('account.quota')}</h2>
-  <p>${t.t('account.planName', { plan: user.plan })}</p>
+  <p>${t.t('account.planName', { plan: planLabel(t, user.plan) })}</p>
   <meter id="quota-meter" min="0" max="${quota.limit}" value="${quota.used}" low="${Math.floor(quota.limit * 0.7)}" high="${Math.floor(quota.limit * 0.9)}" optimum="0"></meter>
   <p><span id="quota-used" data-used="${quota.used}" data-limit="${quota.limit}">${t.t('account.quotaUsed', { used: t.number(quota.used), limit: t.number(quota.limit) })}</span></p>
   <p class="muted" id="quota-reset">${t.t('account.quotaReset', { date: t.dateTime(quota.resetsAt) })}</p>

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRecord } from '../../store/types.ts';
 import { WebError } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
-import type { Translator } from '../i18n/translator.ts';
+import { planLabel, type Translator } from '../i18n/translator.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
 const usersPerPage = 50;
@@ -101,7 +101,7 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
   <div class="table-wrap"><table><thead><tr><th>${t.t('admin.email')}</th><th>${t.t('admin.plan')}</th><th>${t.t('admin.status')}</th><th>${t.t('admin.created')}</th></tr></thead><tbody>${users.items.map(
     (u) => html`<tr><td dir="ltr">${u.email}</td><td>
       <form method="post" action="/admin/users/plan" class="inline-form">${csrfField(request)}<input type="hidden" name="email" value="${u.email}">
-      <select name="plan" aria-label="${t.t('admin.plan')}">${planNames.map((p) => html`<option value="${p}"${p === u.plan ? html` selected` : ''}>${p}</option>`)}</select>
+      <select name="plan" aria-label="${t.t('admin.plan')}">${planNames.map((p) => html`<option value="${p}"${p === u.plan ? html` selected` : ''}>${planLabel(t, p)}</option>`)}</select>
       <button type="submit" class="button">${t.t('admin.setPlan')}</button></form></td>
       <td>${t.t(u.disabled ? 'admin.disabled' : 'admin.active')}
       <form method="post" action="/admin/users/${u.disabled ? 'enable' : 'disable'}" class="inline-form">${csrfField(request)}<input type="hidden" name="email" value="${u.email}"><button type="submit" class="button">${t.t(u.disabled ? 'admin.enable' : 'admin.disable')}</button></form></td>
