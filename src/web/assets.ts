@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Client entry points (src/web/client/<name>.ts). */
-const scriptEntries = ['inbox', 'account', 'admin', 'docs', 'common'] as const;
+const scriptEntries = ['page', 'inbox', 'account', 'admin', 'docs'] as const;
 export type ScriptName = (typeof scriptEntries)[number];
 
 export interface Asset {

@@ -40,7 +40,7 @@ export function renderPage(web: WebContext, assets: WebAssets, page: PageOptions
         lang === t.lang ? html` aria-current="true"` : ''
       }>${t.t(`lang.${lang}`)}</a>`,
   );
-  const scripts = ['common' as const, ...(page.scripts ?? [])].map(
+  const scripts = ['page' as const, ...(page.scripts ?? [])].map(
     (name) => html`<script type="module" src="${assets.scriptUrl(name)}"></script>`,
   );
   return html`<!doctype html>

@@ -142,4 +142,29 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
     assert.ok(states.includes('offline'), `the stream was really dropped (states: ${states.join(', ')})`);
     await context.close();
   });
+
+  test('deleting the address asks once, and dismissing the question keeps it', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(server.baseUrl);
+    const address = await page.locator('#address').textContent();
+    const questions: string[] = [];
+    let answer = false;
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void (answer ? dialog.accept() : dialog.dismiss());
+    });
+    await page.getByRole('button', { name: 'Delete address' }).click();
+    await page.waitForTimeout(300);
+    assert.deepEqual(questions, ['Delete this address and all its mail?']);
+    assert.equal(await page.locator('#address').textContent(), address, 'kept when the reader says no');
+
+    answer = true;
+    await page.getByRole('button', { name: 'Delete address' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await page.locator('#address').waitFor();
+    assert.equal(questions.length, 2);
+    assert.notEqual(await page.locator('#address').textContent(), address, 'a new address replaces it');
+    await context.close();
+  });
 });

@@ -1,4 +1,4 @@
-// Behaviour every page shares: copy buttons and confirmations before destructive forms.
+// Helpers the page scripts share. No side effects here: every script bundles this file.
 
 /** The page's data block, written by the server as JSON. */
 export function pageData<T>(): T | undefined {
@@ -16,8 +16,8 @@ export function interpolate(text: string, params: Record<string, string | number
   );
 }
 
-async function copy(button: HTMLButtonElement): Promise<void> {
-  const text = button.dataset.copy ?? '';
+/** Puts text on the clipboard, with a fallback where the Clipboard API is refused. */
+export async function copyText(text: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
@@ -29,22 +29,4 @@ async function copy(button: HTMLButtonElement): Promise<void> {
     document.execCommand('copy');
     field.remove();
   }
-  const label = button.textContent;
-  button.textContent = button.dataset.copied ?? '✓';
-  button.dataset.state = 'copied';
-  setTimeout(() => {
-    button.textContent = label;
-    delete button.dataset.state;
-  }, 1500);
 }
-
-document.addEventListener('click', (event) => {
-  const button = (event.target as Element | null)?.closest<HTMLButtonElement>('button[data-copy]');
-  if (button) void copy(button);
-});
-
-document.addEventListener('submit', (event) => {
-  const form = event.target as HTMLFormElement;
-  const question = form.dataset.confirm;
-  if (question && !window.confirm(question)) event.preventDefault();
-});

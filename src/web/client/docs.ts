@@ -1,6 +1,7 @@
 // Behaviour of the docs page: the code samples of each endpoint become tabs (curl, JavaScript,
 // Python, PHP) with the chosen language remembered for every endpoint and the next visit, and
 // each sample gets a copy button. Without this script every sample is shown, one after another.
+import { copyText } from './common.ts';
 
 const storageKey = 'burnbox.docs.sampleLang';
 
@@ -48,20 +49,6 @@ function select(lang: string, anchor?: HTMLElement): void {
   for (const group of groups) showIn(group, lang);
   if (anchor && before !== undefined) window.scrollBy(0, anchor.getBoundingClientRect().top - before);
   saveLang(lang);
-}
-
-async function copyText(text: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch {
-    // Clipboard API refused (e.g. not a secure context): copy from a temporary field.
-    const field = document.createElement('textarea');
-    field.value = text;
-    document.body.append(field);
-    field.select();
-    document.execCommand('copy');
-    field.remove();
-  }
 }
 
 function copyButton(container: HTMLElement, code: HTMLElement): HTMLButtonElement {
