@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ConfigError, loadConfig, settingDefinitions, settingToFlag } from '../../src/config/settings.ts';
+import {
+  ConfigError,
+  loadConfig,
+  printableConfig,
+  settingDefinitions,
+  settingToFlag,
+} from '../../src/config/settings.ts';
 
 test('defaults give the embedded set-up: ./data, SMTP 2525, HTTP 8080, UTC', () => {
   const config = loadConfig({});
@@ -75,4 +81,19 @@ test('the README documents every setting with its flag', () => {
       `flag of ${name} missing`,
     );
   }
+});
+
+test('PostgreSQL is one setting, read as BURNBOX_DATABASE_URL or DATABASE_URL, and never printed with its password', () => {
+  assert.equal(loadConfig({}).databaseUrl, undefined, 'SQLite by default');
+  const url = 'postgres://burnbox:s3cret@db.internal:5432/mail';
+  assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url);
+  assert.equal(
+    loadConfig({ BURNBOX_DATABASE_URL: url, DATABASE_URL: 'postgres://other/db' }).databaseUrl,
+    url,
+  );
+  assert.equal(loadConfig({}, { BURNBOX_DATABASE_URL: url }).databaseUrl, url);
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x/y' }), ConfigError);
+  const shown = JSON.stringify(printableConfig(loadConfig({ DATABASE_URL: url })));
+  assert.doesNotMatch(shown, /s3cret/);
+  assert.match(shown, /postgres:\/\/burnbox:\*\*\*@db\.internal:5432\/mail/);
 });
