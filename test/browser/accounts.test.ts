@@ -10,7 +10,7 @@ import {
   screenshot,
   startBrowserServer,
 } from '../support/browser.ts';
-import { addDomain, api, type TestServer } from '../support/harness.ts';
+import { addDomain, api, sendMail, type TestServer } from '../support/harness.ts';
 
 async function quotaUsed(page: Page): Promise<number> {
   return Number(await page.locator('#quota-used').getAttribute('data-used'));
@@ -81,7 +81,11 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
   });
 
   test('the admin area is only for admins, and shows live figures', async () => {
-    const { accounts } = server.burnbox.services;
+    const { accounts, mailboxes } = server.burnbox.services;
+    // Some mail for the chart and the figures.
+    const guest = await mailboxes.createGuest();
+    for (let i = 0; i < 3; i++)
+      await sendMail(server, { from: 'a@sender.test', to: guest.address, subject: `m${i}`, text: 'x' });
     await accounts.createUser({ email: 'op@people.test', password: 'operator-password' });
     await accounts.createUser({ email: 'plain@people.test', password: 'plain-password' });
     await accounts.setAdmin('op@people.test', true);
@@ -107,6 +111,8 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     await login(page, 'op@people.test', 'operator-password');
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.locator('.chart').waitFor();
+    assert.equal(await page.locator('#figure-received').textContent(), '3');
+    assert.equal(await page.locator('.chart rect.bar').count(), 24);
     await page.getByLabel('Domain', { exact: true }).fill('second.test');
     await page.getByRole('button', { name: 'Add domain' }).click();
     await page.locator('td', { hasText: 'second.test' }).waitFor();

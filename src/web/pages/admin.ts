@@ -14,20 +14,23 @@ function hourlyChart(t: Translator, buckets: { hourStart: number; count: number 
   const height = 160;
   const top = 10;
   const bottom = 20;
+  const left = 28; // room for the scale's label
   const max = Math.max(1, ...buckets.map((b) => b.count));
-  const slot = width / Math.max(1, buckets.length);
+  const slot = (width - left) / Math.max(1, buckets.length);
   const hours = new Intl.DateTimeFormat(t.lang, { hour: 'numeric' });
   const bars = buckets.map((b, i) => {
     const h = ((height - top - bottom) * b.count) / max;
-    const x = i * slot + 2;
+    const x = left + i * slot + 2;
     const label = t.t('admin.chartLabel', { count: t.number(b.count), time: t.dateTime(b.hourStart) });
     return html`<rect class="bar" x="${x.toFixed(1)}" y="${(height - bottom - h).toFixed(1)}" width="${(slot - 4).toFixed(1)}" height="${h.toFixed(1)}"><title>${label}</title></rect>${
       i % 4 === 0 ? html`<text x="${x.toFixed(1)}" y="${height - 5}">${hours.format(b.hourStart)}</text>` : ''
     }`;
   });
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${t.t('admin.perHour')}">
-  <line class="axis" x1="0" x2="${width}" y1="${height - bottom}" y2="${height - bottom}"/>${bars}
-  <text x="${width - 4}" y="${top + 2}" text-anchor="end">${t.number(max)}</text></svg>`;
+  <line class="axis" x1="${left}" x2="${width}" y1="${height - bottom}" y2="${height - bottom}"/>
+  <line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}"/>${bars}
+  <text x="${left - 4}" y="${top + 8}" text-anchor="end">${t.number(max)}</text>
+  <text x="${left - 4}" y="${height - bottom}" text-anchor="end">${t.number(0)}</text></svg>`;
 }
 
 export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
