@@ -1,39 +1,22 @@
 // Register → log in → generate a key → use it with both API dialects → the quota on the page
 // goes up. Also: the key is shown once, sessions end at logout, the admin area is for admins.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  browserUnavailable,
-  launchBrowser,
-  newContext,
-  screenshot,
-  startBrowserServer,
-} from '../support/browser.ts';
-import { addDomain, api, sendMail, type TestServer } from '../support/harness.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import { api, sendMail } from '../support/harness.ts';
 
 async function quotaUsed(page: Page): Promise<number> {
   return Number(await page.locator('#quota-used').getAttribute('data-used'));
 }
 
 describe('accounts in a browser', { skip: browserUnavailable() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startBrowserServer();
-    await addDomain(server, 'example.com');
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useBrowserFixture();
 
   test('register, log in, make a key, use it with both dialects, and watch the quota go up', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     await page.getByRole('link', { name: 'Register' }).click();
     await page.getByLabel('Email').fill('dana@people.test');
     await page.getByLabel('Password').fill('correct horse battery');
@@ -42,8 +25,8 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
 
     // Log out and back in with the password.
     await page.getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
-    await page.goto(`${server.baseUrl}/account`);
+    await page.waitForURL(`${env.server.baseUrl}/`);
+    await page.goto(`${env.server.baseUrl}/account`);
     await page.waitForURL(/\/login\?next=/);
     await page.getByLabel('Email').fill('dana@people.test');
     await page.getByLabel('Password').fill('wrong password!');
@@ -56,13 +39,13 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     await page.getByRole('button', { name: 'Regenerate API key' }).click();
     const key = ((await page.locator('#new-key').textContent()) ?? '').trim();
     assert.ok(key.length >= 32, 'a key is shown');
-    assert.equal(await page.locator('#api-base').textContent(), `${server.baseUrl}/api`);
+    assert.equal(await page.locator('#api-base').textContent(), `${env.server.baseUrl}/api`);
     const before = await quotaUsed(page);
     await screenshot(page, 'account');
 
-    const userApi = await api(server, 'GET', '/api/domains', { key });
+    const userApi = await api(env.server, 'GET', '/api/domains', { key });
     assert.equal(userApi.status, 200);
-    const keyApi = await api(server, 'GET', '/api/email/domains', { key, scheme: 'x-api-key' });
+    const keyApi = await api(env.server, 'GET', '/api/email/domains', { key, scheme: 'x-api-key' });
     assert.equal(keyApi.status, 200);
 
     // The page polls the quota: it shows both requests without a reload.
@@ -75,38 +58,38 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     assert.match((await page.locator('#quota-used').textContent()) ?? '', new RegExp(`${before + 2} of`));
 
     // Opening the page again never shows the key again.
-    await page.goto(`${server.baseUrl}/account`);
+    await page.goto(`${env.server.baseUrl}/account`);
     assert.equal(await page.locator('#new-key').count(), 0);
     await context.close();
   });
 
   test('the admin area is only for admins, and shows live figures', async () => {
-    const { accounts, mailboxes } = server.burnbox.services;
+    const { accounts, mailboxes } = env.server.burnbox.services;
     // Some mail for the chart and the figures.
     const guest = await mailboxes.createGuest();
     for (let i = 0; i < 3; i++)
-      await sendMail(server, { from: 'a@sender.test', to: guest.address, subject: `m${i}`, text: 'x' });
+      await sendMail(env.server, { from: 'a@sender.test', to: guest.address, subject: `m${i}`, text: 'x' });
     await accounts.createUser({ email: 'op@people.test', password: 'operator-password' });
     await accounts.createUser({ email: 'plain@people.test', password: 'plain-password' });
     await accounts.setAdmin('op@people.test', true);
 
     const login = async (page: Page, email: string, password: string) => {
-      await page.goto(`${server.baseUrl}/login`);
+      await page.goto(`${env.server.baseUrl}/login`);
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Log in' }).click();
       await page.waitForURL(/\/account$/);
     };
 
-    const plainContext = await newContext(browser);
+    const plainContext = await newContext(env.browser);
     const plain = await plainContext.newPage();
     await login(plain, 'plain@people.test', 'plain-password');
     assert.equal(await plain.getByRole('link', { name: 'Admin' }).count(), 0);
-    const refused = await plain.goto(`${server.baseUrl}/admin`);
+    const refused = await plain.goto(`${env.server.baseUrl}/admin`);
     assert.equal(refused?.status(), 403);
     await plainContext.close();
 
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
     await login(page, 'op@people.test', 'operator-password');
     await page.getByRole('link', { name: 'Admin' }).click();
@@ -116,7 +99,7 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     await page.getByLabel('Domain', { exact: true }).fill('second.test');
     await page.getByRole('button', { name: 'Add domain' }).click();
     await page.locator('td', { hasText: 'second.test' }).waitFor();
-    assert.ok((await server.burnbox.services.domains.list()).some((d) => d.name === 'second.test'));
+    assert.ok((await env.server.burnbox.services.domains.list()).some((d) => d.name === 'second.test'));
     await screenshot(page, 'admin');
     await context.close();
   });

@@ -2,17 +2,11 @@
 // is remembered. Text the reader did not ask to be translated (addresses, the API reference
 // taken from the OpenAPI document) is marked lang="en" and left out of the check.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { catalog } from '../../src/web/i18n/catalog.ts';
-import {
-  browserUnavailable,
-  launchBrowser,
-  newContext,
-  screenshot,
-  startBrowserServer,
-} from '../support/browser.ts';
-import { addDomain, sendMail, type TestServer } from '../support/harness.ts';
+import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import { sendMail } from '../support/harness.ts';
 
 /** Fragments of English interface strings that differ from their Arabic translation. */
 function englishFragments(): { key: string; fragment: string }[] {
@@ -53,22 +47,12 @@ async function visibleText(page: Page): Promise<string> {
 }
 
 describe('Arabic pages in a browser', { skip: browserUnavailable() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  const fragments = englishFragments();
-
-  before(async () => {
-    server = await startBrowserServer();
-    await addDomain(server, 'example.com');
+  const env = useBrowserFixture(async (server) => {
     const { accounts } = server.burnbox.services;
     await accounts.createUser({ email: 'admin@people.test', password: 'admin-password' });
     await accounts.setAdmin('admin@people.test', true);
-    browser = await launchBrowser();
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const fragments = englishFragments();
 
   async function expectArabic(page: Page, name: string): Promise<void> {
     assert.equal(await page.getAttribute('html', 'dir'), 'rtl', `${name} is right-to-left`);
@@ -83,18 +67,18 @@ describe('Arabic pages in a browser', { skip: browserUnavailable() }, () => {
   }
 
   test('every page is right-to-left with no untranslated string, and the choice is remembered', async () => {
-    const context = await newContext(browser, { locale: 'en-US' });
+    const context = await newContext(env.browser, { locale: 'en-US' });
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
     await page.getByRole('link', { name: 'العربية' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${env.server.baseUrl}/`);
     await expectArabic(page, 'the inbox');
 
     // With a message open, the reader's own strings are Arabic too.
     const address = (await page.locator('#address').textContent()) ?? '';
     await page.locator('#live-status[data-state="live"]').waitFor();
-    await sendMail(server, {
+    await sendMail(env.server, {
       from: 'sender@example.org',
       to: address,
       subject: 'مرحبا',
@@ -110,31 +94,31 @@ describe('Arabic pages in a browser', { skip: browserUnavailable() }, () => {
     await page.reload();
     await expectArabic(page, 'the inbox after a reload');
     for (const path of ['/login', '/register', '/docs']) {
-      await page.goto(`${server.baseUrl}${path}`);
+      await page.goto(`${env.server.baseUrl}${path}`);
       await expectArabic(page, path);
     }
-    await page.goto(`${server.baseUrl}/login`);
+    await page.goto(`${env.server.baseUrl}/login`);
     await page.locator('input[name="email"]').fill('admin@people.test');
     await page.locator('input[name="password"]').fill('admin-password');
     await page.locator('form[action="/login"] button').click();
     await page.waitForURL(/\/account$/);
     await expectArabic(page, '/account');
     await screenshot(page, 'ar-account');
-    await page.goto(`${server.baseUrl}/admin`);
+    await page.goto(`${env.server.baseUrl}/admin`);
     await expectArabic(page, '/admin');
-    await page.goto(`${server.baseUrl}/docs`);
+    await page.goto(`${env.server.baseUrl}/docs`);
     await screenshot(page, 'ar-docs');
     await context.close();
   });
 
   test('a browser that asks for Arabic gets it first; phone size and dark theme work', async () => {
-    const context = await newContext(browser, {
+    const context = await newContext(env.browser, {
       locale: 'ar',
       colorScheme: 'dark',
       viewport: { width: 390, height: 844 },
     });
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     await expectArabic(page, 'the inbox for an Arabic browser');
     const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     assert.equal(background, 'rgb(15, 18, 22)', 'the dark theme follows the system setting');

@@ -2,16 +2,9 @@
 // nothing of it runs: checked from the page (dialogs, messages to the parent, changes to the
 // page or the frame), not assumed from the sanitiser's output.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  browserUnavailable,
-  launchBrowser,
-  newContext,
-  screenshot,
-  startBrowserServer,
-} from '../support/browser.ts';
-import { addDomain, sendMail, type TestServer } from '../support/harness.ts';
+import { describe, test } from 'node:test';
+import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import { sendMail } from '../support/harness.ts';
 
 // Every payload, if it ran, would leave a trace the test looks for: a dialog, a postMessage
 // to the page, a changed title, or a mark on the frame's or the page's body.
@@ -36,21 +29,10 @@ const hostileHtml = `<html><head>
 </body></html>`;
 
 describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startBrowserServer();
-    await addDomain(server, 'example.com');
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useBrowserFixture();
 
   test('nothing of the message executes, and its links open safely in a new tab', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => {
@@ -62,7 +44,7 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
       externalRequests.push(route.request().url());
       void route.abort();
     });
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     await page.evaluate(() => {
       (window as any).received = [];
       window.addEventListener('message', (event) => (window as any).received.push(String(event.data)));
@@ -70,7 +52,7 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
     const title = await page.title();
     const address = (await page.locator('#address').textContent()) ?? '';
     await page.locator('#live-status[data-state="live"]').waitFor();
-    await sendMail(server, {
+    await sendMail(env.server, {
       from: 'mallory@evil.example',
       to: address,
       subject: 'Totally harmless',
@@ -125,7 +107,7 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
     assert.deepEqual(await page.evaluate(() => (window as any).received), [], 'no script posted to the page');
     assert.deepEqual(dialogs, [], 'no dialog opened');
     assert.equal(await page.title(), title, 'the page title is untouched');
-    assert.equal(page.url(), `${server.baseUrl}/`, 'the page was not navigated');
+    assert.equal(page.url(), `${env.server.baseUrl}/`, 'the page was not navigated');
     assert.ok(
       !externalRequests.some((url) => url.includes('tracker.example')),
       'the tracking pixel was not loaded before the reader asked',
@@ -140,20 +122,20 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
   });
 
   test('the message document is sandboxed by its own headers, even opened directly', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     const address = (await page.locator('#address').textContent()) ?? '';
     const token = new URL(await page.locator('.share-url').inputValue()).pathname.split('/')[2];
-    await sendMail(server, {
+    await sendMail(env.server, {
       from: 'mallory@evil.example',
       to: address,
       subject: 'Direct',
       html: hostileHtml,
     });
-    const list = await (await page.request.get(`${server.baseUrl}/inbox/${token}/messages`)).json();
+    const list = await (await page.request.get(`${env.server.baseUrl}/inbox/${token}/messages`)).json();
     const id = list.messages[0].id;
-    const response = await page.request.get(`${server.baseUrl}/inbox/${token}/messages/${id}/body.html`);
+    const response = await page.request.get(`${env.server.baseUrl}/inbox/${token}/messages/${id}/body.html`);
     assert.match(response.headers()['content-security-policy'] ?? '', /sandbox/);
     assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'none'/);
     const direct = await context.newPage();
@@ -162,7 +144,7 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    await direct.goto(`${server.baseUrl}/inbox/${token}/messages/${id}/body.html`);
+    await direct.goto(`${env.server.baseUrl}/inbox/${token}/messages/${id}/body.html`);
     await direct.locator('#visible').waitFor();
     await direct.waitForTimeout(300);
     assert.deepEqual(dialogs, []);

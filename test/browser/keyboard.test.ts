@@ -2,38 +2,20 @@
 // Escape (focus goes back), and the docs' sample tabs follow the arrow keys, with the chosen
 // language kept for every endpoint and across visits.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  browserUnavailable,
-  launchBrowser,
-  newContext,
-  screenshot,
-  startBrowserServer,
-} from '../support/browser.ts';
-import { addDomain, sendMail, type TestServer } from '../support/harness.ts';
+import { describe, test } from 'node:test';
+import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import { sendMail } from '../support/harness.ts';
 
 describe('keyboard use in a browser', { skip: browserUnavailable() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startBrowserServer();
-    await addDomain(server, 'example.com');
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useBrowserFixture();
 
   test('a message opens with Enter and closes with Escape, focus returning to it', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     const address = (await page.locator('#address').textContent()) ?? '';
     await page.locator('#live-status[data-state="live"]').waitFor();
-    await sendMail(server, { from: 'k@sender.test', to: address, subject: 'By keyboard', text: 'typed' });
+    await sendMail(env.server, { from: 'k@sender.test', to: address, subject: 'By keyboard', text: 'typed' });
     const item = page.locator('#messages li button', { hasText: 'By keyboard' });
     await item.waitFor();
     await item.focus();
@@ -55,9 +37,9 @@ describe('keyboard use in a browser', { skip: browserUnavailable() }, () => {
   });
 
   test('docs sample tabs follow the arrow keys and the choice is kept', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/docs`);
+    await page.goto(`${env.server.baseUrl}/docs`);
     const firstTabs = page.locator('[role="tablist"]').first();
     await firstTabs.getByRole('tab', { name: 'curl' }).focus();
     await page.keyboard.press('ArrowRight');

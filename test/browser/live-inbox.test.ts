@@ -3,41 +3,23 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  browserUnavailable,
-  launchBrowser,
-  newContext,
-  screenshot,
-  startBrowserServer,
-} from '../support/browser.ts';
-import { addDomain, sendMail, type TestServer } from '../support/harness.ts';
+import { describe, test } from 'node:test';
+import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import { sendMail } from '../support/harness.ts';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startBrowserServer();
-    await addDomain(server, 'example.com');
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = useBrowserFixture();
 
   test('mail appears without reload, and its attachment and .eml download byte-exact', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
     let navigations = 0;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations++;
     });
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     const address = (await page.locator('#address').textContent())?.trim() ?? '';
     assert.match(address, /^[a-z0-9]+@example\.com$/);
     await page.locator('#live-status[data-state="live"]').waitFor();
@@ -46,7 +28,7 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
 
     const attachment = Buffer.alloc(150_000);
     for (let i = 0; i < attachment.length; i++) attachment[i] = (i * 31 + 7) % 256;
-    await sendMail(server, {
+    await sendMail(env.server, {
       from: 'Alice Sender <alice@sender.test>',
       to: address,
       subject: 'Live hello',
@@ -85,15 +67,15 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
   });
 
   test('the address survives a reload, and a shared link opens it read-only elsewhere', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     const address = await page.locator('#address').textContent();
     await page.reload();
     assert.equal(await page.locator('#address').textContent(), address);
     const shareUrl = await page.locator('.share-url').inputValue();
 
-    const other = await newContext(browser);
+    const other = await newContext(env.browser);
     const shared = await other.newPage();
     await shared.goto(shareUrl);
     assert.equal(await shared.locator('#address').textContent(), address);
@@ -103,7 +85,7 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
       'no delete form on a shared view',
     );
     await shared.locator('#live-status[data-state="live"]').waitFor();
-    await sendMail(server, {
+    await sendMail(env.server, {
       from: 'bob@sender.test',
       to: address ?? '',
       subject: 'Seen on the shared link',
@@ -115,9 +97,9 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
   });
 
   test('a dropped live channel reconnects and catches up on what it missed', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     const address = (await page.locator('#address').textContent()) ?? '';
     await page.locator('#live-status[data-state="live"]').waitFor();
     await page.evaluate(() => {
@@ -130,8 +112,8 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
     });
     // Drop every open connection, as a proxy restart or a network change would, and send mail
     // before the browser is back.
-    server.burnbox.http.server.closeAllConnections();
-    await sendMail(server, {
+    env.server.burnbox.http.server.closeAllConnections();
+    await sendMail(env.server, {
       from: 'carol@sender.test',
       to: address,
       subject: 'Sent while offline',
@@ -144,9 +126,9 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
   });
 
   test('deleting the address asks once, and dismissing the question keeps it', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await page.goto(server.baseUrl);
+    await page.goto(env.server.baseUrl);
     const address = await page.locator('#address').textContent();
     const questions: string[] = [];
     let answer = false;
@@ -161,7 +143,7 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
 
     answer = true;
     await page.getByRole('button', { name: 'Delete address' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${env.server.baseUrl}/`);
     await page.locator('#address').waitFor();
     assert.equal(questions.length, 2);
     assert.notEqual(await page.locator('#address').textContent(), address, 'a new address replaces it');

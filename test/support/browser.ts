@@ -3,6 +3,7 @@
 // Screenshots are kept in test-results/screenshots for people to look at.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './harness.ts';
@@ -82,4 +83,30 @@ export async function screenshot(
     path: path.join(screenshotDir, `${name}.png`),
     fullPage: options.fullPage ?? true,
   });
+}
+
+export interface BrowserFixture {
+  server: TestServer;
+  browser: Browser;
+}
+
+/**
+ * Registers the suite's before/after: a server (with example.com hosted, then `setup`) and a
+ * browser, both closed after the suite. The returned object is filled in before the tests run.
+ */
+export function useBrowserFixture(
+  setup: (server: TestServer) => Promise<void> = async () => {},
+): BrowserFixture {
+  const fixture = {} as BrowserFixture;
+  before(async () => {
+    fixture.server = await startBrowserServer();
+    await fixture.server.burnbox.services.domains.add('example.com');
+    await setup(fixture.server);
+    fixture.browser = await launchBrowser();
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.close();
+  });
+  return fixture;
 }
