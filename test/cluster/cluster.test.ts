@@ -15,6 +15,7 @@ import nodemailer from 'nodemailer';
 import postgres from 'postgres';
 import { loadConfig } from '../../src/config/settings.ts';
 import { createServices, type Services } from '../../src/services.ts';
+import { readStream } from '../support/live-stream.ts';
 import { postgresUnavailable, postgresUrl } from '../support/postgres.ts';
 import { type ServeProcess, startServe } from '../support/process.ts';
 
@@ -51,33 +52,6 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** Reads a live stream until `until` matches, or `ms` pass. */
-function readStream(url: string, until: RegExp, ms: number, onOpen?: () => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const request = http.get(url, (response) => {
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-        if (/event: ready/.test(text) && onOpen) {
-          const opened = onOpen;
-          onOpen = undefined;
-          opened();
-        }
-        if (until.test(text)) {
-          request.destroy();
-          resolve(text);
-        }
-      });
-    });
-    request.on('error', (err) => (text ? resolve(text) : reject(err)));
-    setTimeout(() => {
-      request.destroy();
-      resolve(text);
-    }, ms);
-  });
 }
 
 describe('several processes on one PostgreSQL', { skip }, () => {
@@ -148,8 +122,10 @@ describe('several processes on one PostgreSQL', { skip }, () => {
       /<script type="application\/json" id="page-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '{}',
     );
     const { token, address } = data.mailbox;
-    const stream = await readStream(`${b.baseUrl}/inbox/${token}/events`, /Across processes/, 8000, () => {
-      void send(a.smtpPort, address, 'Across processes');
+    const stream = await readStream(`${b.baseUrl}/inbox/${token}/events`, {
+      until: /Across processes/,
+      ms: 8000,
+      onReady: () => void send(a.smtpPort, address, 'Across processes'),
     });
     assert.match(stream, /event: message[\s\S]*Across processes/);
   });

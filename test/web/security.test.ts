@@ -3,9 +3,9 @@
 // and live streams that carry only their own mailbox's mail.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { addDomain, sendMail, startTestServer, type TestServer } from '../support/harness.ts';
+import { readStream } from '../support/live-stream.ts';
 import { pageData, WebClient } from '../support/web-client.ts';
 
 async function registered(
@@ -17,33 +17,6 @@ async function registered(
   const response = await client.post('/register', { email, password });
   assert.equal(response.status, 303, response.text);
   return client;
-}
-
-/** Reads a live stream until `until` matches its text, or `ms` pass. */
-function readStream(
-  url: string,
-  headers: Record<string, string>,
-  until: RegExp,
-  ms: number,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const request = http.get(url, { headers }, (response) => {
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-        if (until.test(text)) {
-          request.destroy();
-          resolve(text);
-        }
-      });
-    });
-    request.on('error', (err) => (text ? resolve(text) : reject(err)));
-    setTimeout(() => {
-      request.destroy();
-      resolve(text);
-    }, ms);
-  });
 }
 
 describe('web security', () => {
@@ -184,7 +157,7 @@ describe('web security', () => {
     const bob = new WebClient(server);
     const a = pageData((await alice.get('/')).text).mailbox;
     const b = pageData((await bob.get('/')).text).mailbox;
-    const streamA = readStream(`${server.baseUrl}/inbox/${a.token}/events`, {}, /For Alice/, 3000);
+    const streamA = readStream(`${server.baseUrl}/inbox/${a.token}/events`, { until: /For Alice/, ms: 3000 });
     // Let the stream open before mail arrives.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await sendMail(server, { from: 'x@sender.test', to: b.address, subject: 'For Bob', text: 'x' });
@@ -198,29 +171,24 @@ describe('web security', () => {
   test('a stream reopened with Last-Event-ID first sends what arrived meanwhile', async () => {
     const guest = new WebClient(server);
     const { mailbox } = pageData((await guest.get('/')).text);
-    const ready = await readStream(
-      `${server.baseUrl}/inbox/${mailbox.token}/events`,
-      {},
-      /event: ready/,
-      3000,
-    );
+    const ready = await readStream(`${server.baseUrl}/inbox/${mailbox.token}/events`, {
+      until: /event: ready/,
+      ms: 3000,
+    });
     const lastId = /id: (\d+)\nevent: ready/.exec(ready)?.[1];
     assert.ok(lastId, ready);
     server.clock.advance(1000);
     await sendMail(server, { from: 'x@sender.test', to: mailbox.address, subject: 'While away', text: 'x' });
-    const resumed = await readStream(
-      `${server.baseUrl}/inbox/${mailbox.token}/events`,
-      { 'last-event-id': lastId },
-      /event: ready/,
-      3000,
-    );
+    const resumed = await readStream(`${server.baseUrl}/inbox/${mailbox.token}/events`, {
+      headers: { 'last-event-id': lastId },
+      until: /event: ready/,
+      ms: 3000,
+    });
     assert.match(resumed, /While away[\s\S]*event: ready/);
-    const fresh = await readStream(
-      `${server.baseUrl}/inbox/${mailbox.token}/events`,
-      {},
-      /event: ready/,
-      3000,
-    );
+    const fresh = await readStream(`${server.baseUrl}/inbox/${mailbox.token}/events`, {
+      until: /event: ready/,
+      ms: 3000,
+    });
     assert.doesNotMatch(fresh, /While away/, 'a stream without a position sends only new mail');
   });
 });
