@@ -5,7 +5,7 @@ import { PostgresBlobStore } from '../blobs/postgres.ts';
 import type { Config } from '../config/settings.ts';
 import { copySqliteToPostgres } from '../store/copy-sqlite-to-postgres.ts';
 import { openBackend } from '../store/open.ts';
-import { PostgresStore } from '../store/postgres/store.ts';
+import type { PostgresStore } from '../store/postgres/store.ts';
 import { ProgressBar } from './progress.ts';
 
 export class CommandError extends Error {}
@@ -36,7 +36,8 @@ export async function importSqliteCommand(
       `There is no Burnbox database in ${dataDir} (expected ${path.join(dataDir, 'burnbox.db')}).`,
     );
   }
-  const store = await PostgresStore.open(config.databaseUrl, { schema: config.databaseSchema });
+  const backend = await openBackend(config);
+  const store = backend.store as PostgresStore;
   try {
     let bar: ProgressBar | undefined;
     const result = await copySqliteToPostgres({ dataDir }, store.sql, new PostgresBlobStore(store.sql), {

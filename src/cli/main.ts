@@ -15,6 +15,7 @@ import {
 } from '../config/settings.ts';
 import { DomainError } from '../domain/errors.ts';
 import { createServices, type Services } from '../services.ts';
+import { DatabaseUnavailable } from '../store/open.ts';
 import { CommandError, importSqliteCommand, migrateCommand } from './database.ts';
 
 const usage = `Usage: burnbox <command> [options]
@@ -245,7 +246,12 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await run(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DomainError || err instanceof CommandError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof DomainError ||
+      err instanceof CommandError ||
+      err instanceof DatabaseUnavailable
+    ) {
       console.error(`burnbox: ${err.message}`);
     } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`burnbox: ${(err as Error).message}\nRun "burnbox help" for usage.`);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { DiskBlobStore } from '../blobs/disk.ts';
 import type { BlobStore } from '../blobs/types.ts';
-import type { Config } from '../config/settings.ts';
+import { type Config, printableConfig } from '../config/settings.ts';
 import type { EventTransport } from '../domain/event-relay.ts';
 import { PostgresNotifyTransport } from './postgres/notify.ts';
 import { PostgresStore } from './postgres/store.ts';
@@ -19,9 +19,23 @@ export interface Backend {
   transport?: EventTransport;
 }
 
+/** The configured database cannot be opened (unreachable, refused, missing). */
+export class DatabaseUnavailable extends Error {}
+
+async function openPostgres(config: Config & { databaseUrl: string }): Promise<PostgresStore> {
+  try {
+    return await PostgresStore.open(config.databaseUrl, { schema: config.databaseSchema });
+  } catch (err) {
+    const where = printableConfig(config).databaseUrl;
+    throw new DatabaseUnavailable(
+      `cannot open the PostgreSQL database at ${where}: ${(err as Error).message}`,
+    );
+  }
+}
+
 export async function openBackend(config: Config): Promise<Backend> {
   if (config.databaseUrl) {
-    const store = await PostgresStore.open(config.databaseUrl, { schema: config.databaseSchema });
+    const store = await openPostgres({ ...config, databaseUrl: config.databaseUrl });
     return {
       kind: 'postgres',
       store,

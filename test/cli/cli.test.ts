@@ -145,3 +145,20 @@ test('serve refuses to start on a bad setting, naming it', () => {
   assert.equal(result.status, 1);
   assert.match(result.stderr, /^burnbox: Invalid setting BURNBOX_SMTP_PORT="-1"/);
 });
+
+test('migrate brings the database up to date, and an unreachable database is one clear line', () => {
+  const migrated = runCli(['migrate'], env);
+  assert.equal(migrated.status, 0, migrated.stderr);
+  assert.match(migrated.stdout, /SQLite database in .* is up to date\./);
+
+  const unreachable = runCli(['migrate'], {
+    ...env,
+    BURNBOX_DATABASE_URL: 'postgres://burnbox:pw@127.0.0.1:1/mail',
+  });
+  assert.equal(unreachable.status, 1);
+  assert.match(
+    unreachable.stderr,
+    /^burnbox: cannot open the PostgreSQL database at postgres:\/\/burnbox:\*\*\*@127\.0\.0\.1:1\/mail: .*ECONNREFUSED.*\n$/,
+  );
+  assert.doesNotMatch(unreachable.stderr, /:pw@/);
+});
