@@ -2,6 +2,7 @@
 // call a service, present the result.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.ts';
+import { sendNotFoundPage, wantsPage } from '../web/not-found.ts';
 import { webUi } from '../web/plugin.ts';
 import { dialectConstraint, dialectOfUnknownPath } from './dialects.ts';
 import { schemaErrorMessage } from './errors.ts';
@@ -52,6 +53,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
     const message = `There is no ${request.method} ${path} endpoint.`;
     if (dialectOfUnknownPath(path) === 'key') return reply.code(404).send(keyErrorBody(message));
     if (path === '/api' || path.startsWith('/api/')) return reply.code(404).send(userErrorBody(message));
+    if (wantsPage(request)) return sendNotFoundPage(request, reply, services);
     return reply.code(404).send({ message, error: 'Not Found', statusCode: 404 });
   });
   return app;

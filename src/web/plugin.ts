@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.ts';
 import { type WebAssets, webAssets } from './assets.ts';
 import { cookieNames } from './context.ts';
+import { pageCsp } from './csp.ts';
 import { WebError, webErrorView } from './errors.ts';
 import { html } from './html.ts';
 import { isLang, pickLanguage, translator } from './i18n/translator.ts';
@@ -22,19 +23,6 @@ export interface WebDeps {
   services: Services;
   assets: WebAssets;
 }
-
-const pageCsp = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

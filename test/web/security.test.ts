@@ -152,6 +152,22 @@ describe('web security', () => {
     assert.deepEqual(inlineScripts, []);
   });
 
+  test("an unknown page is a page in the reader's language; API clients still get JSON", async () => {
+    const browserLike = new WebClient(server, {
+      accept: 'text/html,application/xhtml+xml',
+      'accept-language': 'ar',
+    });
+    const page = await browserLike.get('/no-such-page');
+    assert.equal(page.status, 404);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(page.text, /<html lang="ar" dir="rtl">/);
+    assert.match(page.text, /هذه الصفحة أو العنصر غير موجود/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    const client = await fetch(`${server.baseUrl}/no-such-page`);
+    assert.equal(client.status, 404);
+    assert.equal((await client.json()).statusCode, 404);
+  });
+
   test("a live stream carries only its own mailbox's mail", async () => {
     const alice = new WebClient(server);
     const bob = new WebClient(server);
