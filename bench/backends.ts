@@ -179,7 +179,9 @@ async function measureLists(
 }
 
 /** Per-mailbox list latency with a few stored messages, then with `totalStored`. */
-export async function scale(backend: Backend): Promise<{ small: ListFigures; large: ListFigures; stored: number }> {
+export async function scale(
+  backend: Backend,
+): Promise<{ small: ListFigures; large: ListFigures; stored: number }> {
   const inst = installation(backend);
   let server = await startServe(inst.env);
   try {
