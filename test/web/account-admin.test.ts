@@ -60,6 +60,25 @@ describe('account page and admin area', () => {
     assert.equal(deleted.location, '/account');
   });
 
+  test('a new key is shown once, on the page the form redirects to, and only to its owner', async () => {
+    const { client } = await signedIn(server, 'keys@people.test');
+    const made = await client.post('/account/key');
+    assert.equal(made.status, 303);
+    assert.equal(made.location, '/account');
+    const sealed = client.cookies.get('bb_new_key') as string;
+    assert.ok(sealed && !sealed.includes('bb_'), 'the cookie does not hold the key in clear');
+    const shown = await client.get('/account');
+    const key = /<output class="secret" id="new-key" dir="ltr">([^<]+)<\/output>/.exec(shown.text)?.[1];
+    assert.ok(key, 'the key is on the page');
+    assert.equal((await api(server, 'GET', '/api/domains', { key })).status, 200);
+    assert.doesNotMatch((await client.get('/account')).text, /id="new-key"/, 'shown once');
+
+    // Someone else's session presenting that cookie sees nothing.
+    const other = await signedIn(server, 'thief@people.test');
+    other.client.cookies.set('bb_new_key', sealed);
+    assert.doesNotMatch((await other.client.get('/account')).text, /id="new-key"/);
+  });
+
   test('the webhook form saves, refuses a bad URL on the page itself, rotates and tests', async () => {
     const { client, user } = await signedIn(server, 'hooks@people.test');
     const bad = await client.post('/account/webhook', { url: 'ftp://example.org/x', enabled: 'on' });

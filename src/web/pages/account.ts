@@ -2,12 +2,14 @@
 // its secret, test event and delivery log, the user's mailboxes, and the password form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
+import { newSecret } from '../../domain/ids.ts';
 import type { UserRecord } from '../../store/types.ts';
 import { WebError, webErrorView } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { clientStrings, type MessageKey, planLabel } from '../i18n/translator.ts';
 import { inboxPath } from '../inbox/present.ts';
-import { sendPage, type WebDeps } from '../plugin.ts';
+import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
+import { Sealer } from '../sealed.ts';
 
 const notices: Record<string, MessageKey> = {
   webhook: 'account.webhookSaved',
@@ -16,9 +18,14 @@ const notices: Record<string, MessageKey> = {
   password: 'auth.passwordChanged',
 };
 
+/** How long a new key waits, sealed in a cookie, for the page the POST redirects to. */
+const newKeyCookieMs = 60_000;
+const newKeyCookie = 'bb_new_key';
+
 export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { services } = deps;
   const { config } = services;
+  const sealer = new Sealer(await services.store.getOrCreateSecret('web-seal', newSecret));
 
   /** The signed-in user; others are sent to the login page (pages) or refused (JSON). */
   function requireUser(request: FastifyRequest, reply: FastifyReply): UserRecord | undefined {
@@ -171,7 +178,11 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   app.get('/account', async (request, reply) => {
     const user = requireUser(request, reply);
     if (!user) return reply;
-    return render(request, reply, user);
+    // A key made by the POST below is shown once, here, to the user who made it.
+    const sealed = sealer.open(request.cookies[newKeyCookie], services.context.now());
+    if (sealed !== undefined) reply.clearCookie(newKeyCookie, { path: '/account' });
+    const [ownerId, newKey] = sealed?.split(':') ?? [];
+    return render(request, reply, user, ownerId === String(user.id) ? { newKey } : {});
   });
 
   app.get('/account/quota', async (request, reply) => {
@@ -179,10 +190,18 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     return services.quota.current(user);
   });
 
+  // Post/redirect/get: the new key travels sealed in a short-lived cookie to the page the
+  // redirect opens, so reloading that page neither shows it again nor makes another key.
   app.post('/account/key', async (request, reply) => {
     const user = requireUser(request, reply) as UserRecord;
     const newKey = await services.accounts.issueApiKey(user.id);
-    return render(request, reply, user, { newKey });
+    const sealed = sealer.seal(`${user.id}:${newKey}`, services.context.now() + newKeyCookieMs);
+    reply.setCookie(newKeyCookie, sealed, {
+      ...cookieOptions(services, newKeyCookieMs / 1000),
+      path: '/account',
+      sameSite: 'strict',
+    });
+    return reply.redirect('/account', 303);
   });
 
   app.post<{ Body: { url?: string; enabled?: string } }>('/account/webhook', async (request, reply) => {
