@@ -49,6 +49,12 @@ describe('guest inbox', () => {
     server.clock.advance(lifetime / 2);
     const extended = await guest.post(`/inbox/${mailbox.token}/extend`);
     assert.equal(extended.status, 303);
+    const cookie = extended.headers.getSetCookie().find((c) => c.startsWith('bb_mailbox='));
+    assert.match(
+      cookie ?? '',
+      new RegExp(`Max-Age=${Math.ceil(lifetime / 1000) + 86400}`),
+      'the cookie follows',
+    );
     const after = pageData((await guest.get('/')).text).mailbox;
     assert.equal(after.expiresAt, server.clock.now + lifetime);
   });

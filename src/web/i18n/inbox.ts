@@ -36,7 +36,6 @@ export const inbox = defineMessages(
     'message.from': 'From',
     'message.to': 'To',
     'message.date': 'Date',
-    'message.subject': 'Subject',
     'message.noSubject': '(no subject)',
     'message.html': 'HTML',
     'message.text': 'Text',
@@ -49,7 +48,6 @@ export const inbox = defineMessages(
     'message.select': 'Select a message to read it.',
     'message.frameTitle': 'Message content',
     'message.unread': 'Unread',
-    'message.new': 'New message from {from}',
   },
   {
     'inbox.title': 'صندوق الوارد المؤقت',
@@ -84,7 +82,6 @@ export const inbox = defineMessages(
     'message.from': 'من',
     'message.to': 'إلى',
     'message.date': 'التاريخ',
-    'message.subject': 'الموضوع',
     'message.noSubject': '(بدون موضوع)',
     'message.html': 'HTML',
     'message.text': 'نص',
@@ -97,6 +94,5 @@ export const inbox = defineMessages(
     'message.select': 'اختر رسالة لقراءتها.',
     'message.frameTitle': 'محتوى الرسالة',
     'message.unread': 'غير مقروءة',
-    'message.new': 'رسالة جديدة من {from}',
   },
 );

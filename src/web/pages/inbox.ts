@@ -28,11 +28,9 @@ const hourMs = 3_600_000;
 const scriptStrings: MessageKey[] = [
   'inbox.expiresIn',
   'inbox.expired',
-  'inbox.never',
   'inbox.live',
   'inbox.connecting',
   'inbox.offline',
-  'inbox.empty',
   'inbox.gone',
   'message.from',
   'message.to',
@@ -49,10 +47,6 @@ const scriptStrings: MessageKey[] = [
   'message.select',
   'message.frameTitle',
   'message.unread',
-  'message.new',
-  'action.copy',
-  'action.copied',
-  'error.internal',
 ];
 
 const notices: Record<string, MessageKey> = { extended: 'inbox.extended', created: 'inbox.created' };
@@ -184,7 +178,9 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
   app.post<TokenParams>('/inbox/:token/extend', async (request, reply) => {
     const mailbox = await openWritable(request, request.params.token);
     const owner = request.web.user && mailbox.userId === request.web.user.id ? request.web.user : undefined;
-    await mailboxes.extend(mailbox, owner);
+    const extended = await mailboxes.extend(mailbox, owner);
+    // The guest's cookie lives as long as the mailbox, and so must follow it.
+    if (extended.userId === null) rememberGuest(reply, extended);
     return reply.redirect(`${homeOf(request, request.params.token)}?notice=extended`, 303);
   });
 
