@@ -89,6 +89,10 @@ describe('Arabic pages in a browser', { skip: browserUnavailable() }, () => {
     await page.locator('#messages li').first().locator('button').click();
     await page.locator('.reader-subject').waitFor();
     await expectArabic(page, 'the inbox with a message open');
+    // Dates are written the Arabic way (Arabic day-period and separators), not the English one.
+    const date = (await page.locator('.reader-meta time').textContent()) ?? '';
+    assert.match(date, /[\u0600-\u06FF]/, `the date "${date}" is formatted for Arabic`);
+    assert.doesNotMatch(date, /AM|PM|Nov/);
     await screenshot(page, 'ar-inbox');
 
     await page.reload();
