@@ -102,6 +102,13 @@ describe('account page and admin area', () => {
     assert.notEqual(await server.burnbox.services.webhooks.secret(user), before);
     assert.equal((await client.post('/account/webhook/test')).status, 303);
     assert.equal(await server.burnbox.services.store.countPendingWebhooks(), 1);
+    // The attempt (no such host here) shows in the page's delivery log.
+    await server.burnbox.webhookDelivery.runDue();
+    const page = await client.get('/account');
+    assert.match(
+      page.text,
+      /<td dir="ltr">new_message:test<\/td><td dir="ltr">[^<]+<\/td><td>will retry<\/td>/,
+    );
   });
 
   test('admin actions are refused to other users and work for admins', async () => {
