@@ -149,6 +149,9 @@ describe('API docs page', () => {
       assert.match(text, /<html lang="ar" dir="rtl">/);
       assert.match(text, /توثيق الواجهة البرمجية/);
       assert.match(text, /<pre class="code" dir="ltr"><code id="op-get-api-domains-curl-code">/);
+      // The reference itself is Arabic too: no text is left in English.
+      assert.doesNotMatch(text, /\slang="en"(?! hreflang)/, 'nothing marked as untranslated English');
+      assert.match(text, /إنشاء صندوق بريد عشوائي/);
     }
   });
 });

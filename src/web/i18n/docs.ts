@@ -1,5 +1,4 @@
-// Strings of the docs pages. The operations' own summaries and descriptions come from the
-// OpenAPI document and stay in English.
+// Strings of the docs page's frame. The operations' own texts are translated in api-texts.ts.
 import { defineMessages } from './define.ts';
 
 export const docs = defineMessages(
@@ -19,7 +18,6 @@ export const docs = defineMessages(
     'docs.quotaText':
       'Every authenticated response carries your monthly quota. Only successful (2xx) responses count. When the quota is spent, requests are refused with status 429 until it resets at the start of next month.',
     'docs.openapi': 'Machine-readable description (OpenAPI 3.1):',
-    'docs.englishNote': 'Descriptions of the endpoints come from the API description and are in English.',
     'docs.toc': 'Contents',
     'docs.dialect.bearer': 'User API',
     'docs.dialect.apiKey': 'Key API',
@@ -66,7 +64,6 @@ export const docs = defineMessages(
     'docs.quotaText':
       'تحمل كل استجابة مصادق عليها حصتك الشهرية. لا تُحتسب إلا الاستجابات الناجحة (2xx). عند نفاد الحصة تُرفض الطلبات بالرمز 429 حتى تتجدد في بداية الشهر التالي.',
     'docs.openapi': 'وصف قابل للقراءة آلياً (OpenAPI 3.1):',
-    'docs.englishNote': 'أوصاف نقاط النهاية مأخوذة من وصف الواجهة البرمجية وهي باللغة الإنجليزية.',
     'docs.toc': 'المحتويات',
     'docs.dialect.bearer': 'واجهة المستخدم',
     'docs.dialect.apiKey': 'واجهة المفتاح',

@@ -12,6 +12,7 @@ import {
 } from '../docs/operations.ts';
 import { buildSamples, placeholderKey, type Sample } from '../docs/samples.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { arabicOperationTexts, arabicSchemaTexts } from '../i18n/api-texts.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
@@ -34,6 +35,20 @@ const methodBadge = (method: string) =>
 
 const codeBlock = (text: string, id?: string) =>
   html`<pre class="code" dir="ltr"><code${id ? html` id="${id}"` : ''}>${text}</code></pre>`;
+
+/** Text of the API reference in the reader's language; English where there is no translation, marked as such. */
+function inLanguage(t: Translator, english: string, arabic: string | undefined): SafeHtml {
+  return t.lang === 'ar' && arabic !== undefined
+    ? html`<span>${arabic}</span>`
+    : html`<span lang="en" dir="ltr">${english}</span>`;
+}
+
+function operationText(t: Translator, op: DocOperation, part: 'summary' | 'description'): SafeHtml {
+  const key = `${op.method.toUpperCase()} ${op.path.replace(/\{(\w+)\}/g, ':$1')}`;
+  return inLanguage(t, op[part] ?? '', arabicOperationTexts[key]?.[part]);
+}
+
+const schemaText = (t: Translator, english: string) => inLanguage(t, english, arabicSchemaTexts[english]);
 
 function groupTitle(t: Translator, group: DocGroup): { title: string; intro?: string } {
   const kind = group.operations[0]?.auth[0]?.kind;
@@ -62,7 +77,6 @@ function intro(t: Translator, baseUrl: string): SafeHtml {
 <p>${t.t('docs.quotaText')}</p>
 ${codeBlock(quotaHeaders)}
 <p>${t.t('docs.openapi')} <a href="/openapi.json" dir="ltr">/openapi.json</a></p>
-${t.lang === 'en' ? '' : html`<p class="muted">${t.t('docs.englishNote')}</p>`}
 </section>`;
 }
 
@@ -74,7 +88,7 @@ ${prepared.groups.map(
 <ul>${group.operations.map(
     (op) =>
       html`<li><a href="#${op.id}">${methodBadge(op.method)} <code dir="ltr">${op.path}</code></a>${
-        op.summary ? html` <span class="muted" lang="en" dir="ltr">${op.summary}</span>` : ''
+        op.summary ? html` <span class="muted">${operationText(t, op, 'summary')}</span>` : ''
       }</li>`,
   )}</ul>`,
 )}
@@ -86,7 +100,7 @@ function parameters(t: Translator, op: DocOperation): SafeHtml {
   const rows = op.params.map(
     (p) => html`<tr><td dir="ltr">${p.name}</td><td>${t.t(`docs.in.${p.in}`)}</td>
 <td dir="ltr"><code>${p.type}</code></td><td>${p.required ? t.t('docs.yes') : t.t('docs.no')}</td>
-<td>${p.description ? html`<span lang="en" dir="ltr">${p.description}</span>` : ''}${p.description && p.enum ? html`<br>` : ''}${
+<td>${p.description ? schemaText(t, p.description) : ''}${p.description && p.enum ? html`<br>` : ''}${
       p.enum
         ? html`${t.t('docs.oneOf')} ${p.enum.map((v, i) => html`${i ? ', ' : ''}<code dir="ltr">${JSON.stringify(v)}</code>`)}`
         : ''
@@ -104,7 +118,7 @@ function responses(t: Translator, op: DocOperation): SafeHtml {
       ? html`<p>${t.t('docs.noBody')}</p>`
       : codeBlock(JSON.stringify(op.success.example, null, 2));
   return html`<h4>${t.t('docs.exampleResponse')} <span class="muted" dir="ltr">${op.success?.status ?? '200'}</span></h4>
-${op.success?.description ? html`<p lang="en" dir="ltr">${op.success.description}</p>` : ''}
+${op.success?.description ? html`<p>${schemaText(t, op.success.description)}</p>` : ''}
 ${success}
 ${
   op.failure
@@ -135,8 +149,8 @@ function operation(t: Translator, { op, samples: list }: PreparedOperation): Saf
     : t.t('docs.authNone');
   return html`<article class="endpoint" id="${op.id}" aria-labelledby="${op.id}-title" data-method="${op.method}" data-path="${op.path}">
 <h3 id="${op.id}-title">${methodBadge(op.method)} <code dir="ltr">${op.path}</code></h3>
-${op.summary ? html`<p lang="en" dir="ltr"><strong>${op.summary}</strong></p>` : ''}
-${op.description ? html`<p lang="en" dir="ltr">${op.description}</p>` : ''}
+${op.summary ? html`<p><strong>${operationText(t, op, 'summary')}</strong></p>` : ''}
+${op.description ? html`<p>${operationText(t, op, 'description')}</p>` : ''}
 <p><strong>${t.t('docs.auth')}:</strong> ${auth}</p>
 <h4>${t.t('docs.parameters')}</h4>
 ${parameters(t, op)}

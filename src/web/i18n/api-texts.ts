@@ -1,0 +1,96 @@
+// Arabic for the API reference's own English (operation summaries and descriptions from
+// src/http/operation-summaries.ts, field descriptions from the route schemas), so the Arabic
+// docs page is Arabic throughout. Text with no entry here is shown in English, marked so.
+import type { operationSummaries } from '../../http/operation-summaries.ts';
+
+export const arabicOperationTexts: Record<
+  keyof typeof operationSummaries,
+  { summary: string; description: string }
+> = {
+  'GET /api/domains': {
+    summary: 'عرض النطاقات',
+    description: 'النطاقات التي تسمح بها خطتك للعناوين الجديدة؛ والمعامل type يضيّق القائمة.',
+  },
+  'POST /api/emails': {
+    summary: 'إنشاء صندوق بريد عشوائي',
+    description: 'عنوان جديد باسم عشوائي على نطاق من نطاقات خطتك، يعيش طوال مدة الخطة.',
+  },
+  'POST /api/emails/:current/:username/:domain': {
+    summary: 'تغيير عنوان صندوق البريد',
+    description: 'يستبدل الصندوق ‎`current`‎ بالعنوان ‎`username@domain`‎؛ ويُحذف العنوان القديم ورسائله.',
+  },
+  'DELETE /api/emails/:email': {
+    summary: 'حذف صندوق بريد',
+    description: 'يحذف الصندوق وكل رسائله؛ ويبقى العنوان محجوزاً لك لبعض الوقت.',
+  },
+  'GET /api/messages': {
+    summary: 'عرض الرسائل',
+    description: 'كل رسائل الصندوق ‎?email=‎، الأحدث أولاً، مع النصوص وروابط المرفقات.',
+  },
+  'GET /api/messages/:id': {
+    summary: 'قراءة رسالة',
+    description: 'رسالة واحدة كاملة؛ قراءتها تجعلها مقروءة.',
+  },
+  'DELETE /api/messages/:id': { summary: 'حذف رسالة', description: 'يحذف رسالة واحدة.' },
+  'GET /api/messages/:id/attachments/:filename': {
+    summary: 'تنزيل مرفق',
+    description: 'بايتات المرفق كما استُلمت تماماً، مع نوع محتواه.',
+  },
+  'GET /api/email/domains': { summary: 'عرض النطاقات', description: 'النطاقات المتاحة للعناوين الجديدة.' },
+  'POST /api/emails/generate': {
+    summary: 'إنشاء صندوق بريد',
+    description: 'ينشئ ‎`name@domain`‎ ليعيش ‎`expiryTime`‎ ملّي ثانية (0 = دائم، حيث تسمح الخطة).',
+  },
+  'GET /api/emails': {
+    summary: 'عرض صناديق البريد',
+    description: 'صناديقك النشطة، الأحدث أولاً، 20 في كل صفحة؛ مرّر ‎nextCursor‎ في ‎?cursor=‎ للصفحة التالية.',
+  },
+  'DELETE /api/emails/:emailId': { summary: 'حذف صندوق بريد', description: 'يحذف الصندوق ورسائله.' },
+  'GET /api/emails/:emailId': {
+    summary: 'عرض رسائل صندوق',
+    description: 'رسائل الصندوق، الأحدث أولاً، 20 في كل صفحة، مع مؤشر للصفحة التالية.',
+  },
+  'GET /api/emails/:emailId/:messageId': { summary: 'قراءة رسالة', description: 'رسالة واحدة كاملة.' },
+  'DELETE /api/emails/:emailId/:messageId': { summary: 'حذف رسالة', description: 'يحذف رسالة واحدة.' },
+  'GET /api/webhook': { summary: 'إعدادات خطاف الويب', description: 'رابط خطاف الويب وهل هو مفعّل.' },
+  'POST /api/webhook': {
+    summary: 'ضبط خطاف الويب',
+    description: 'يضبط الرابط الذي يستقبل طلب POST موقّعاً لكل رسالة جديدة، ومفتاح تشغيله.',
+  },
+  'GET /api/webhook/secret': {
+    summary: 'سر التوقيع',
+    description: 'السر الذي يُحسب به توقيع كل طلب (‏HMAC-SHA256 لـ ‎"timestamp.body"‎).',
+  },
+  'POST /api/webhook/secret': { summary: 'تغيير سر التوقيع', description: 'يستبدل سر التوقيع.' },
+  'GET /api/webhook/deliveries': {
+    summary: 'سجل الإرسال',
+    description: 'آخر محاولات الإرسال، الأحدث أولاً، مع الحالة والنتيجة.',
+  },
+  'POST /api/webhook/test': {
+    summary: 'إرسال حدث تجريبي',
+    description: 'يجدول حدثاً تجريبياً إلى رابط خطاف الويب، حتى وهو متوقف.',
+  },
+};
+
+/** Field and response descriptions of the route schemas. */
+export const arabicSchemaTexts: Record<string, string> = {
+  'Default Response': 'الاستجابة',
+  'ISO 8601 with offset': 'ISO 8601 مع فرق التوقيت',
+  'Opaque capability for this one mailbox': 'رمز صلاحية مبهم لهذا الصندوق وحده',
+  UUID: 'UUID',
+  "Owner's UUID": 'UUID المالك',
+  'ISO 8601, UTC, milliseconds': 'ISO 8601 بتوقيت UTC مع الملّي ثانية',
+  'ISO 8601; 9999-01-01T00:00:00.000Z when permanent': 'ISO 8601؛ ‎9999-01-01T00:00:00.000Z‎ للصندوق الدائم',
+  'base64 of {"timestamp": ms, "id": uuid} of the last item; null on the last page':
+    'ترميز base64 لـ ‎{"timestamp": ms, "id": uuid}‎ لآخر عنصر؛ null في الصفحة الأخيرة',
+  'YYYY-MM-DD HH:MM:SS': 'YYYY-MM-DD HH:MM:SS',
+  '46 letters and digits': '46 حرفاً ورقماً',
+  'Whether content is HTML': 'هل المحتوى HTML',
+  'Local part of the address': 'الجزء المحلي من العنوان (قبل @)',
+  'Lifetime in ms; 0 = permanent': 'مدة الحياة بالملّي ثانية؛ 0 = دائم',
+  'Unix ms': 'وقت يونكس بالملّي ثانية',
+  'Plain-text body': 'النص العادي للرسالة',
+  'HTML body, may be empty': 'نص HTML للرسالة، وقد يكون فارغاً',
+  'http(s) URL, or "" for none': 'رابط http(s)‎، أو "" لعدم وجود رابط',
+  'ISO 8601, UTC': 'ISO 8601 بتوقيت UTC',
+};
