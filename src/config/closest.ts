@@ -32,16 +32,25 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate nearest to `name` (case-insensitive), or undefined when even the nearest differs
- * in more than a third of its characters (or in more than one, for short names): a suggestion that far off only misleads.
+ * Whether `candidate` is near enough to `name` to be suggested: at most a third of its
+ * characters differ (one, for short names), or one holds the other whole (`DATA_DIRECTORY`
+ * for `DATA_DIR`). A suggestion further off would only mislead.
  */
+function isNear(name: string, candidate: string, distance: number): boolean {
+  const [shorter, longer] = name.length <= candidate.length ? [name, candidate] : [candidate, name];
+  if (shorter.length >= 4 && longer.includes(shorter)) return true;
+  return distance <= Math.max(1, Math.floor(longer.length / 3));
+}
+
+/** The candidate nearest to `name` (case-insensitive), or undefined when none is near. */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const wanted = name.toLowerCase();
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    const known = candidate.toLowerCase();
+    const distance = editDistance(wanted, known);
+    if (!isNear(wanted, known, distance)) continue;
     if (!best || distance < best.distance) best = { candidate, distance };
   }
-  if (!best) return undefined;
-  const allowed = Math.max(1, Math.floor(Math.max(name.length, best.candidate.length) / 3));
-  return best.distance <= allowed ? best.candidate : undefined;
+  return best?.candidate;
 }
