@@ -96,7 +96,9 @@ function parseCommandOptions(args: string[]) {
       (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))
     )
       throw new UsageError(
-        `${token.rawName} needs a value (one starting with "-" is written ${token.rawName}=-…)`,
+        token.value === undefined
+          ? `${token.rawName} needs a value`
+          : `${token.rawName} needs a value; to give one starting with "-", write ${token.rawName}=${token.value}`,
       );
     if (option.type === 'boolean' && token.value !== undefined)
       throw new UsageError(`${token.rawName} takes no value`);
@@ -314,7 +316,7 @@ export async function main(argv: string[]): Promise<void> {
     ) {
       console.error(`burnbox: ${err.message}`);
     } else if (err instanceof UsageError) {
-      console.error(`burnbox: ${(err as Error).message}\nRun "burnbox help" for usage.`);
+      console.error(`burnbox: ${(err as Error).message} (run "burnbox help" for usage)`);
     } else {
       console.error('burnbox: unexpected error:', err);
     }

@@ -74,6 +74,10 @@ test('an unknown option is one line naming the nearest known option, exit code 1
     runCli(['domain', 'list', '--tpye'], env).stderr,
     /parseArgs|ERR_PARSE_ARGS|Unknown option '/,
   );
+  // Other mistakes on the command line are one line too.
+  const missing = runCli(['user', 'create', 'a@b.test', '--password'], env);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr, 'burnbox: --password needs a value (run "burnbox help" for usage)\n');
 });
 
 test('an unknown BURNBOX_* variable is warned of, with the nearest setting, by every command', () => {
