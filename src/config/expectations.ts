@@ -7,6 +7,7 @@ import type { z } from 'zod';
 interface Def {
   type: string;
   in?: Schema;
+  out?: Schema;
   innerType?: Schema;
   element?: Schema;
   entries?: Record<string, string | number>;
@@ -16,7 +17,6 @@ interface CheckDef {
   check: string;
   value?: number;
   inclusive?: boolean;
-  minimum?: number;
   format?: string;
 }
 interface Schema {
@@ -59,7 +59,9 @@ export function expectedValue(schema: z.ZodType | Schema): string {
   const def = (schema as Schema)._zod.def;
   switch (def.type) {
     case 'pipe':
-      // A transform after validation: what is accepted is what goes in.
+      // Validated then transformed (`z.enum(…).transform(…)`): what is accepted is what goes in.
+      // Transformed then validated (`….transform(…).pipe(z.number())`): what comes out.
+      if (def.out && def.out._zod.def.type !== 'transform') return expectedValue(def.out);
       return def.in ? expectedValue(def.in) : 'a valid value';
     case 'optional':
     case 'default':
@@ -90,7 +92,7 @@ export function expectedValue(schema: z.ZodType | Schema): string {
  * A zod error map for parsing a setting: every issue without a message of its own (a refine
  * or regex with a message keeps it) becomes "must be <what the schema accepts>".
  */
-export function plainErrors(schema: z.ZodType): (issue: unknown) => string {
+export function plainErrors(schema: z.ZodType): () => string {
   const expected = `must be ${expectedValue(schema)}`;
   return () => expected;
 }

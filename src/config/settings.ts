@@ -77,7 +77,7 @@ export const settingDefinitions = {
       .string()
       .refine((v) => v === '' || isHttpUrl(v), 'must be an http:// or https:// URL without query or fragment')
       .transform((u) => u.replace(/\/+$/, '')),
-    help: 'Public origin users reach; the API base URL is this plus /api, and attachment URLs use it. Unset, it follows the HTTP port',
+    help: 'Public origin users reach; the API base URL is this plus /api, and attachment URLs, share links and docs samples use it',
   },
   BURNBOX_TIMEZONE: {
     default: 'UTC',

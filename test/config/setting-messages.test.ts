@@ -3,6 +3,8 @@
 // known variable, while a near miss is warned of with the setting meant.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { z } from 'zod';
+import { expectedValue } from '../../src/config/expectations.ts';
 import { ConfigError, loadConfig, type SettingName, settingDefinitions } from '../../src/config/settings.ts';
 import { unknownSettingWarnings } from '../../src/config/unknown-settings.ts';
 
@@ -43,4 +45,18 @@ test('every setting of the table is known; a near miss names the setting meant',
     'unknown setting BURNBOX_DATA_DIRECTORY is ignored (did you mean BURNBOX_DATA_DIR?)',
     'unknown setting BURNBOX_TIME_ZONE is ignored (did you mean BURNBOX_TIMEZONE?)',
   ]);
+});
+
+test('the expected value is read off the shapes settings are written in', () => {
+  const cases: [z.ZodType, string][] = [
+    [z.coerce.number().int().min(1).max(100), 'a whole number from 1 to 100'],
+    [z.coerce.number().int().positive(), 'a whole number of at least 1'],
+    [z.coerce.number().int().min(0), 'a whole number of at least 0'],
+    [z.coerce.number().positive(), 'a number greater than 0'],
+    [z.coerce.number().max(5), 'a number of at most 5'],
+    [z.enum(['a', 'b', 'c']).transform((v) => v.toUpperCase()), 'a, b or c'],
+    [z.string().transform(Number).pipe(z.number().int().min(2).max(9)), 'a whole number from 2 to 9'],
+    [z.string().min(1), 'a non-empty text'],
+  ];
+  for (const [schema, expected] of cases) assert.equal(expectedValue(schema), expected);
 });
