@@ -1,10 +1,12 @@
 // A running Burnbox: services plus the SMTP and HTTP listeners, the expiry sweeper and the
 // webhook delivery job.
 import type { FastifyInstance } from 'fastify';
+import { localPublicUrl } from './config/public-url.ts';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './domain/context.ts';
 import { buildHttpApp } from './http/server.ts';
 import { WebhookDelivery } from './jobs/webhook-delivery.ts';
+import { listenError } from './listen-error.ts';
 import { createServices, type Services } from './services.ts';
 import { SmtpListener } from './smtp/server.ts';
 
@@ -22,14 +24,41 @@ export async function startBurnbox(
   config: Config,
   options: { log?: Logger; now?: () => number } = {},
 ): Promise<RunningBurnbox> {
-  const services = await createServices(config, options);
+  // Its own copy: the public URL may be settled below, once the HTTP port is bound.
+  const services = await createServices({ ...config }, options);
   const http = await buildHttpApp(services, { logLevel: config.logLevel });
   const log = options.log ?? http.log;
   const smtp = new SmtpListener(services.ingest, config.smtp, log);
-  const smtpPort = await smtp.listen();
-  await http.listen({ host: config.http.host, port: config.http.port });
-  const address = http.server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+  let smtpPort: number;
+  let httpPort: number;
+  try {
+    smtpPort = await smtp.listen().catch((err) => {
+      throw listenError(err, {
+        name: 'SMTP',
+        ...config.smtp,
+        hostSetting: 'BURNBOX_SMTP_HOST',
+        portSetting: 'BURNBOX_SMTP_PORT',
+      });
+    });
+    await http.listen({ host: config.http.host, port: config.http.port }).catch((err) => {
+      throw listenError(err, {
+        name: 'HTTP',
+        ...config.http,
+        hostSetting: 'BURNBOX_HTTP_HOST',
+        portSetting: 'BURNBOX_HTTP_PORT',
+      });
+    });
+    const address = http.server.address();
+    httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+  } catch (err) {
+    // Whatever did open is closed again, so a failed start ends the process instead of hanging.
+    await smtp.close();
+    await http.close();
+    await services.close();
+    throw err;
+  }
+  // Links follow the port actually bound (it differs from the setting only when that is 0).
+  if (config.publicUrlFollowsHttpPort) services.config.publicUrl = localPublicUrl(httpPort);
   services.expiry.start(config.sweep.intervalMs);
   const webhookDelivery = new WebhookDelivery(
     { ctx: { ...services.context, log }, webhooks: services.webhooks },

@@ -2,7 +2,9 @@
 // --flags) and works against the same data as a running server.
 import { parseArgs } from 'node:util';
 import { startBurnbox } from '../app.ts';
+import { closest } from '../config/closest.ts';
 import type { DomainType } from '../config/plans.ts';
+import { publicUrlPortMismatch } from '../config/public-url.ts';
 import {
   type Config,
   ConfigError,
@@ -13,7 +15,9 @@ import {
   settingDefinitions,
   settingToFlag,
 } from '../config/settings.ts';
+import { unknownSettingWarnings } from '../config/unknown-settings.ts';
 import { DomainError } from '../domain/errors.ts';
+import { ListenError } from '../listen-error.ts';
 import { createServices, type Services } from '../services.ts';
 import { DatabaseUnavailable } from '../store/open.ts';
 import { CommandError, importSqliteCommand, migrateCommand } from './database.ts';
@@ -44,12 +48,63 @@ Settings (environment variable or flag; flags win):
 ${Object.entries(settingDefinitions)
   .map(
     ([name, d]) =>
-      `  ${name.padEnd(36)} ${settingToFlag(name as SettingName).padEnd(30)} ${d.help} (default: ${d.default || 'none'})`,
+      `  ${name.padEnd(36)} ${settingToFlag(name as SettingName).padEnd(30)} ${d.help} (default: ${'shownDefault' in d ? d.shownDefault : d.default || 'none'})`,
   )
   .join('\n')}
 `;
 
 class UsageError extends Error {}
+/** An option no command knows; told in one line with the nearest known option. */
+class UnknownOption extends Error {}
+
+const commandOptions = {
+  type: { type: 'string' },
+  password: { type: 'string' },
+  plan: { type: 'string' },
+  disabled: { type: 'boolean' },
+  admin: { type: 'boolean' },
+  off: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type CommandOptions = {
+  [K in keyof typeof commandOptions]?: (typeof commandOptions)[K]['type'] extends 'string' ? string : boolean;
+};
+
+/** The command options of `args`; refuses unknown options and missing or surplus values in words. */
+function parseCommandOptions(args: string[]) {
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+    options: commandOptions,
+  });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = commandOptions[token.name as keyof typeof commandOptions];
+    if (!option) {
+      const known = [
+        ...Object.keys(commandOptions),
+        ...Object.keys(settingDefinitions).map((n) => settingToFlag(n as SettingName).slice(2)),
+      ];
+      const near = closest(token.name, known);
+      const hint = near ? `did you mean --${near}?` : 'run "burnbox help" for the options';
+      throw new UnknownOption(`unknown option ${token.rawName} (${hint})`);
+    }
+    if (
+      option.type === 'string' &&
+      (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))
+    )
+      throw new UsageError(
+        token.value === undefined
+          ? `${token.rawName} needs a value`
+          : `${token.rawName} needs a value; to give one starting with "-", write ${token.rawName}=${token.value}`,
+      );
+    if (option.type === 'boolean' && token.value !== undefined)
+      throw new UsageError(`${token.rawName} takes no value`);
+  }
+  return { values: values as CommandOptions, positionals };
+}
 
 /** Splits argv into setting flags (any command), command options and positionals. */
 function parseCommandLine(argv: string[]) {
@@ -67,19 +122,7 @@ function parseCommandLine(argv: string[]) {
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     settingFlags[setting] = value;
   }
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      type: { type: 'string' },
-      password: { type: 'string' },
-      plan: { type: 'string' },
-      disabled: { type: 'boolean' },
-      admin: { type: 'boolean' },
-      off: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandOptions(rest);
   return { settingFlags, options: values, positionals };
 }
 
@@ -97,14 +140,23 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
-async function serve(config: Config): Promise<void> {
+/** A set public URL naming this machine on another port than HTTP's would make every link dead. */
+function warnOfPublicUrl(config: Config, httpPort: number, warn: (line: string) => void): void {
+  const mismatch = config.publicUrlFollowsHttpPort
+    ? undefined
+    : publicUrlPortMismatch(config.publicUrl, httpPort);
+  if (mismatch) warn(`burnbox: warning: ${mismatch}`);
+}
+
+async function serve(config: Config, warn: (line: string) => void): Promise<void> {
   const running = await startBurnbox(config);
+  warnOfPublicUrl(config, running.httpPort, warn);
   running.http.log.info(
     {
       smtpPort: running.smtpPort,
       httpPort: running.httpPort,
       dataDir: config.dataDir,
-      publicUrl: config.publicUrl,
+      publicUrl: running.services.config.publicUrl,
     },
     'burnbox is running',
   );
@@ -120,7 +172,13 @@ async function serve(config: Config): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-export async function run(argv: string[], out: (line: string) => void = console.log): Promise<void> {
+export async function run(
+  argv: string[],
+  out: (line: string) => void = console.log,
+  warn: (line: string) => void = console.error,
+): Promise<void> {
+  // Before anything can fail: a mistyped variable is the likeliest cause of a surprise below.
+  for (const warning of unknownSettingWarnings(process.env)) warn(`burnbox: warning: ${warning}`);
   const { settingFlags, options, positionals } = parseCommandLine(argv);
   const [command, sub, ...args] = positionals;
   if (!command || options.help || command === 'help') {
@@ -132,8 +190,10 @@ export async function run(argv: string[], out: (line: string) => void = console.
     `${command} ${command === 'serve' || command === 'config' || command === 'migrate' || command === 'import-sqlite' ? '' : (sub ?? '')}`.trim()
   ) {
     case 'serve':
-      return serve(config);
+      return serve(config, warn);
     case 'config':
+      // Port 0 is only known once bound: nothing to compare with before.
+      if (config.http.port !== 0) warnOfPublicUrl(config, config.http.port, warn);
       out(JSON.stringify(printableConfig(config), null, 2));
       return;
     case 'migrate':
@@ -250,15 +310,13 @@ export async function main(argv: string[]): Promise<void> {
       err instanceof ConfigError ||
       err instanceof DomainError ||
       err instanceof CommandError ||
-      err instanceof DatabaseUnavailable
+      err instanceof DatabaseUnavailable ||
+      err instanceof ListenError ||
+      err instanceof UnknownOption
     ) {
       console.error(`burnbox: ${err.message}`);
-    } else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`burnbox: ${(err as Error).message}\nRun "burnbox help" for usage.`);
-    } else if ((err as { code?: string }).code === 'EADDRINUSE') {
-      console.error(
-        `burnbox: ${(err as Error).message}: the port is already in use (set another with the port settings).`,
-      );
+    } else if (err instanceof UsageError) {
+      console.error(`burnbox: ${(err as Error).message} (run "burnbox help" for usage)`);
     } else {
       console.error('burnbox: unexpected error:', err);
     }

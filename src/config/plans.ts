@@ -1,6 +1,7 @@
 // Plans: what a user's account allows. They come from configuration (BURNBOX_PLANS) over
 // these defaults, so an operator can change limits without touching code.
 import { z } from 'zod';
+import { expectedValue, oneOf } from './expectations.ts';
 
 export const domainTypes = ['free', 'premium'] as const;
 export type DomainType = (typeof domainTypes)[number];
@@ -73,15 +74,23 @@ export function parsePlans(json: string): Plans {
     const merged = { ...base, ...(value as object) };
     delete (merged as Partial<Plan>).name;
     const parsed = planSchema.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(
-        `plan "${name}": ${issue?.path.join('.') || 'value'} ${issue?.message ?? 'is invalid'}`,
-      );
-    }
+    if (!parsed.success) throw new Error(`plan "${name}": ${planProblem(parsed.error.issues[0], merged)}`);
     plans[name] = { name, ...parsed.data };
   }
   return plans;
+}
+
+/** A plan's first problem as a sentence: the field and what it must be. */
+function planProblem(issue: z.core.$ZodIssue | undefined, plan: object): string {
+  if (issue?.code === 'unrecognized_keys') {
+    return `unknown field ${oneOf(issue.keys.map((k) => `"${k}"`))} (known: ${Object.keys(planSchema.shape).join(', ')})`;
+  }
+  const field = issue?.path[0];
+  const schema = planSchema.shape[field as keyof typeof planSchema.shape];
+  if (!schema) return 'is not valid';
+  const given = (plan as Record<string, unknown>)[field as string];
+  const got = given === undefined ? 'missing' : `got ${JSON.stringify(given)}`;
+  return `${String(field)} must be ${expectedValue(schema)} (${got})`;
 }
 
 /** The domain types a plan may list or use, expanding `all`. */

@@ -4,7 +4,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { plainErrors } from './expectations.ts';
 import { type Plans, parsePlans } from './plans.ts';
+import { localPublicUrl } from './public-url.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -69,12 +71,13 @@ export const settingDefinitions = {
   },
   BURNBOX_HTTP_PORT: { default: '8080', schema: port, help: 'HTTP port (0 = any free port)' },
   BURNBOX_PUBLIC_URL: {
-    default: 'http://localhost:8080',
+    default: '',
+    shownDefault: 'http://localhost:<HTTP port>',
     schema: z
       .string()
-      .refine(isHttpUrl, 'must be an http:// or https:// URL without query or fragment')
+      .refine((v) => v === '' || isHttpUrl(v), 'must be an http:// or https:// URL without query or fragment')
       .transform((u) => u.replace(/\/+$/, '')),
-    help: 'Public origin users reach; the API base URL is this plus /api, and attachment URLs use it',
+    help: 'Public origin users reach; the API base URL is this plus /api, and attachment URLs, share links and docs samples use it',
   },
   BURNBOX_TIMEZONE: {
     default: 'UTC',
@@ -212,6 +215,8 @@ export interface Config {
   };
   http: { host: string; port: number; trustProxy: boolean | string };
   publicUrl: string;
+  /** The public URL was not set: it is localhost on the HTTP port, settled at start when that is 0. */
+  publicUrlFollowsHttpPort: boolean;
   timeZone: string;
   quarantineMs: number;
   inlineMessageBytes: number;
@@ -269,7 +274,7 @@ export function loadConfig(
     const given = flags[name as SettingName] ?? env[name] ?? alias;
     const source = flags[name as SettingName] !== undefined ? settingToFlag(name as SettingName) : name;
     const value = given === undefined || given === '' ? def.default : given;
-    const parsed = (def.schema as z.ZodType).safeParse(value);
+    const parsed = (def.schema as z.ZodType).safeParse(value, { error: plainErrors(def.schema) });
     if (!parsed.success) {
       const reason = parsed.error.issues[0]?.message ?? 'invalid value';
       throw new ConfigError(`Invalid setting ${source}=${JSON.stringify(value)}: ${reason}`);
@@ -300,7 +305,8 @@ export function loadConfig(
       port: raw.BURNBOX_HTTP_PORT as number,
       trustProxy: raw.BURNBOX_TRUST_PROXY as boolean | string,
     },
-    publicUrl: raw.BURNBOX_PUBLIC_URL as string,
+    publicUrl: (raw.BURNBOX_PUBLIC_URL as string) || localPublicUrl(raw.BURNBOX_HTTP_PORT as number),
+    publicUrlFollowsHttpPort: !raw.BURNBOX_PUBLIC_URL,
     timeZone: raw.BURNBOX_TIMEZONE as string,
     quarantineMs: (raw.BURNBOX_QUARANTINE_SECONDS as number) * 1000,
     inlineMessageBytes: raw.BURNBOX_INLINE_MESSAGE_BYTES as number,

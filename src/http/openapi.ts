@@ -4,7 +4,8 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { operationSummaries } from './operation-summaries.ts';
 
-export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
+/** `publicUrl` is read per request: with an HTTP port of 0 it is settled only once bound. */
+export async function registerOpenApi(app: FastifyInstance, publicUrl: () => string): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -15,7 +16,6 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
           'Two dialects over the same data: the user API (Authorization: Bearer, {"status": …} bodies) and the ' +
           'key API (X-API-Key, cursor pages, webhooks). One key and one monthly quota per user.',
       },
-      servers: [{ url: publicUrl }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -30,5 +30,8 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       return { schema: { ...operationSummaries[`${method} ${url}`], ...schema }, url };
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, async () => ({
+    ...app.swagger(),
+    servers: [{ url: publicUrl() }],
+  }));
 }

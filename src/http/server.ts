@@ -40,7 +40,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
       done(err, undefined);
     }
   });
-  await registerOpenApi(app, services.config.publicUrl);
+  await registerOpenApi(app, () => services.config.publicUrl);
   await app.register(userApi, { services });
   await app.register(keyApi, { services });
   await app.register(webUi, { services });

@@ -54,7 +54,6 @@ export class SmtpListener {
         );
       },
     });
-    this.#server.on('error', (err) => this.#log.warn({ err }, 'smtp connection error'));
   }
 
   async #checkRecipient(address: SMTPServerAddress): Promise<void> {
@@ -107,6 +106,8 @@ export class SmtpListener {
       this.#server.once('error', reject);
       this.#server.listen(this.#options.port, this.#options.host, () => {
         this.#server.off('error', reject);
+        // Logged only from here on: a failed listen is the caller's to report, in one line.
+        this.#server.on('error', (err) => this.#log.warn({ err }, 'smtp connection error'));
         resolve();
       });
     });

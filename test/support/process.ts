@@ -15,10 +15,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The environment of a child `burnbox`: this one's, less the test runner's own BURNBOX_TEST_*
+ * and BURNBOX_CHROMIUM variables (burnbox would rightly warn of them as unknown settings).
+ */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(
+    ([name]) => !name.startsWith('BURNBOX_TEST_') && name !== 'BURNBOX_CHROMIUM',
+  );
+  return { ...Object.fromEntries(inherited), ...env };
+}
+
 /** Runs `burnbox <args>` to completion. */
 export function runCli(args: string[], env: Record<string, string>) {
   const result = spawnSync(process.execPath, [cli, ...args], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     encoding: 'utf8',
     timeout: 30000,
   });
@@ -51,6 +62,8 @@ export interface ServeProcess {
   /** Resolves when the process has exited. */
   exited: Promise<void>;
   env: Record<string, string>;
+  /** What the process wrote to stderr so far (all of it once `exited` has resolved). */
+  stderr(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -67,14 +80,15 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     ...env,
   };
   const child = spawn(process.execPath, [cli, 'serve'], {
-    env: { ...process.env, ...fullEnv },
+    env: childEnv(fullEnv),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': by then stderr has been read to its end.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     await Promise.race([
       Promise.all([waitForPort(smtpPort), waitForPort(httpPort)]),
@@ -93,6 +107,7 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     baseUrl: `http://127.0.0.1:${httpPort}`,
     exited,
     env: fullEnv,
+    stderr: () => stderr,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

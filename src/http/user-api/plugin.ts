@@ -19,7 +19,13 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, tags: ['user API'], security: [{ bearer: [] }] };
   });
-  const present = { publicUrl: services.config.publicUrl, timeZone: services.config.timeZone };
+  const present = {
+    // Read when presenting: with an HTTP port of 0 the public URL is settled only once it is bound.
+    get publicUrl() {
+      return services.config.publicUrl;
+    },
+    timeZone: services.config.timeZone,
+  };
   const userOf = (request: FastifyRequest) => request.user as UserRecord;
   const mailboxView = async (user: UserRecord, mailbox: Parameters<typeof services.mailboxes.token>[0]) =>
     presentMailbox(present, mailbox, planOf(services.context, user), services.mailboxes.token(mailbox));

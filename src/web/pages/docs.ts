@@ -170,11 +170,12 @@ function prepare(doc: OpenApiDocument, baseUrl: string): Prepared {
 }
 
 export async function docsPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  const baseUrl = deps.services.config.publicUrl.replace(/\/+$/, '');
-  // The routes are all known once the app is ready, so the document is built on first use.
+  // The routes are all known once the app is ready, so the document is built on first use
+  // (when the public URL is settled too: with an HTTP port of 0 it is only known once bound).
   let prepared: Prepared | undefined;
 
   app.get('/docs', async (request, reply) => {
+    const baseUrl = deps.services.config.publicUrl.replace(/\/+$/, '');
     const { t } = request.web;
     prepared ??= prepare(app.swagger() as OpenApiDocument, baseUrl);
     return sendPage(reply, deps, request, {
