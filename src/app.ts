@@ -2,10 +2,9 @@
 // webhook delivery job.
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/settings.ts';
-import type { Logger } from './domain/context.ts';
 import { buildHttpApp } from './http/server.ts';
 import { WebhookDelivery } from './jobs/webhook-delivery.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type ServiceOptions, type Services } from './services.ts';
 import { SmtpListener } from './smtp/server.ts';
 
 export interface RunningBurnbox {
@@ -18,10 +17,7 @@ export interface RunningBurnbox {
   close(): Promise<void>;
 }
 
-export async function startBurnbox(
-  config: Config,
-  options: { log?: Logger; now?: () => number } = {},
-): Promise<RunningBurnbox> {
+export async function startBurnbox(config: Config, options: ServiceOptions = {}): Promise<RunningBurnbox> {
   const services = await createServices(config, options);
   const http = await buildHttpApp(services, { logLevel: config.logLevel });
   const log = options.log ?? http.log;
