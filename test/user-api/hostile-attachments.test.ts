@@ -22,13 +22,16 @@ import {
 let server: TestServer;
 let user: TestUser;
 let mailbox: string;
+let token: string;
 let sent = 0;
 
 before(async () => {
   server = await startTestServer();
   await addDomain(server, 'example.com');
   user = await createUser(server, 'hostile-attachments@example.org');
-  mailbox = (await createMailbox(server, user)).email;
+  const created = await createMailbox(server, user);
+  mailbox = created.email;
+  token = created.email_token;
 });
 after(() => server.close());
 
@@ -78,6 +81,16 @@ async function download(messageId: string, name: string) {
   });
 }
 
+/** The same attachment through the web inbox's download link (which names messages by UUID). */
+async function webDownload(name: string) {
+  const inbox = `/inbox/${encodeURIComponent(token)}`;
+  const list = await api(server, 'GET', `${inbox}/messages`);
+  const subject = `hostile attachment ${sent}`;
+  const uuid = list.body.messages.find((m: { subject: string }) => m.subject === subject)?.id;
+  assert.ok(uuid, `${subject} is in the web inbox`);
+  return api(server, 'GET', `${inbox}/messages/${uuid}/attachments/${encodeURIComponent(name)}`);
+}
+
 const hostileTypes = [
   ['non-Latin-1 characters', 'application/пдф'],
   ['a vertical tab', 'appli\u000bcation/pdf'],
@@ -96,6 +109,9 @@ for (const [what, type] of hostileTypes) {
     assert.equal(res.status, 200, `status (body ${res.raw.toString()})`);
     assert.equal(res.headers.get('content-type'), 'application/octet-stream');
     assert.deepEqual(res.raw, content, 'the bytes are served unchanged');
+    const web = await webDownload('file.bin');
+    assert.equal(web.status, 200, 'the web inbox serves it too');
+    assert.equal(web.headers.get('content-type'), 'application/octet-stream');
   });
 }
 
@@ -167,5 +183,8 @@ test('bidirectional, zero-width and other invisible characters are removed from 
     const disposition = res.headers.get('content-disposition') ?? '';
     assert.doesNotMatch(decodeURIComponent(disposition), /[\p{Cc}\p{Cf}]/u, disposition);
     assert.match(disposition, new RegExp(`filename="?${shown.replace('.', '\\.')}"?$`));
+    const web = await webDownload(shown);
+    assert.equal(web.status, 200);
+    assert.equal(web.headers.get('content-disposition'), disposition, 'the web inbox names it the same');
   }
 });
