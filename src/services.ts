@@ -45,7 +45,7 @@ export interface Services {
 /** Where saved webhook URLs may point: anywhere with BURNBOX_WEBHOOK_ALLOW_PRIVATE, else the policy. */
 function webhookTargetCheck(config: Config, resolve: ResolveHost = systemResolveHost) {
   if (config.webhooks.allowPrivate) return undefined;
-  return (url: string) => webhookTargetRefusal(url, resolve);
+  return (url: string) => webhookTargetRefusal(url, resolve, config.webhooks.timeoutMs);
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

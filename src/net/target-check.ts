@@ -13,6 +13,15 @@ export type ResolveHost = (hostname: string) => Promise<string[]>;
 export const systemResolveHost: ResolveHost = async (hostname) =>
   (await dns.promises.lookup(hostname, { all: true })).map((a) => a.address);
 
+/** The saver waits for the resolver no longer than a send would wait for the endpoint. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEOUT' })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Resolver answers meaning "this name has no address", as opposed to "try again later". */
 const noSuchHost = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EAI_NONAME', 'EAI_NODATA']);
 
@@ -23,7 +32,11 @@ const allowHint =
  * Why webhooks to `url` could not be delivered under the address policy, as a sentence, or
  * undefined when the host is an allowed address or resolves only to allowed ones.
  */
-export async function webhookTargetRefusal(url: string, resolve: ResolveHost): Promise<string | undefined> {
+export async function webhookTargetRefusal(
+  url: string,
+  resolve: ResolveHost,
+  timeoutMs: number,
+): Promise<string | undefined> {
   const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
   if (net.isIP(host) !== 0) {
     const reason = blockedReason(host);
@@ -31,7 +44,7 @@ export async function webhookTargetRefusal(url: string, resolve: ResolveHost): P
   }
   let addresses: string[];
   try {
-    addresses = await resolve(host);
+    addresses = await withTimeout(resolve(host), timeoutMs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'an error';
     if (noSuchHost.has(code)) return `The webhook host ${host} does not resolve to any address.`;

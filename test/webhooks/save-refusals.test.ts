@@ -27,6 +27,7 @@ const stubDns: ResolveHost = async (hostname) => {
   };
   const addresses = table[hostname];
   if (addresses) return addresses;
+  if (hostname === 'silent.test') return new Promise<string[]>(() => {}); // never answers
   const code = hostname === 'flaky.test' ? 'EAI_AGAIN' : 'ENOTFOUND';
   throw Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code });
 };
@@ -58,7 +59,8 @@ describe('with private targets not allowed (the default)', () => {
   let users = 0;
   const newUser = () => createUser(server, `saver${++users}@example.org`);
   before(async () => {
-    server = await startTestServer({}, { resolveHost: stubDns });
+    // The shortest webhook timeout: saving waits for the resolver no longer than this.
+    server = await startTestServer({ BURNBOX_WEBHOOK_TIMEOUT_SECONDS: '1' }, { resolveHost: stubDns });
   });
   after(() => server.close());
 
@@ -97,6 +99,16 @@ describe('with private targets not allowed (the default)', () => {
     });
     assertKeyError(flaky, 400, 'temporary failure');
     assert.match(flaky.body.error, /could not be resolved just now \(EAI_AGAIN\); try again later/);
+  });
+
+  test('a resolver that never answers is given up after the webhook timeout, with a clear 400', async () => {
+    const user = await newUser();
+    const res = await keyApi(server, 'POST', '/api/webhook', {
+      key: user.key,
+      body: { url: 'https://silent.test/in', enabled: true },
+    });
+    assertKeyError(res, 400, 'silent resolver');
+    assert.match(res.body.error, /could not be resolved just now \(ETIMEOUT\)/);
   });
 
   test('a public host is saved, and "" still clears the webhook', async () => {
