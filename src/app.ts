@@ -3,11 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { localPublicUrl } from './config/public-url.ts';
 import type { Config } from './config/settings.ts';
-import type { Logger } from './domain/context.ts';
 import { buildHttpApp } from './http/server.ts';
 import { WebhookDelivery } from './jobs/webhook-delivery.ts';
 import { listenError } from './listen-error.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type ServiceOptions, type Services } from './services.ts';
 import { SmtpListener } from './smtp/server.ts';
 
 export interface RunningBurnbox {
@@ -20,10 +19,7 @@ export interface RunningBurnbox {
   close(): Promise<void>;
 }
 
-export async function startBurnbox(
-  config: Config,
-  options: { log?: Logger; now?: () => number } = {},
-): Promise<RunningBurnbox> {
+export async function startBurnbox(config: Config, options: ServiceOptions = {}): Promise<RunningBurnbox> {
   // Its own copy: the public URL may be settled below, once the HTTP port is bound.
   const services = await createServices({ ...config }, options);
   const http = await buildHttpApp(services, { logLevel: config.logLevel });

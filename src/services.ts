@@ -16,6 +16,7 @@ import { RateLimiter } from './domain/rate-limits.ts';
 import { SessionService } from './domain/sessions.ts';
 import { StatsService } from './domain/stats.ts';
 import { WebhookService } from './domain/webhooks.ts';
+import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
 
@@ -41,12 +42,22 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** Where saved webhook URLs may point: anywhere with BURNBOX_WEBHOOK_ALLOW_PRIVATE, else the policy. */
+function webhookTargetCheck(config: Config, resolve: ResolveHost = systemResolveHost) {
+  if (config.webhooks.allowPrivate) return undefined;
+  return (url: string) => webhookTargetRefusal(url, resolve, config.webhooks.timeoutMs);
+}
+
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
-export async function createServices(
-  config: Config,
-  options: { log?: Logger; now?: () => number } = {},
-): Promise<Services> {
+export interface ServiceOptions {
+  log?: Logger;
+  now?: () => number;
+  /** Resolves webhook hosts when a URL is saved (tests give a stub: no network). */
+  resolveHost?: ResolveHost;
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const log = options.log ?? silentLogger;
   const backend = await openBackend(config);
   const { store } = backend;
@@ -86,7 +97,7 @@ export async function createServices(
     quota: new QuotaService(context),
     ingest: new IngestService(context),
     expiry,
-    webhooks: new WebhookService(context),
+    webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),
     sessions: new SessionService(context, config.web.sessionTtlMs),
     rateLimits: new RateLimiter(context),
     stats: new StatsService(context),

@@ -1,10 +1,12 @@
 // Blob store on the local file system: data/blobs/<first two key characters>/<key> (4,096
 // directories, so a directory is created rarely and none grows huge). Writes go to a temporary file
-// that is fsynced and then renamed, so a blob is either complete or absent.
+// that is fsynced and then renamed, so a blob is either complete or absent. Files are created
+// 0600 and directories 0700: they hold received mail.
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { privateDirMode, privateFileMode } from '../fs/private-files.ts';
 import type { BlobStore } from './types.ts';
 
 const keyPattern = /^[A-Za-z0-9_-]{16,128}$/;
@@ -52,12 +54,12 @@ export class DiskBlobStore implements BlobStore {
    */
   async #create(file: string): Promise<fs.FileHandle> {
     try {
-      return await fs.open(file, 'w');
+      return await fs.open(file, 'w', privateFileMode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const dir = path.dirname(file);
-    const firstMade = await fs.mkdir(dir, { recursive: true });
+    const firstMade = await fs.mkdir(dir, { recursive: true, mode: privateDirMode });
     if (this.#sync && firstMade) {
       // Each new directory's entry lives in its parent: sync those parents too.
       for (let made = dir; ; made = path.dirname(made)) {
@@ -65,7 +67,7 @@ export class DiskBlobStore implements BlobStore {
         if (made === firstMade) break;
       }
     }
-    return fs.open(file, 'w');
+    return fs.open(file, 'w', privateFileMode);
   }
 
   read(key: string, range?: { start: number; end: number }): Readable {

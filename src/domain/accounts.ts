@@ -114,7 +114,7 @@ export class AccountService {
 
   /** The user a presented API key belongs to. */
   async authenticate(key: string | undefined): Promise<UserRecord> {
-    if (!key) throw unauthenticated('An API key is required: send it as "Authorization: Bearer <key>".');
+    if (!key) throw unauthenticated('An API key is required.');
     const user = await this.#ctx.store.getUserByApiKeyHash(hashApiKey(key));
     if (!user) throw unauthenticated('The API key is not valid.');
     if (user.disabled) throw unauthenticated('This account is disabled.');

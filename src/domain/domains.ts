@@ -53,7 +53,7 @@ export class DomainService {
   /** The hosted domain, checked against the plan. */
   async requireUsable(plan: Plan, name: string): Promise<DomainRecord> {
     const domain = await this.#ctx.store.getDomain(normaliseDomain(name));
-    if (!domain) throw notFound(`The domain ${name} is not hosted here.`);
+    if (!domain) throw notFound(`The domain ${name} is not hosted here.`, 'domain');
     if (!usableDomainTypes(plan).includes(domain.type)) {
       throw forbidden(`Your plan does not allow ${domain.type} domains such as ${domain.name}.`);
     }

@@ -53,11 +53,16 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** Checks a webhook URL's form (where it points is checked when sending). */
+/** Checks a webhook URL's form (where it points is checked by WebhookService.set and at send). */
 export function validateWebhookUrl(raw: string): string {
   const url = raw.trim();
   if (url === '') return '';
   if (url.length > maxUrlLength) throw invalid(`The webhook URL must be at most ${maxUrlLength} characters.`);
+  // The URL parser silently drops tabs and line breaks, so they would be stored and shown as
+  // given; spaces, control and invisible format characters have no place in a URL either.
+  if (/[\s\p{Cc}\p{Cf}]/u.test(url)) {
+    throw invalid('The webhook URL must not contain spaces, line breaks or other control characters.');
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -71,11 +76,19 @@ export function validateWebhookUrl(raw: string): string {
   return url;
 }
 
+/**
+ * Why webhooks to a (well-formed) URL could not be delivered, as a sentence for the user, or
+ * undefined when they could. Given by the composition root: it resolves host names.
+ */
+export type WebhookTargetCheck = (url: string) => Promise<string | undefined>;
+
 export class WebhookService {
   readonly #ctx: ServiceContext;
+  readonly #checkTarget: WebhookTargetCheck | undefined;
   readonly #queued = new Set<(userId: number) => void>();
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, checkTarget?: WebhookTargetCheck) {
     this.#ctx = ctx;
+    this.#checkTarget = checkTarget;
   }
 
   /** Called after this service queued an event (a test event); the delivery job listens. */
@@ -100,6 +113,9 @@ export class WebhookService {
   async set(user: UserRecord, change: { url: string; enabled: boolean }): Promise<WebhookConfig> {
     const url = validateWebhookUrl(change.url);
     if (change.enabled && url === '') throw invalid('An enabled webhook needs a URL.');
+    // Refused now rather than stored and never delivered; checked again at every send.
+    const refusal = url && (await this.#checkTarget?.(url));
+    if (refusal) throw invalid(refusal);
     return this.#ctx.store.setWebhook(user.id, { url, enabled: change.enabled }, this.#ctx.now(), newSecret);
   }
 

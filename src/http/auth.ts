@@ -23,7 +23,10 @@ export function bearerKey(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** The key of `X-API-Key: <key>`, else of `Authorization: Bearer <key>`. */
+/**
+ * The key of `X-API-Key: <key>`, else of `Authorization: Bearer <key>`. Both dialects read it
+ * so: they share keys, and a client of either may send the key the other dialect's way.
+ */
 export function apiKeyHeaderOrBearer(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
   const key = (Array.isArray(header) ? header[0] : header)?.trim();
@@ -45,22 +48,19 @@ export class QuotaSpent extends Error {
   }
 }
 
-export interface KeyAuthOptions {
-  /** Where this dialect reads the key from. */
-  presentedKey: (request: FastifyRequest) => string | undefined;
-  /** The 401 sentence when no key was sent (tells the client where to put it). */
-  missingKeyMessage?: string;
-}
+/** The 401 sentence when no key was sent: it names both headers a key is accepted in. */
+export const missingKeyMessage =
+  'An API key is required: send it as "Authorization: Bearer <key>" or as "X-API-Key: <key>".';
 
 /** Registers authentication and quota hooks on every route of `app` (an encapsulated plugin). */
-export function useKeyAuthAndQuota(app: FastifyInstance, services: Services, options: KeyAuthOptions) {
+export function useKeyAuthAndQuota(app: FastifyInstance, services: Services) {
   const timeZone = services.config.timeZone;
   app.decorateRequest('user', null);
   app.decorateRequest('quota', null);
 
   app.addHook('onRequest', async (request) => {
-    const key = options.presentedKey(request);
-    if (!key && options.missingKeyMessage) throw unauthenticated(options.missingKeyMessage);
+    const key = apiKeyHeaderOrBearer(request);
+    if (!key) throw unauthenticated(missingKeyMessage);
     const user = await services.accounts.authenticate(key);
     request.user = user;
     const reservation = await services.quota.reserve(user);

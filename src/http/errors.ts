@@ -27,9 +27,13 @@ const frameworkMessages: Record<string, string> = {
 const asSentence = (message: string) => (/[.!?]$/.test(message) ? message : `${message}.`);
 
 /** Turns anything thrown by a route into a status and a sentence a client can show. */
-export function viewOfError(err: unknown, invalidStatus: number): HttpErrorView {
+export function viewOfError(
+  err: unknown,
+  invalidStatus: number,
+  overrides: Partial<Record<DomainErrorKind, number>> = {},
+): HttpErrorView {
   if (err instanceof DomainError) {
-    const status = err.kind === 'invalid' ? invalidStatus : statusOfKind[err.kind];
+    const status = overrides[err.kind] ?? (err.kind === 'invalid' ? invalidStatus : statusOfKind[err.kind]);
     return { status, message: err.message, internal: false };
   }
   const e = err as FastifyError;

@@ -8,6 +8,7 @@ import { dialectConstraint, dialectOfUnknownPath } from './dialects.ts';
 import { schemaErrorMessage } from './errors.ts';
 import { keyApi, keyErrorBody } from './key-api/plugin.ts';
 import { jsonTypeKeyword } from './key-api/schemas.ts';
+import { refuseNulCharacters } from './nul-guard.ts';
 import { registerOpenApi } from './openapi.ts';
 import { userApi, userErrorBody } from './user-api/plugin.ts';
 
@@ -40,6 +41,7 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
       done(err, undefined);
     }
   });
+  refuseNulCharacters(app);
   await registerOpenApi(app, () => services.config.publicUrl);
   await app.register(userApi, { services });
   await app.register(keyApi, { services });

@@ -4,10 +4,23 @@
 
 const maxNameLength = 200;
 
+/**
+ * Characters that change how the rest of a name reads without showing themselves: control
+ * characters (C0, C1), format characters (bidirectional embeddings, overrides and isolates
+ * U+202A–U+202E and U+2066–U+2069, the Arabic letter mark U+061C, zero-width characters
+ * U+200B–U+200F, U+2060–U+2064, U+FEFF, the soft hyphen…) and line or paragraph separators.
+ * `inv\u202Efdp.exe` would otherwise show as "invexe.pdf".
+ */
+const invisibleCharacters = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** `name` without the characters that could disguise it (see invisibleCharacters). */
+export function withoutInvisibleCharacters(name: string): string {
+  return name.replace(invisibleCharacters, '');
+}
+
 export function sanitiseAttachmentName(raw: string | undefined, position: number): string {
   let name = (raw ?? '').split(/[/\\]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  name = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  name = withoutInvisibleCharacters(name).trim();
   name = name.replace(/^\.+/, '').trim();
   if (name.length > maxNameLength) {
     const dot = name.lastIndexOf('.');

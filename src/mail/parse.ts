@@ -2,6 +2,7 @@
 // the MIME parser fails, the raw message is kept and shown as text with the headers we can read.
 import { simpleParser } from 'mailparser';
 import { sanitiseAttachmentName, uniqueName } from './attachment-names.ts';
+import { safeContentType } from './content-type.ts';
 
 export interface ParsedAttachment {
   name: string;
@@ -38,7 +39,7 @@ export async function parseMail(raw: Buffer, envelopeFrom = ''): Promise<ParsedM
       taken.add(name);
       return {
         name,
-        contentType: a.contentType || 'application/octet-stream',
+        contentType: safeContentType(a.contentType),
         content: a.content,
         contentId: a.contentId ?? null,
         inline: a.contentDisposition === 'inline' || a.related === true,

@@ -6,6 +6,7 @@ import { DiskBlobStore } from '../blobs/disk.ts';
 import type { BlobStore } from '../blobs/types.ts';
 import { type Config, printableConfig } from '../config/settings.ts';
 import type { EventTransport } from '../domain/event-relay.ts';
+import { preparePrivateDataDir } from '../fs/private-files.ts';
 import { PostgresNotifyTransport } from './postgres/notify.ts';
 import { PostgresStore } from './postgres/store.ts';
 import { SqliteStore } from './sqlite/store.ts';
@@ -46,6 +47,8 @@ export async function openBackend(config: Config): Promise<Backend> {
       ),
     };
   }
+  // Everything in it is private to the server's user: made so, and tightened if it was not.
+  preparePrivateDataDir(config.dataDir);
   return {
     kind: 'sqlite',
     store: new SqliteStore(path.join(config.dataDir, 'burnbox.db'), { sync: config.syncWrites }),

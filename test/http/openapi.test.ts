@@ -51,7 +51,7 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
   for (const [method, path] of userEndpoints) {
     const op = doc.paths[path as string]?.[method as string];
     assert.deepEqual(op?.tags, ['user API'], `${method} ${path} tag`);
-    assert.deepEqual(op?.security, [{ bearer: [] }]);
+    assert.deepEqual(op?.security, [{ bearer: [] }, { apiKey: [] }]);
   }
   for (const [method, path] of keyEndpoints) {
     const op = doc.paths[path as string]?.[method as string];

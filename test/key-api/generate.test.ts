@@ -137,11 +137,11 @@ test('permanent (expiryTime 0): 403 on the free plan; on premium it never expire
   }
 });
 
-test('the domain must be hosted (404) and allowed by the plan (403); a malformed one is 400', async () => {
+test('the domain must be hosted (400, as MoeMail) and allowed by the plan (403); a malformed one is 400', async () => {
   const free = await newUser();
   assertKeyError(
     await post(free.key, { name: 'x1', expiryTime: hour, domain: 'unhosted.example' }),
-    404,
+    400,
     'unhosted',
   );
   assertKeyError(

@@ -7,6 +7,7 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
+import type { ResolveHost } from '../../src/net/target-check.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { dropSchema, freshSchemaName, postgresUrl } from './postgres.ts';
 
@@ -54,8 +55,17 @@ export async function removeInstallation(dataDir: string): Promise<void> {
   if (process.env.BURNBOX_TEST_BACKEND === 'postgres') await dropSchema(schemaOfInstallation(dataDir));
 }
 
+/**
+ * The resolver test servers check saved webhook hosts with, unless a test gives its own: no
+ * network. `localhost` is loopback, as on every system; any other name a public address (the
+ * check lets it through; sending still resolves for real, at send time).
+ */
+export const testResolveHost: ResolveHost = async (hostname) =>
+  hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['93.184.216.34'];
+
 export async function startTestServer(
   settings: Partial<Record<SettingName, string>> = {},
+  options: { resolveHost?: ResolveHost } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
   const backend = backendSettings(settings.BURNBOX_DATA_DIR);
@@ -79,7 +89,10 @@ export async function startTestServer(
       this.now += ms;
     },
   };
-  const burnbox = await startBurnbox(config, { now: () => clock.now });
+  const burnbox = await startBurnbox(config, {
+    now: () => clock.now,
+    resolveHost: options.resolveHost ?? testResolveHost,
+  });
   return {
     burnbox,
     dataDir,

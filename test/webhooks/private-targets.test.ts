@@ -1,11 +1,23 @@
 // Without BURNBOX_WEBHOOK_ALLOW_PRIVATE, webhooks never reach loopback, private or other
 // internal addresses, whether the URL names the address or a host that resolves to it. Only
 // loopback targets are used here: were the guard broken, nothing would leave the machine.
+// Saving such a URL is refused (test/webhooks/save-refusals.test.ts); these URLs are put in
+// the store directly, as one saved while the setting was on, or before its host's DNS answer
+// changed, would be: sending checks again.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { newSecret } from '../../src/domain/ids.ts';
 import { blockedReason, isBlockedAddress } from '../../src/net/address-policy.ts';
-import { addDomain, sendMail, startTestServer, type TestServer } from '../support/harness.ts';
-import { hookedUser, type Receiver, startReceiver } from './helpers.ts';
+import type { UserRecord } from '../../src/store/types.ts';
+import {
+  addDomain,
+  createMailbox,
+  createUser,
+  sendMail,
+  startTestServer,
+  type TestServer,
+} from '../support/harness.ts';
+import { type Receiver, startReceiver } from './helpers.ts';
 
 test('the address policy refuses internal ranges and allows public ones', () => {
   const refused = [
@@ -70,6 +82,16 @@ test('the address policy refuses internal ranges and allows public ones', () => 
 
 let server: TestServer;
 let hook: Receiver;
+
+/** A user with one mailbox whose stored webhook points at `url` (no save-time check). */
+async function storedHook(email: string, url: string) {
+  const { services } = server.burnbox;
+  const user = await createUser(server, email);
+  const record = (await services.store.getUserById(user.id)) as UserRecord;
+  await services.store.setWebhook(user.id, { url, enabled: true }, server.clock.now, newSecret);
+  const { email: address } = await createMailbox(server, user);
+  return { record, address };
+}
 before(async () => {
   server = await startTestServer(); // BURNBOX_WEBHOOK_ALLOW_PRIVATE not set
   await addDomain(server, 'guard.test');
@@ -106,7 +128,7 @@ const targets = [
 
 for (const [i, [what, url, error]] of targets.entries()) {
   test(`a webhook to ${what} is refused at send time and logged`, async () => {
-    const { record, address } = await hookedUser(server, `guard${i}@owner.test`, url(hook.port));
+    const { record, address } = await storedHook(`guard${i}@owner.test`, url(hook.port));
     await sendMail(server, { to: address, subject: 'x', text: 'x' });
     const { webhookDelivery, services } = server.burnbox;
     await webhookDelivery.runDue();

@@ -26,7 +26,9 @@ export function decodeCursor(raw: string): PageCursor {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed();
   const { timestamp, id } = value as Record<string, unknown>;
-  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) throw malformed();
+  // Times are whole milliseconds: a fraction, a negative or a number past 2^53 names no
+  // position, and PostgreSQL's bigint would refuse it (a 500) where SQLite compares it.
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) throw malformed();
   if (typeof id !== 'string' || !uuidPattern.test(id)) throw malformed();
   return { at: timestamp, uuid: id.toLowerCase() };
 }

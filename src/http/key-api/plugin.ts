@@ -3,9 +3,10 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { planOf } from '../../domain/context.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
-import { apiKeyHeaderOrBearer, QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
+import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { viewOfError } from '../errors.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import { presentDelivery, presentMailbox, presentMessage, presentMessageSummary } from './presenters.ts';
@@ -26,7 +27,18 @@ export function keyErrorBody(message: string) {
   return { error: message };
 }
 
-/** Fastify's own 4xx messages, as sentences a client can show. */
+/** Whether `err` is about a missing thing the request body named in one of its fields. */
+function namesMissingBodyField(err: unknown, body: unknown): boolean {
+  return (
+    err instanceof DomainError &&
+    err.kind === 'not_found' &&
+    err.input !== undefined &&
+    typeof body === 'object' &&
+    body !== null &&
+    Object.hasOwn(body, err.input)
+  );
+}
+
 type EmailParams = { emailId: string };
 type MessageParams = { emailId: string; messageId: string };
 type CursorQuery = { cursor?: string };
@@ -39,10 +51,10 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   const userOf = (request: FastifyRequest) => request.user as UserRecord;
   const { mailboxes, messages, webhooks } = services;
 
-  useKeyAuthAndQuota(app, services, {
-    presentedKey: apiKeyHeaderOrBearer,
-    missingKeyMessage: 'An API key is required: send it in the X-API-Key header.',
-  });
+  useKeyAuthAndQuota(app, services);
+  // Bodies are JSON only: without this, fastify's default text/plain parser would hand the
+  // routes a string, refused as a 400 instead of the documented 415.
+  app.removeContentTypeParser('text/plain');
   app.setSchemaErrorFormatter(keySchemaErrorMessage);
 
   app.setErrorHandler(async (err, request, reply) => {
@@ -50,7 +62,11 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
       reply.header('Retry-After', String(err.retryAfterSeconds));
       return reply.code(429).send(keyErrorBody(err.message));
     }
-    const view = viewOfError(err, 400);
+    // A body that names something missing (generate's `domain`) is invalid input, 400 as in
+    // MoeMail; 404 is for what the path names.
+    const view = namesMissingBodyField(err, request.body)
+      ? viewOfError(err, 400, { not_found: 400 })
+      : viewOfError(err, 400);
     if (view.internal) request.log.error({ err }, 'request failed');
     return reply.code(view.status).send(keyErrorBody(view.message));
   });

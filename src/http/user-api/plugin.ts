@@ -1,11 +1,13 @@
-// The user API dialect (spec/user-api.md): Bearer key, quota headers, {"status": …} bodies.
+// The user API dialect (spec/user-api.md): Bearer key (or X-API-Key, as the key dialect), quota headers, {"status": …} bodies.
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { planOf } from '../../domain/context.ts';
 import { defaultTypeFilter } from '../../domain/domains.ts';
+import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
+import { safeContentType } from '../../mail/content-type.ts';
 import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
-import { bearerKey, QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
+import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { viewOfError } from '../errors.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
 import { domainTypeQuery, emailQuery, responses } from './schemas.ts';
@@ -17,7 +19,7 @@ export function userErrorBody(message: string) {
 export async function userApi(app: FastifyInstance, { services }: { services: Services }) {
   // Every route of this dialect is documented under its tag with its way of authenticating.
   app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, tags: ['user API'], security: [{ bearer: [] }] };
+    route.schema = { ...route.schema, tags: ['user API'], security: [{ bearer: [] }, { apiKey: [] }] };
   });
   const present = {
     // Read when presenting: with an HTTP port of 0 the public URL is settled only once it is bound.
@@ -30,7 +32,9 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   const mailboxView = async (user: UserRecord, mailbox: Parameters<typeof services.mailboxes.token>[0]) =>
     presentMailbox(present, mailbox, planOf(services.context, user), services.mailboxes.token(mailbox));
 
-  useKeyAuthAndQuota(app, services, { presentedKey: bearerKey });
+  useKeyAuthAndQuota(app, services);
+  // No endpoint of this dialect takes a body; one that is not JSON is a 415, whatever its type.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler(async (err, request, reply) => {
     if (err instanceof QuotaSpent) {
@@ -131,11 +135,12 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
         request.params.id,
         request.params.filename,
       );
-      // Served as a download, never rendered: received files are untrusted.
+      // Served as a download, never rendered: received files are untrusted. Type and name are
+      // checked again here for messages stored before ingest checked them.
       return reply
-        .type(attachment.contentType)
+        .type(safeContentType(attachment.contentType))
         .header('Content-Length', String(attachment.size))
-        .header('Content-Disposition', contentDisposition(attachment.name))
+        .header('Content-Disposition', contentDisposition(withoutInvisibleCharacters(attachment.name)))
         .header('X-Content-Type-Options', 'nosniff')
         .header('Content-Security-Policy', "sandbox; default-src 'none'")
         .send(stream);

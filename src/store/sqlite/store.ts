@@ -3,10 +3,10 @@
 // sessions are group-committed: all that arrive within one event-loop turn share a single
 // transaction (and a single fsync), each inside its own savepoint so one failure does not
 // affect the others.
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
+import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -82,7 +82,12 @@ export class SqliteStore implements Store {
   #flushScheduled = false;
 
   constructor(file: string, options: SqliteStoreOptions) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      // Created 0600 before SQLite opens it (SQLite would make it 0644); its -wal and -shm
+      // files take the database file's mode.
+      makePrivateDirSync(path.dirname(file));
+      makePrivateFileSync(file);
+    }
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);

@@ -4,6 +4,7 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
+import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
 import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
 import { cookieNames } from '../context.ts';
 import { WebError } from '../errors.ts';
@@ -303,7 +304,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
         : 'application/octet-stream';
       return reply
         .header('Content-Security-Policy', downloadCsp)
-        .header('Content-Disposition', contentDisposition(attachment.name))
+        .header('Content-Disposition', contentDisposition(withoutInvisibleCharacters(attachment.name)))
         .header('Content-Length', String(attachment.size))
         .type(type)
         .send(stream);
