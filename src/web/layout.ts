@@ -17,6 +17,11 @@ export interface PageOptions {
   /** A notice shown above the content (e.g. "saved"). */
   flash?: { kind: 'ok' | 'error'; text: string };
   active?: 'inbox' | 'docs' | 'account' | 'admin' | 'login' | 'register';
+  /**
+   * Set when a refused form is shown again (answering its POST): the page's own address, which
+   * the browser then shows, so that a reload opens the page instead of sending the form again.
+   */
+  addressAfter?: string;
 }
 
 function navLink(web: WebContext, href: string, key: MessageKey, active: boolean): SafeHtml {
@@ -50,6 +55,7 @@ export function renderPage(web: WebContext, assets: WebAssets, page: PageOptions
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="csrf-token" content="${web.csrf}">
+${page.addressAfter ? html`<meta name="page-address" content="${page.addressAfter}">` : ''}
 <title>${page.title} · Burnbox</title>
 <link rel="stylesheet" href="${assets.styleUrl}">
 ${scripts}
