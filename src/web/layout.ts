@@ -2,6 +2,7 @@
 // Pages pass their content as SafeHtml; scripts are our own hashed bundles only.
 import type { ScriptName, WebAssets } from './assets.ts';
 import type { WebContext } from './context.ts';
+import { faviconPath } from './favicon.ts';
 import { html, jsonData, type SafeHtml } from './html.ts';
 import { languages } from './i18n/define.ts';
 import type { MessageKey } from './i18n/translator.ts';
@@ -57,6 +58,7 @@ export function renderPage(web: WebContext, assets: WebAssets, page: PageOptions
 <meta name="csrf-token" content="${web.csrf}">
 ${page.addressAfter ? html`<meta name="page-address" content="${page.addressAfter}">` : ''}
 <title>${page.title} · Burnbox</title>
+<link rel="icon" href="${faviconPath}" type="image/svg+xml">
 <link rel="stylesheet" href="${assets.styleUrl}">
 ${scripts}
 </head>
