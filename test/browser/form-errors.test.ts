@@ -11,6 +11,7 @@ describe('form mistakes in a browser', { skip: browserUnavailable() }, () => {
     const { accounts, mailboxes } = server.burnbox.services;
     await accounts.createUser({ email: 'op@people.test', password: 'operator-password' });
     await accounts.setAdmin('op@people.test', true);
+    await accounts.createUser({ email: 'hooks@people.test', password: 'hooks-password' });
     const owner = await accounts.createUser({ email: 'owner@people.test' });
     await mailboxes.createNamed(owner, 'taken', 'example.com', 3_600_000);
   });
@@ -155,6 +156,25 @@ describe('form mistakes in a browser', { skip: browserUnavailable() }, () => {
     assert.match((await error.textContent()) ?? '', /already exists/);
     assert.equal(await email.inputValue(), 'owner@people.test');
     assert.equal(await email.getAttribute('aria-invalid'), 'true');
+    await context.close();
+  });
+
+  test('a refused webhook URL on the account page: told on its form, the URL kept', async () => {
+    const context = await newContext(env.browser);
+    const page = await context.newPage();
+    await page.goto(`${env.server.baseUrl}/login`);
+    await page.getByLabel('Email').fill('hooks@people.test');
+    await page.getByLabel('Password').fill('hooks-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/account$/);
+    const url = page.locator('form[action="/account/webhook"] input[name="url"]');
+    await url.fill('ftp://example.org/hook');
+    assert.equal(await submitUnchecked(page, 'form[action="/account/webhook"]'), 422);
+    await expectNoErrorPage(page);
+    await page.locator('form[action="/account/webhook"] [role="alert"]').waitFor();
+    assert.equal(await url.inputValue(), 'ftp://example.org/hook', 'what was typed is kept');
+    assert.equal(await url.getAttribute('aria-invalid'), 'true');
+    assert.equal(new URL(page.url()).pathname, '/account');
     await context.close();
   });
 });
