@@ -2,6 +2,7 @@
 // Pages pass their content as SafeHtml; scripts are our own hashed bundles only.
 import type { ScriptName, WebAssets } from './assets.ts';
 import type { WebContext } from './context.ts';
+import { faviconPath } from './favicon.ts';
 import { html, jsonData, type SafeHtml } from './html.ts';
 import { languages } from './i18n/define.ts';
 import type { MessageKey } from './i18n/translator.ts';
@@ -17,6 +18,11 @@ export interface PageOptions {
   /** A notice shown above the content (e.g. "saved"). */
   flash?: { kind: 'ok' | 'error'; text: string };
   active?: 'inbox' | 'docs' | 'account' | 'admin' | 'login' | 'register';
+  /**
+   * Set when a refused form is shown again (answering its POST): the page's own address, which
+   * the browser then shows, so that a reload opens the page instead of sending the form again.
+   */
+  addressAfter?: string;
 }
 
 function navLink(web: WebContext, href: string, key: MessageKey, active: boolean): SafeHtml {
@@ -50,7 +56,9 @@ export function renderPage(web: WebContext, assets: WebAssets, page: PageOptions
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="csrf-token" content="${web.csrf}">
+${page.addressAfter ? html`<meta name="page-address" content="${page.addressAfter}">` : ''}
 <title>${page.title} · Burnbox</title>
+<link rel="icon" href="${faviconPath}" type="image/svg+xml">
 <link rel="stylesheet" href="${assets.styleUrl}">
 ${scripts}
 </head>

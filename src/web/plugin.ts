@@ -10,6 +10,7 @@ import { type WebAssets, webAssets } from './assets.ts';
 import { cookieNames } from './context.ts';
 import { pageCsp } from './csp.ts';
 import { WebError, webErrorView } from './errors.ts';
+import { faviconRoutes } from './favicon.ts';
 import { html } from './html.ts';
 import { isLang, pickLanguage, translator } from './i18n/translator.ts';
 import { renderPage } from './layout.ts';
@@ -139,6 +140,7 @@ export async function webUi(app: FastifyInstance, options: { services: Services 
     },
   );
 
+  await app.register(faviconRoutes);
   await app.register(inboxPages, deps);
   await app.register(authPages, deps);
   await app.register(accountPages, deps);

@@ -35,7 +35,7 @@ describe('account page and admin area', () => {
     const page = await client.get('/account');
     assert.equal(page.status, 200);
     const row = new RegExp(
-      `<td dir="ltr">${address.replace('.', '\\.')}</td><td>[^<]+</td><td>2</td><td><a href="(/inbox/[^"]+)">`,
+      `<td><bdi dir="ltr">${address.replace('.', '\\.')}</bdi></td><td>[^<]+</td><td>2</td><td><a href="(/inbox/[^"]+)">`,
     );
     const link = row.exec(page.text)?.[1];
     assert.ok(link, 'the mailbox row shows 2 messages and a link');
@@ -107,7 +107,7 @@ describe('account page and admin area', () => {
     const page = await client.get('/account');
     assert.match(
       page.text,
-      /<td dir="ltr">new_message:test<\/td><td dir="ltr">[^<]+<\/td><td>will retry<\/td>/,
+      /<td><bdi dir="ltr">new_message:test<\/bdi><\/td><td><bdi dir="ltr">[^<]+<\/bdi><\/td><td>will retry<\/td>/,
     );
   });
 

@@ -203,3 +203,58 @@ describe('docs generators', () => {
     assert.match(php as string, /'nested' => \(object\) \[\],/);
   });
 });
+
+describe('API docs samples on a server hosting its own domains', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+    await addDomain(server, 'vip.burnbox.test', 'premium');
+    await addDomain(server, 'mail.burnbox.test');
+  });
+  after(() => server.close());
+
+  /** Every sample's code on the page, decoded. */
+  async function samplesOf(headers: Record<string, string> = {}): Promise<string[]> {
+    const page = await (await fetch(`${server.baseUrl}/docs`, { headers })).text();
+    return [...page.matchAll(/<code id="[^"]+-code">([\s\S]*?)<\/code>/g)].map((m) =>
+      decodeEntities(m[1] as string),
+    );
+  }
+
+  test('name a domain this server hosts (its first free one), never example.com', async () => {
+    const samples = await samplesOf();
+    assert.ok(samples.length >= 68);
+    for (const code of samples) assert.doesNotMatch(code, /example\.com/, code);
+    const generate = samples.find((code) => code.includes('/api/emails/generate')) ?? '';
+    assert.match(generate, /"domain": "mail\.burnbox\.test"/);
+    const user = await createUser(server, 'paste@example.org');
+    const pasted = generate.replace('YOUR_API_KEY', user.key).replace('https://mail.test', server.baseUrl);
+    const body = JSON.parse(/--data '([\s\S]*?)'/.exec(pasted)?.[1] ?? '{}');
+    const made = await api(server, 'POST', '/api/emails/generate', {
+      key: user.key,
+      scheme: 'x-api-key',
+      body,
+    });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.equal(made.body.email, 'demo123@mail.burnbox.test');
+  });
+
+  test('follow the hosted domains as they change, with a placeholder only when none is hosted', async () => {
+    await server.burnbox.services.domains.remove('mail.burnbox.test');
+    const premiumOnly = (await samplesOf()).join('\n');
+    assert.match(premiumOnly, /vip\.burnbox\.test/);
+    await server.burnbox.services.domains.remove('vip.burnbox.test');
+    assert.match((await samplesOf()).join('\n'), /"domain": "example\.com"/);
+    await addDomain(server, 'mail.burnbox.test');
+    assert.doesNotMatch((await samplesOf()).join('\n'), /example\.com/);
+  });
+
+  test('descriptions show code spans as code, not raw backticks, in English and Arabic', async () => {
+    for (const headers of [{}, { 'accept-language': 'ar' }] as Record<string, string>[]) {
+      const page = await (await fetch(`${server.baseUrl}/docs`, { headers })).text();
+      const prose = page.replace(/<pre[\s\S]*?<\/pre>/g, '').replace(/<script[\s\S]*?<\/script>/g, '');
+      assert.doesNotMatch(prose, /`/, `no backtick outside code blocks (${JSON.stringify(headers)})`);
+      assert.match(prose, /<code dir="ltr">username@domain<\/code>/);
+    }
+  });
+});

@@ -30,3 +30,14 @@ export async function copyText(text: string): Promise<void> {
     field.remove();
   }
 }
+
+/**
+ * A left-to-right fragment (address, URL) for text of either direction, isolated as the
+ * pages' `ltr()` does: `<bdi dir="ltr">`.
+ */
+export function ltrText(text: string): HTMLElement {
+  const bdi = document.createElement('bdi');
+  bdi.dir = 'ltr';
+  bdi.textContent = text;
+  return bdi;
+}

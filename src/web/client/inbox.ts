@@ -3,7 +3,10 @@
 // and shows a message with its HTML in a sandboxed frame.
 import type { MailboxView, MessageDetailView, MessageSummaryView } from '../inbox/present.ts';
 import { formatTimeLeft } from '../shared/duration.ts';
-import { csrfToken, interpolate, pageData } from './common.ts';
+import { formatSize } from '../shared/size.ts';
+import { csrfToken, interpolate, ltrText, pageData } from './common.ts';
+import { fitFrameToMessage } from './frame-height.ts';
+import { messageIdInUrl, urlOfMessage } from './message-url.ts';
 
 interface InboxData {
   mailbox: MailboxView;
@@ -163,17 +166,31 @@ function startInbox(data: InboxData): void {
     });
   }
 
-  async function openMessage(id: string): Promise<void> {
-    const response = await fetch(`${base}/messages/${id}`, { headers: { accept: 'application/json' } });
+  /** How opening or closing a message changes the address: a new history entry, this one, or none (it already says so). */
+  type UrlChange = 'push' | 'replace' | 'none';
+
+  function setUrl(id: string | undefined, change: UrlChange): void {
+    if (change === 'none' || messageIdInUrl() === id) return;
+    if (change === 'push') history.pushState(null, '', urlOfMessage(id));
+    else history.replaceState(null, '', urlOfMessage(id));
+  }
+
+  async function openMessage(id: string, change: UrlChange = 'push'): Promise<void> {
+    const response = await fetch(`${base}/messages/${encodeURIComponent(id)}`, {
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) {
       if (response.status === 404) {
         messages.delete(id);
-        renderList();
+        // An address naming a message that is gone shows the list.
+        if (messageIdInUrl() === id) closeReader('replace');
+        else renderList();
       }
       return;
     }
     const message = (await response.json()) as MessageDetailView & { blockedImages: number };
     openId = id;
+    setUrl(id, change);
     const summary = messages.get(id);
     if (summary) summary.seen = true;
     renderList();
@@ -189,9 +206,15 @@ function startInbox(data: InboxData): void {
         'dl',
         { className: 'reader-meta' },
         el('dt', {}, s('message.from')),
-        el('dd', { dir: 'auto' }, message.fromName ? `${message.fromName} <${message.from}>` : message.from),
+        el(
+          'dd',
+          {},
+          ...(message.fromName
+            ? [el('bdi', {}, message.fromName), ' ', ltrText(`<${message.from}>`)]
+            : [ltrText(message.from)]),
+        ),
         el('dt', {}, s('message.to')),
-        el('dd', { dir: 'ltr' }, message.to),
+        el('dd', {}, ltrText(message.to)),
         el('dt', {}, s('message.date')),
         el(
           'dd',
@@ -215,11 +238,13 @@ function startInbox(data: InboxData): void {
       tools.append(del);
     }
     const back = el('button', { type: 'button', className: 'button reader-back' }, s('message.back'));
-    back.addEventListener('click', closeReader);
+    back.addEventListener('click', () => closeReader());
     tools.prepend(back);
 
     const body = el('div', { className: 'reader-body' });
     const textView = el('pre', { className: 'text-body', dir: 'auto' }, message.text || s('message.noText'));
+    // Sized to the message once it is on the page (see frame-height.ts).
+    let frameBox: HTMLElement | undefined;
     if (message.hasHtml) {
       const frame = el('iframe', {
         className: 'html-body',
@@ -229,32 +254,41 @@ function startInbox(data: InboxData): void {
       frame.setAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
       frame.setAttribute('referrerpolicy', 'no-referrer');
       frame.setAttribute('loading', 'lazy');
+      frameBox = el('div', { className: 'html-frame' }, frame);
       const tabs = el('div', { className: 'tabs', role: 'tablist' });
       const htmlTab = el('button', { type: 'button', className: 'tab', role: 'tab' }, s('message.html'));
       const textTab = el('button', { type: 'button', className: 'tab', role: 'tab' }, s('message.text'));
+      // Remote images are a matter of the HTML view: their button shows with it only.
+      const images =
+        message.blockedImages > 0
+          ? el(
+              'button',
+              { type: 'button', className: 'button show-images' },
+              s('message.showImages', { count: message.blockedImages }),
+            )
+          : undefined;
+      const box = frameBox;
       const show = (which: 'html' | 'text') => {
         htmlTab.setAttribute('aria-selected', String(which === 'html'));
         textTab.setAttribute('aria-selected', String(which === 'text'));
-        frame.hidden = which !== 'html';
+        box.hidden = which !== 'html';
+        if (images) images.hidden = which !== 'html';
         textView.hidden = which !== 'text';
       };
       htmlTab.addEventListener('click', () => show('html'));
       textTab.addEventListener('click', () => show('text'));
       tabs.append(htmlTab, textTab);
       body.append(tabs);
-      if (message.blockedImages > 0) {
-        const images = el(
-          'button',
-          { type: 'button', className: 'button show-images' },
-          s('message.showImages', { count: message.blockedImages }),
-        );
+      if (images) {
         images.addEventListener('click', () => {
           frame.src = `${message.htmlUrl}?images=1`;
           images.remove();
+          // The pictures now shown take the room they declare.
+          void fitFrameToMessage(box, frame.src);
         });
         body.append(images);
       }
-      body.append(frame, textView);
+      body.append(frameBox, textView);
       show('html');
     } else {
       body.append(textView);
@@ -262,19 +296,6 @@ function startInbox(data: InboxData): void {
     const parts = [header, tools, body];
     const files = message.attachmentList;
     if (files.length > 0) {
-      const size = (bytes: number) => {
-        const [unit, value] =
-          bytes < 1024
-            ? ['byte', bytes]
-            : bytes < 1024 ** 2
-              ? ['kilobyte', bytes / 1024]
-              : ['megabyte', bytes / 1024 ** 2];
-        return new Intl.NumberFormat(data.lang, {
-          style: 'unit',
-          unit: unit as string,
-          maximumFractionDigits: 1,
-        }).format(value as number);
-      };
       parts.push(
         el(
           'section',
@@ -289,7 +310,7 @@ function startInbox(data: InboxData): void {
                 {},
                 el('a', { href: file.url, download: file.name, dir: 'auto' }, file.name),
                 ' ',
-                el('span', { className: 'muted' }, size(file.size)),
+                el('span', { className: 'muted' }, formatSize(file.size, data.lang)),
               ),
             ),
           ),
@@ -297,12 +318,14 @@ function startInbox(data: InboxData): void {
       );
     }
     reader.replaceChildren(...parts);
+    if (frameBox) void fitFrameToMessage(frameBox, message.htmlUrl);
     reader.classList.add('open');
     reader.focus();
     if (window.matchMedia('(max-width: 50rem)').matches) reader.scrollIntoView({ block: 'start' });
   }
 
-  function closeReader(): void {
+  function closeReader(change: UrlChange = 'push'): void {
+    setUrl(undefined, change);
     const id = openId;
     openId = undefined;
     reader.classList.remove('open');
@@ -318,13 +341,25 @@ function startInbox(data: InboxData): void {
     });
     if (response.ok || response.status === 404) {
       messages.delete(id);
-      closeReader();
+      closeReader('replace');
     }
   }
 
   reader.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') closeReader();
   });
+
+  // Back and forward (and a fragment typed by hand) open the message the address names.
+  window.addEventListener('popstate', () => {
+    const id = messageIdInUrl();
+    if (id === undefined) {
+      if (openId !== undefined) closeReader('none');
+    } else if (id !== openId) {
+      void openMessage(id, 'none');
+    }
+  });
+  const named = messageIdInUrl();
+  if (named) void openMessage(named, 'none');
 
   renderList();
   tickExpiry();

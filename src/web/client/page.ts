@@ -1,5 +1,5 @@
-// Behaviour every page shares (loaded once per page): copy buttons and confirmations before
-// destructive forms.
+// Behaviour every page shares (loaded once per page): copy buttons, confirmations before
+// destructive forms, and the page's own address after a refused form (see layout.ts).
 import { copyText } from './common.ts';
 
 async function copy(button: HTMLButtonElement): Promise<void> {
@@ -23,3 +23,6 @@ document.addEventListener('submit', (event) => {
   const question = form.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+const address = document.querySelector<HTMLMetaElement>('meta[name="page-address"]')?.content;
+if (address && address !== location.pathname) history.replaceState(null, '', address + location.hash);

@@ -31,6 +31,8 @@ export interface ExampleContext {
   parent?: string;
   /** The deployment's base URL, for fields that are links to it. */
   baseUrl?: string;
+  /** A domain the deployment hosts, for addresses and domains (a placeholder without one). */
+  domain?: string;
   /** An error answer: messages explain a failure. */
   failure?: boolean;
 }
@@ -41,6 +43,8 @@ const uuids: Record<string, string> = {
   user: 'bd08008d-e944-44b2-a0d0-67f2b528ee6d',
   other: '63f71e86-8a54-4d44-99ef-7d350a1483bb',
 };
+/** The domain examples name when the deployment hosts none yet. */
+export const placeholderDomain = 'example.com';
 const messageToken = 'ap94AWDg123ELQz07vrVB9dLXlbqZM5NGwYxOJKko8n6m1';
 const cursor =
   'eyJ0aW1lc3RhbXAiOjE3NDUxNTU4NDUwODQsImlkIjoiNjNmNzFlODYtOGE1NC00ZDQ0LTk5ZWYtN2QzNTBhMTQ4M2JiIn0=';
@@ -82,6 +86,7 @@ function stringExample(schema: JsonSchema, ctx: ExampleContext): string {
   const parent = ctx.parent ?? '';
   const about = schema.description ?? '';
   const base = (ctx.baseUrl ?? 'https://mail.example.com').replace(/\/$/, '');
+  const domain = ctx.domain ?? placeholderDomain;
   if (schema.format === 'date-time' || /ISO 8601/i.test(about)) {
     const time = /expire/i.test(name) ? '09:47:48' : '09:37:48';
     return /offset/i.test(about) ? `2026-06-28T${time}+00:00` : `2026-06-28T${time}.084Z`;
@@ -96,9 +101,9 @@ function stringExample(schema: JsonSchema, ctx: ExampleContext): string {
   if (name === 'id' && /message/i.test(parent)) return messageToken;
   if (/(^i|I)d$/.test(name)) return uuidFor(name, parent);
   if (/^(from_?email|from_?address|fromAddress|sender)$/i.test(name)) return 'sender@example.org';
-  if (name === 'current') return 'current@example.com';
-  if (/^(email|address|mailbox|to|to_?address)$/i.test(name)) return 'randombox@example.com';
-  if (/domain/i.test(name)) return 'example.com';
+  if (name === 'current') return `current@${domain}`;
+  if (/^(email|address|mailbox|to|to_?address)$/i.test(name)) return `randombox@${domain}`;
+  if (/domain/i.test(name)) return domain;
   if (/^(username|local_?part)$/i.test(name) || /local part/i.test(about)) return 'demo123';
   if (/^(file_?name)$/i.test(name) || (name === 'name' && /attachment/i.test(parent))) return 'file.txt';
   if (name === 'extension') return 'txt';

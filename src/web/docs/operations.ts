@@ -1,7 +1,7 @@
 // The operations of an OpenAPI document, flattened for the docs page: method and path, tag,
 // how to authenticate, every parameter (path, query, header and JSON body fields) and example
 // answers. Pure functions over the document.
-import { exampleOf, type JsonSchema, schemaTypes } from './example.ts';
+import { type ExampleContext, exampleOf, type JsonSchema, schemaTypes } from './example.ts';
 
 interface MediaType {
   schema?: JsonSchema;
@@ -145,7 +145,10 @@ function segmentBefore(path: string, name: string): string | undefined {
   return at > 0 ? parts[at - 1] : undefined;
 }
 
-function params(doc: OpenApiDocument, path: string, op: OperationObject, baseUrl: string): DocParam[] {
+/** What every example of the deployment shares: its base URL and a domain it hosts. */
+type Deployment = Pick<ExampleContext, 'baseUrl' | 'domain'>;
+
+function params(doc: OpenApiDocument, path: string, op: OperationObject, site: Deployment): DocParam[] {
   const out: DocParam[] = [];
   const order = { path: 0, query: 1, header: 2, cookie: 3 } as Record<string, number>;
   const listed = [...(op.parameters ?? [])].sort((a, b) => (order[a.in] ?? 9) - (order[b.in] ?? 9));
@@ -159,7 +162,7 @@ function params(doc: OpenApiDocument, path: string, op: OperationObject, baseUrl
       type: typeLabel(schema),
       description: p.description ?? schema.description,
       enum: schema.enum,
-      example: exampleOf(schema, { name: p.name, parent: segmentBefore(path, p.name), baseUrl }),
+      example: exampleOf(schema, { ...site, name: p.name, parent: segmentBefore(path, p.name) }),
     });
   }
   const body = deref(jsonMedia(op.requestBody?.content)?.schema, doc);
@@ -171,7 +174,7 @@ function params(doc: OpenApiDocument, path: string, op: OperationObject, baseUrl
       type: typeLabel(field),
       description: field.description,
       enum: field.enum,
-      example: exampleOf(field, { name, baseUrl }),
+      example: exampleOf(field, { ...site, name }),
     });
   }
   return out;
@@ -181,7 +184,7 @@ function response(
   doc: OpenApiDocument,
   op: OperationObject,
   match: RegExp,
-  baseUrl: string,
+  site: Deployment,
 ): DocResponse | 'file' | undefined {
   const status = Object.keys(op.responses ?? {})
     .filter((s) => match.test(s))
@@ -196,7 +199,7 @@ function response(
   return {
     status,
     description: answer?.description === 'Default Response' ? undefined : answer?.description,
-    example: mediaExample(media) ?? exampleOf(schema, { baseUrl, failure }),
+    example: mediaExample(media) ?? exampleOf(schema, { ...site, failure }),
   };
 }
 
@@ -204,19 +207,24 @@ export function anchorOf(method: string, path: string): string {
   return `op-${method}-${path.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
 }
 
-/** Every operation of the document, in its order; `baseUrl` for links in examples. */
+/**
+ * Every operation of the document, in its order; `baseUrl` for links in examples, `domain` (a
+ * domain the deployment hosts) for the addresses and domains they name.
+ */
 export function extractOperations(
   doc: OpenApiDocument,
   baseUrl = doc.servers?.[0]?.url ?? '',
+  domain?: string,
 ): DocOperation[] {
+  const site: Deployment = { baseUrl, domain };
   const out: DocOperation[] = [];
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(item ?? {})) {
       if (!op || !methods.includes(method)) continue;
       const bodyMedia = jsonMedia(op.requestBody?.content);
       const bodySchema = bodyMedia ? deref(bodyMedia.schema, doc) : undefined;
-      const success = response(doc, op, /^2/, baseUrl);
-      const failure = response(doc, op, /^[45]/, baseUrl);
+      const success = response(doc, op, /^2/, site);
+      const failure = response(doc, op, /^[45]/, site);
       out.push({
         id: anchorOf(method, path),
         method: method.toUpperCase(),
@@ -225,8 +233,8 @@ export function extractOperations(
         summary: op.summary,
         description: op.description,
         auth: authOf(doc, op),
-        params: params(doc, path, op, baseUrl),
-        body: bodyMedia ? (mediaExample(bodyMedia) ?? exampleOf(bodySchema, { baseUrl })) : undefined,
+        params: params(doc, path, op, site),
+        body: bodyMedia ? (mediaExample(bodyMedia) ?? exampleOf(bodySchema, site)) : undefined,
         success: success === 'file' ? undefined : success,
         failure: failure === 'file' ? undefined : failure,
         download: success === 'file' || success === undefined,

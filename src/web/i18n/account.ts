@@ -6,8 +6,7 @@ export const account = defineMessages(
     'account.title': 'API management',
     'account.signedInAs': 'Signed in as {email}',
     'account.key': 'API key',
-    'account.keyIntro':
-      'Send it as "Authorization: Bearer <key>" (user API) or "X-API-Key: <key>" (key API).',
+    'account.keyIntro': 'Send it as {bearer} (user API) or {apiKey} (key API).',
     'account.keyExists': 'You have an API key. It was shown once, when it was made; a new one replaces it.',
     'account.keyRegenerate': 'Regenerate API key',
     'account.keyShown': 'Your new API key. Copy it now: it is not shown again.',
@@ -48,8 +47,7 @@ export const account = defineMessages(
     'account.title': 'إدارة الواجهة البرمجية',
     'account.signedInAs': 'مسجّل الدخول باسم {email}',
     'account.key': 'مفتاح API',
-    'account.keyIntro':
-      'أرسله في الترويسة "Authorization: Bearer <key>" (واجهة المستخدم) أو "X-API-Key: <key>" (واجهة المفتاح).',
+    'account.keyIntro': 'أرسله في الترويسة {bearer} (واجهة المستخدم) أو {apiKey} (واجهة المفتاح).',
     'account.keyExists': 'لديك مفتاح API. عُرض مرة واحدة عند إنشائه؛ المفتاح الجديد يحل محله.',
     'account.keyRegenerate': 'إعادة إنشاء مفتاح API',
     'account.keyShown': 'مفتاح API الجديد. انسخه الآن: لن يظهر مرة أخرى.',

@@ -46,6 +46,16 @@ export const common = defineMessages(
     'error.csrf': 'This form has expired. Reload the page and try again.',
     'error.internal': 'Something failed on our side. Please try again.',
     'error.back': 'Back to the inbox',
+    'form.nameRule':
+      'Letters, digits, dots, hyphens and underscores, starting and ending with a letter or digit; at most 64 characters.',
+    'form.domainRule': 'A domain name such as mail.example.com.',
+    'form.nameInvalid':
+      'This name cannot be used: use letters, digits, dots, hyphens and underscores, starting and ending with a letter or digit (at most 64). Role names such as admin or postmaster are reserved.',
+    'form.addressTaken': 'That address is not available. Choose another name.',
+    'form.domainUnknown': 'That domain is not hosted here.',
+    'form.domainInvalid': 'That is not a valid domain name, such as mail.example.com.',
+    'form.emailTaken': 'An account with this email already exists.',
+    'form.registerInvalid': 'Enter a valid email address and a password of at least 8 characters.',
   },
   {
     'brand.tagline': 'بريد مؤقت، فوراً',
@@ -91,5 +101,15 @@ export const common = defineMessages(
     'error.csrf': 'انتهت صلاحية هذا النموذج. أعد تحميل الصفحة وحاول مرة أخرى.',
     'error.internal': 'حدث خلل من جهتنا. يرجى المحاولة مرة أخرى.',
     'error.back': 'العودة إلى صندوق الوارد',
+    'form.nameRule':
+      'أحرف لاتينية وأرقام ونقاط وشرطات وشرطات سفلية، يبدأ وينتهي بحرف أو رقم؛ 64 حرفاً على الأكثر.',
+    'form.domainRule': 'اسم نطاق مثل \u2066mail.example.com\u2069.',
+    'form.nameInvalid':
+      'لا يمكن استخدام هذا الاسم: استخدم أحرفاً لاتينية وأرقاماً ونقاطاً وشرطات وشرطات سفلية، يبدأ وينتهي بحرف أو رقم (64 حرفاً على الأكثر). أسماء الأدوار مثل admin وpostmaster محجوزة.',
+    'form.addressTaken': 'هذا العنوان غير متاح. اختر اسماً آخر.',
+    'form.domainUnknown': 'هذا النطاق غير مستضاف هنا.',
+    'form.domainInvalid': 'هذا ليس اسم نطاق صالحاً، مثل \u2066mail.example.com\u2069.',
+    'form.emailTaken': 'يوجد حساب بهذا البريد الإلكتروني بالفعل.',
+    'form.registerInvalid': 'أدخل بريداً إلكترونياً صالحاً وكلمة مرور من 8 أحرف على الأقل.',
   },
 );

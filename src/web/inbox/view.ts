@@ -2,6 +2,8 @@
 // with messages. Messages themselves are rendered by the script from the page data.
 import type { DomainRecord } from '../../store/types.ts';
 import type { WebContext } from '../context.ts';
+import { localPartRule, ruleAttributes } from '../form-rules.ts';
+import { type FormError, formErrorNote, invalidField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { formatTimeLeft } from '../shared/duration.ts';
 import { inboxPath, type MailboxView } from './present.ts';
@@ -16,31 +18,44 @@ function expiryText(web: WebContext, expiresAt: number | null, now: number): str
   return web.t.t('inbox.expiresIn', { time: formatTimeLeft(expiresAt - now, web.t.lang) });
 }
 
+/** What was typed into the "choose name" form when it was refused, and why. */
+export interface ChangeAttempt {
+  name: string;
+  domain: string;
+  error: FormError;
+}
+
 function actions(
   web: WebContext,
   mailbox: MailboxView,
   domains: DomainRecord[],
   localPart: string,
+  attempt: ChangeAttempt | undefined,
 ): SafeHtml {
   const { t } = web;
   const base = inboxPath(mailbox.token);
+  const error = attempt?.error;
+  const chosenDomain = attempt?.domain ?? mailbox.address.slice(mailbox.address.lastIndexOf('@') + 1);
+  // Which field the refusal is about: the domain when it is unknown or not allowed, else the name.
+  const aboutDomain = error?.kind === 'not_found' || error?.kind === 'forbidden';
   return html`<div class="actions">
   <form method="post" action="${base}/extend">${csrfField(web)}<button type="submit" class="button">${t.t('inbox.extend')}</button></form>
   <form method="post" action="/mailbox/new">${csrfField(web)}<button type="submit" class="button">${t.t('inbox.newAddress')}</button></form>
   <form method="post" action="${base}/delete" data-confirm="${t.t('inbox.deleteConfirm')}">${csrfField(web)}<button type="submit" class="button button-danger">${t.t('inbox.deleteMailbox')}</button></form>
 </div>
-<details class="change">
+<details class="change"${error ? html` open` : ''}>
   <summary>${t.t('inbox.change')}</summary>
   <form method="post" action="${base}/change" class="change-form">
     ${csrfField(web)}
     <h2 class="visually-hidden">${t.t('inbox.changeTitle')}</h2>
-    <label>${t.t('inbox.name')} <input name="name" required maxlength="64" autocomplete="off" spellcheck="false" dir="ltr" value="${localPart}"></label>
+    <label>${t.t('inbox.name')} <input name="name" ${ruleAttributes(t, localPartRule)} autocomplete="off" spellcheck="false" dir="ltr" value="${attempt?.name ?? localPart}"${invalidField(error, 'change-error', !aboutDomain)}></label>
     <span class="at" aria-hidden="true">@</span>
-    <label>${t.t('inbox.domain')} <select name="domain" dir="ltr">${domains.map(
+    <label>${t.t('inbox.domain')} <select name="domain" dir="ltr"${invalidField(error, 'change-error', aboutDomain)}>${domains.map(
       (d) =>
-        html`<option value="${d.name}"${mailbox.address.endsWith(`@${d.name}`) ? html` selected` : ''}>${d.name}</option>`,
+        html`<option value="${d.name}"${d.name === chosenDomain ? html` selected` : ''}>${d.name}</option>`,
     )}</select></label>
     <button type="submit" class="button button-primary">${t.t('inbox.changeButton')}</button>
+    ${formErrorNote(error, 'change-error')}
   </form>
 </details>`;
 }
@@ -48,7 +63,7 @@ function actions(
 export function inboxMain(
   web: WebContext,
   mailbox: MailboxView,
-  options: { domains: DomainRecord[]; now: number },
+  options: { domains: DomainRecord[]; now: number; change?: ChangeAttempt },
 ): SafeHtml {
   const { t } = web;
   const [localPart = ''] = mailbox.address.split('@');
@@ -63,7 +78,7 @@ export function inboxMain(
     <span id="live-status" class="live-status" data-state="connecting" role="status">${t.t('inbox.connecting')}</span>
   </p>
   ${mailbox.canWrite ? '' : html`<p class="notice">${t.t('inbox.readOnly')}</p>`}
-  ${mailbox.canWrite ? actions(web, mailbox, options.domains, localPart) : ''}
+  ${mailbox.canWrite ? actions(web, mailbox, options.domains, localPart, options.change) : ''}
   <details class="share">
     <summary>${t.t('inbox.share')}</summary>
     <p class="muted">${t.t('inbox.shareHint')}</p>

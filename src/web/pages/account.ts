@@ -1,11 +1,11 @@
 // The account page ("API management"): API key, plan and live quota, base URL, webhook with
 // its secret, test event and delivery log, the user's mailboxes, and the password form.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../domain/errors.ts';
 import { newSecret } from '../../domain/ids.ts';
 import type { UserRecord } from '../../store/types.ts';
-import { WebError, webErrorView } from '../errors.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { WebError } from '../errors.ts';
+import { type FormError, formErrorNote, invalidField, withFormErrors } from '../forms.ts';
+import { html, ltr, ltrCode, phrase, type SafeHtml } from '../html.ts';
 import { clientStrings, type MessageKey, planLabel } from '../i18n/translator.ts';
 import { inboxPath } from '../inbox/present.ts';
 import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
@@ -17,6 +17,13 @@ const notices: Record<string, MessageKey> = {
   test: 'account.testSent',
   password: 'auth.passwordChanged',
 };
+
+/** A form of the page that was refused, shown again with why (and the URL as typed). */
+interface RefusedForm {
+  form: 'webhook' | 'password';
+  error: FormError;
+  url?: string;
+}
 
 /** How long a new key waits, sealed in a cookie, for the page the POST redirects to. */
 const newKeyCookieMs = 60_000;
@@ -49,8 +56,11 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     request: FastifyRequest,
     reply: FastifyReply,
     user: UserRecord,
-    extra: { newKey?: string; error?: string; status?: number } = {},
+    extra: { newKey?: string; refused?: RefusedForm } = {},
   ) {
+    const refused = extra.refused;
+    const webhookError = refused?.form === 'webhook' ? refused.error : undefined;
+    const passwordError = refused?.form === 'password' ? refused.error : undefined;
     const { t } = request.web;
     const [quota, hook, secret, log, mailboxes] = await Promise.all([
       services.quota.current(user),
@@ -61,18 +71,19 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     ]);
     const counts = await services.store.countMessagesOfMailboxes(mailboxes.map((m) => m.id));
     const notice = notices[(request.query as { notice?: string }).notice ?? ''];
-    const flash = extra.error
-      ? { kind: 'error' as const, text: extra.error }
+    const flash = refused
+      ? undefined
       : notice
         ? { kind: 'ok' as const, text: t.t(notice) }
         : extra.newKey
           ? { kind: 'ok' as const, text: t.t('account.keyMade') }
           : undefined;
     const apiBase = `${config.publicUrl.replace(/\/$/, '')}/api`;
-    reply.code(extra.status ?? 200);
+    reply.code(refused?.error.status ?? 200);
     return sendPage(reply, deps, request, {
       title: t.t('account.title'),
       path: '/account',
+      addressAfter: refused ? '/account' : undefined,
       active: 'account',
       scripts: ['account'],
       flash,
@@ -82,7 +93,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
         strings: clientStrings(t.lang, ['account.quotaUsed']),
       },
       main: html`<h1>${t.t('account.title')}</h1>
-<p class="muted">${t.t('account.signedInAs', { email: user.email })}</p>
+<p class="muted">${phrase(t.t('account.signedInAs'), { email: ltr(user.email) })}</p>
 <div class="grid">
 <section class="card" aria-labelledby="key-title">
   <h2 id="key-title">${t.t('account.key')}</h2>
@@ -93,7 +104,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   <button type="button" class="button button-primary copy-button" data-copy="${extra.newKey}" data-copied="${t.t('action.copied')}">${t.t('action.copy')}</button></div>`
       : html`<p>${t.t('account.keyExists')}</p>`
   }
-  <p class="muted">${t.t('account.keyIntro')}</p>
+  <p class="muted">${phrase(t.t('account.keyIntro'), { bearer: ltrCode('Authorization: Bearer <key>'), apiKey: ltrCode('X-API-Key: <key>') })}</p>
   ${postButton(request, '/account/key', t.t('account.keyRegenerate'), 'button-primary')}
 </section>
 <section class="card" aria-labelledby="quota-title">
@@ -111,9 +122,10 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   <h2 id="webhook-title">${t.t('account.webhook')}</h2>
   <form method="post" action="/account/webhook" class="stack">
     ${csrfField(request)}
-    <label class="field">${t.t('account.webhookUrl')}<input name="url" type="url" dir="ltr" value="${hook.url}" placeholder="https://example.com/hooks/burnbox"></label>
+    <label class="field">${t.t('account.webhookUrl')}<input name="url" type="url" dir="ltr" value="${refused?.url ?? hook.url}" placeholder="https://example.com/hooks/burnbox"${invalidField(webhookError, 'webhook-error')}></label>
     <label class="check"><input type="checkbox" name="enabled" value="on"${hook.enabled ? html` checked` : ''}> ${t.t('account.webhookEnabled')}</label>
     <button type="submit" class="button button-primary">${t.t('action.save')}</button>
+    ${formErrorNote(webhookError, 'webhook-error')}
   </form>
   <h3>${t.t('account.secret')}</h3>
   <div class="address-row"><code class="secret" id="webhook-secret" dir="ltr">${secret}</code>
@@ -130,7 +142,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     <thead><tr><th>${t.t('account.logWhen')}</th><th>${t.t('account.logEvent')}</th><th>${t.t('account.logStatus')}</th><th>${t.t('account.logOutcome')}</th></tr></thead>
     <tbody>${log.map(
       (a) =>
-        html`<tr><td>${t.dateTime(a.attemptedAt)}</td><td dir="ltr">${a.event}</td><td dir="ltr">${a.statusCode ?? a.error ?? ''}</td><td>${t.t(`account.outcome.${a.outcome}`)}</td></tr>`,
+        html`<tr><td>${t.dateTime(a.attemptedAt)}</td><td>${ltr(a.event)}</td><td>${ltr(a.statusCode ?? a.error ?? '')}</td><td>${t.t(`account.outcome.${a.outcome}`)}</td></tr>`,
     )}</tbody></table></div>`
   }
 </section>
@@ -143,7 +155,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     <thead><tr><th>${t.t('account.mailboxAddress')}</th><th>${t.t('account.mailboxExpires')}</th><th>${t.t('account.mailboxMessages')}</th><th><span class="visually-hidden">${t.t('account.open')}</span></th></tr></thead>
     <tbody>${mailboxes.map(
       (m) =>
-        html`<tr><td dir="ltr">${m.address}</td><td>${m.expiresAt === null ? t.t('inbox.never') : t.dateTime(m.expiresAt)}</td><td>${t.number(counts.get(m.id) ?? 0)}</td><td><a href="${inboxPath(services.mailboxes.token(m))}">${t.t('account.open')}</a></td></tr>`,
+        html`<tr><td>${ltr(m.address)}</td><td>${m.expiresAt === null ? t.t('inbox.never') : t.dateTime(m.expiresAt)}</td><td>${t.number(counts.get(m.id) ?? 0)}</td><td><a href="${inboxPath(services.mailboxes.token(m))}">${t.t('account.open')}</a></td></tr>`,
     )}</tbody></table></div>`
   }
 </section>
@@ -151,28 +163,26 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   <h2 id="password-title">${t.t('auth.passwordTitle')}</h2>
   <form method="post" action="/account/password" class="stack">
     ${csrfField(request)}
-    <label class="field">${t.t('auth.currentPassword')}<input name="current" type="password" autocomplete="current-password" required></label>
+    <label class="field">${t.t('auth.currentPassword')}<input name="current" type="password" autocomplete="current-password" required${invalidField(passwordError, 'password-error')}></label>
     <label class="field">${t.t('auth.newPassword')}<input name="password" type="password" autocomplete="new-password" minlength="8" required></label>
     <button type="submit" class="button">${t.t('action.save')}</button>
+    ${formErrorNote(passwordError, 'password-error')}
   </form>
 </section>`,
     });
   }
 
-  /** Runs a form's action; a refusal (bad URL, wrong password) shows the page again with why. */
-  async function orShowError(
+  /** Runs a form's action; a refusal (bad URL, wrong password) shows the page again with why, in that form. */
+  function orShowError(
     request: FastifyRequest,
     reply: FastifyReply,
     user: UserRecord,
     action: () => Promise<FastifyReply>,
+    form: Omit<RefusedForm, 'error'>,
   ): Promise<FastifyReply> {
-    try {
-      return await action();
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      const view = webErrorView(request.web.t, err);
-      return render(request, reply, user, { error: view.text, status: view.status });
-    }
+    return withFormErrors(request.web.t, action, (error) =>
+      render(request, reply, user, { refused: { ...form, error } }),
+    );
   }
 
   app.get('/account', async (request, reply) => {
@@ -207,10 +217,16 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   app.post<{ Body: { url?: string; enabled?: string } }>('/account/webhook', async (request, reply) => {
     const user = requireUser(request, reply) as UserRecord;
     const url = String(request.body?.url ?? '').trim();
-    return orShowError(request, reply, user, async () => {
-      await services.webhooks.set(user, { url, enabled: request.body?.enabled === 'on' && url !== '' });
-      return reply.redirect('/account?notice=webhook', 303);
-    });
+    return orShowError(
+      request,
+      reply,
+      user,
+      async () => {
+        await services.webhooks.set(user, { url, enabled: request.body?.enabled === 'on' && url !== '' });
+        return reply.redirect('/account?notice=webhook', 303);
+      },
+      { form: 'webhook', url },
+    );
   });
 
   app.post('/account/webhook/rotate', async (request, reply) => {
@@ -225,14 +241,20 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
 
   app.post<{ Body: { current?: string; password?: string } }>('/account/password', async (request, reply) => {
     const user = requireUser(request, reply) as UserRecord;
-    return orShowError(request, reply, user, async () => {
-      await services.accounts.changePassword(
-        user,
-        String(request.body?.current ?? ''),
-        String(request.body?.password ?? ''),
-      );
-      if (request.web.sessionToken) await services.sessions.endOthers(user.id, request.web.sessionToken);
-      return reply.redirect('/account?notice=password', 303);
-    });
+    return orShowError(
+      request,
+      reply,
+      user,
+      async () => {
+        await services.accounts.changePassword(
+          user,
+          String(request.body?.current ?? ''),
+          String(request.body?.password ?? ''),
+        );
+        if (request.web.sessionToken) await services.sessions.endOthers(user.id, request.web.sessionToken);
+        return reply.redirect('/account?notice=password', 303);
+      },
+      { form: 'password' },
+    );
   });
 }

@@ -2,7 +2,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRecord } from '../../store/types.ts';
 import { WebError } from '../errors.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { domainRule, ruleAttributes } from '../form-rules.ts';
+import { type FormError, formErrorNote, invalidField, withFormErrors } from '../forms.ts';
+import { html, ltr, type SafeHtml } from '../html.ts';
 import { planLabel, type Translator } from '../i18n/translator.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
@@ -51,8 +53,23 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
 
   app.get<{ Querystring: { page?: string; notice?: string } }>('/admin', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
-    const { t } = request.web;
     const pageNumber = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
+    return renderAdmin(request, reply, pageNumber);
+  });
+
+  /**
+   * The admin page; `attempt` is a refused form shown again (its fields as typed, and why):
+   * the domain form, or (no field) an action on a row, whose error shows above the page.
+   */
+  async function renderAdmin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pageNumber: number,
+    attempt?: { form: 'domain' | 'row'; name?: string; type?: string; error: FormError },
+  ) {
+    const { t } = request.web;
+    const domainError = attempt?.form === 'domain' ? attempt.error : undefined;
+    if (attempt) reply.code(attempt.error.status);
     const [stats, domains, users] = await Promise.all([
       services.stats.overview(),
       services.domains.list(),
@@ -66,7 +83,13 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
       title: t.t('admin.title'),
       path: '/admin',
       active: 'admin',
-      flash: request.query.notice === 'saved' ? { kind: 'ok', text: t.t('admin.saved') } : undefined,
+      addressAfter: attempt ? '/admin' : undefined,
+      flash:
+        attempt?.form === 'row'
+          ? { kind: 'error', text: attempt.error.text }
+          : (request.query as { notice?: string }).notice === 'saved'
+            ? { kind: 'ok', text: t.t('admin.saved') }
+            : undefined,
       main: html`<h1>${t.t('admin.title')}</h1>
 <section class="card" aria-labelledby="figures-title">
   <h2 id="figures-title">${t.t('admin.figures')}</h2>
@@ -88,21 +111,22 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
       : html`<div class="table-wrap"><table><thead><tr><th>${t.t('admin.domainName')}</th><th>${t.t('admin.domainType')}</th><th><span class="visually-hidden">${t.t('admin.remove')}</span></th></tr></thead><tbody>${domains.map(
           (
             d,
-          ) => html`<tr><td dir="ltr">${d.name}</td><td>${t.t(d.type === 'free' ? 'admin.typeFree' : 'admin.typePremium')}</td><td>
+          ) => html`<tr><td>${ltr(d.name)}</td><td>${t.t(d.type === 'free' ? 'admin.typeFree' : 'admin.typePremium')}</td><td>
           <form method="post" action="/admin/domains/remove" class="inline-form" data-confirm="${t.t('admin.removeConfirm')}">${csrfField(request)}<input type="hidden" name="name" value="${d.name}"><button type="submit" class="button button-danger">${t.t('admin.remove')}</button></form></td></tr>`,
         )}</tbody></table></div>`
   }
   <form method="post" action="/admin/domains" class="change-form">
     ${csrfField(request)}
-    <label>${t.t('admin.domainName')} <input name="name" required dir="ltr" placeholder="mail.example.com"></label>
-    <label>${t.t('admin.domainType')} <select name="type"><option value="free">${t.t('admin.typeFree')}</option><option value="premium">${t.t('admin.typePremium')}</option></select></label>
+    <label>${t.t('admin.domainName')} <input name="name" ${ruleAttributes(t, domainRule)} dir="ltr" placeholder="mail.example.com" value="${domainError ? attempt?.name : ''}"${invalidField(domainError, 'domain-error')}></label>
+    <label>${t.t('admin.domainType')} <select name="type"><option value="free">${t.t('admin.typeFree')}</option><option value="premium"${domainError && attempt?.type === 'premium' ? html` selected` : ''}>${t.t('admin.typePremium')}</option></select></label>
     <button type="submit" class="button button-primary">${t.t('admin.addDomain')}</button>
+    ${formErrorNote(domainError, 'domain-error')}
   </form>
 </section>
 <section class="card" aria-labelledby="users-title">
   <h2 id="users-title">${t.t('admin.usersTitle')} <span class="count">${t.number(users.total)}</span></h2>
   <div class="table-wrap"><table><thead><tr><th>${t.t('admin.email')}</th><th>${t.t('admin.plan')}</th><th>${t.t('admin.status')}</th><th>${t.t('admin.created')}</th></tr></thead><tbody>${users.items.map(
-    (u) => html`<tr><td dir="ltr">${u.email}</td><td>
+    (u) => html`<tr><td>${ltr(u.email)}</td><td>
       <form method="post" action="/admin/users/plan" class="inline-form">${csrfField(request)}<input type="hidden" name="email" value="${u.email}">
       <select name="plan" aria-label="${t.t('admin.plan')}">${planNames.map((p) => html`<option value="${p}"${p === u.plan ? html` selected` : ''}>${planLabel(t, p)}</option>`)}</select>
       <button type="submit" class="button">${t.t('admin.setPlan')}</button></form></td>
@@ -116,38 +140,68 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
   </p>
 </section>`,
     });
-  });
+  }
 
   type Form = { Body: Record<string, string | undefined> };
   const field = (request: FastifyRequest, name: string) =>
     String((request.body as Record<string, unknown>)?.[name] ?? '');
 
+  /** Runs an admin form's action; a refusal shows the admin page again with why. */
+  function adminAction(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: () => Promise<unknown>,
+    form: 'domain' | 'row' = 'row',
+  ) {
+    return withFormErrors(
+      request.web.t,
+      async () => {
+        await action();
+        return reply.redirect('/admin?notice=saved', 303);
+      },
+      (error) =>
+        renderAdmin(request, reply, 0, {
+          form,
+          name: field(request, 'name'),
+          type: field(request, 'type'),
+          error,
+        }),
+      form === 'domain' ? { invalid: 'form.domainInvalid' } : {},
+    );
+  }
+
   app.post<Form>('/admin/domains', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
-    await services.domains.add(
-      field(request, 'name'),
-      field(request, 'type') === 'premium' ? 'premium' : 'free',
+    return adminAction(
+      request,
+      reply,
+      () =>
+        services.domains.add(
+          field(request, 'name'),
+          field(request, 'type') === 'premium' ? 'premium' : 'free',
+        ),
+      'domain',
     );
-    return reply.redirect('/admin?notice=saved', 303);
   });
 
   app.post<Form>('/admin/domains/remove', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
-    await services.domains.remove(field(request, 'name'));
-    return reply.redirect('/admin?notice=saved', 303);
+    return adminAction(request, reply, () => services.domains.remove(field(request, 'name')));
   });
 
   app.post<Form>('/admin/users/plan', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
-    await services.accounts.setPlan(field(request, 'email'), field(request, 'plan'));
-    return reply.redirect('/admin?notice=saved', 303);
+    return adminAction(request, reply, () =>
+      services.accounts.setPlan(field(request, 'email'), field(request, 'plan')),
+    );
   });
 
   for (const action of ['disable', 'enable'] as const) {
     app.post<Form>(`/admin/users/${action}`, async (request, reply) => {
       if (!requireAdmin(request, reply)) return reply;
-      await services.accounts.setDisabled(field(request, 'email'), action === 'disable');
-      return reply.redirect('/admin?notice=saved', 303);
+      return adminAction(request, reply, () =>
+        services.accounts.setDisabled(field(request, 'email'), action === 'disable'),
+      );
     });
   }
 }

@@ -4,11 +4,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import { cookieNames } from '../context.ts';
-import { WebError, webErrorView } from '../errors.ts';
+import { WebError } from '../errors.ts';
+import { formError, formErrorNote, invalidField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { cookieOptions, localPath, sendPage, type WebDeps } from '../plugin.ts';
 
 const fifteenMinutesMs = 15 * 60_000;
+/** The longest address accounts accept: 64 before the @, 253 after (src/domain/accounts.ts). */
+const maxEmailLength = 318;
 const hourMs = 3_600_000;
 
 type Credentials = { Body: { email?: string; password?: string; next?: string } };
@@ -33,20 +36,24 @@ export async function authPages(app: FastifyInstance, deps: WebDeps): Promise<vo
       '/account',
     );
     const isLogin = kind === 'login';
+    const error = options.error ? { text: options.error, status: options.status ?? 400 } : undefined;
     const title = t.t(isLogin ? 'auth.loginTitle' : 'auth.registerTitle');
     reply.code(options.status ?? 200);
     return sendPage(reply, deps, request, {
       title,
       path: `/${kind}`,
       active: kind,
-      flash: options.error ? { kind: 'error', text: options.error } : undefined,
+      addressAfter: error
+        ? `/${kind}${next === '/account' ? '' : `?next=${encodeURIComponent(next)}`}`
+        : undefined,
       main: html`<section class="card narrow">
   <h1>${title}</h1>
   ${isLogin ? '' : html`<p class="muted">${t.t('auth.registerIntro')}</p>`}
   <form method="post" action="/${kind}" class="stack">
     <input type="hidden" name="_csrf" value="${csrf}">
     <input type="hidden" name="next" value="${next}">
-    ${field('email', t.t('auth.email'), 'email', html`autocomplete="email" dir="ltr" value="${options.email ?? ''}"`)}
+    ${formErrorNote(error, 'form-error')}
+    ${field('email', t.t('auth.email'), 'email', html`autocomplete="email" dir="ltr" maxlength="${maxEmailLength}" value="${options.email ?? ''}"${invalidField(error, 'form-error')}`)}
     ${field('password', t.t('auth.password'), 'password', isLogin ? html`autocomplete="current-password"` : html`autocomplete="new-password" minlength="8" aria-describedby="password-hint"`)}
     ${isLogin ? '' : html`<p id="password-hint" class="muted">${t.t('auth.passwordHint')}</p>`}
     <button type="submit" class="button button-primary">${t.t(isLogin ? 'auth.loginButton' : 'auth.registerButton')}</button>
@@ -125,9 +132,12 @@ export async function authPages(app: FastifyInstance, deps: WebDeps): Promise<vo
       await startSession(reply, user.id);
       return reply.redirect(localPath(request.body?.next, '/account'), 303);
     } catch (err) {
-      const view = webErrorView(request.web.t, err);
-      if (view.internal) throw err;
-      return form(request, reply, 'register', { error: view.text, email, status: view.status });
+      const error = formError(request.web.t, err, {
+        invalid: 'form.registerInvalid',
+        conflict: 'form.emailTaken',
+      });
+      if (!error) throw err;
+      return form(request, reply, 'register', { error: error.text, email, status: error.status });
     }
   });
 

@@ -3,6 +3,7 @@
 // samples for this deployment's URL. Readable without JavaScript; the docs script adds
 // language tabs and copy buttons.
 import type { FastifyInstance } from 'fastify';
+import type { DomainRecord } from '../../store/types.ts';
 import {
   type DocGroup,
   type DocOperation,
@@ -11,7 +12,7 @@ import {
   type OpenApiDocument,
 } from '../docs/operations.ts';
 import { buildSamples, placeholderKey, type Sample } from '../docs/samples.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, ltr, ltrCode, phrase, type SafeHtml, withCodeSpans } from '../html.ts';
 import { arabicOperationTexts, arabicSchemaTexts } from '../i18n/api-texts.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
@@ -22,6 +23,10 @@ interface PreparedOperation {
 }
 
 interface Prepared {
+  /** The hosted domain the examples name (undefined: none is hosted, a placeholder is used). */
+  domain: string | undefined;
+  /** The public base URL the samples call. */
+  baseUrl: string;
   groups: { group: DocGroup; operations: PreparedOperation[] }[];
 }
 
@@ -36,11 +41,14 @@ const methodBadge = (method: string) =>
 const codeBlock = (text: string, id?: string) =>
   html`<pre class="code" dir="ltr"><code${id ? html` id="${id}"` : ''}>${text}</code></pre>`;
 
-/** Text of the API reference in the reader's language; English where there is no translation, marked as such. */
+/**
+ * Text of the API reference in the reader's language; English where there is no translation,
+ * marked as such. Its `code` spans are shown as code.
+ */
 function inLanguage(t: Translator, english: string, arabic: string | undefined): SafeHtml {
   return t.lang === 'ar' && arabic !== undefined
-    ? html`<span>${arabic}</span>`
-    : html`<span lang="en" dir="ltr">${english}</span>`;
+    ? html`<span>${withCodeSpans(arabic)}</span>`
+    : html`<span lang="en" dir="ltr">${withCodeSpans(english)}</span>`;
 }
 
 function operationText(t: Translator, op: DocOperation, part: 'summary' | 'description'): SafeHtml {
@@ -50,10 +58,14 @@ function operationText(t: Translator, op: DocOperation, part: 'summary' | 'descr
 
 const schemaText = (t: Translator, english: string) => inLanguage(t, english, arabicSchemaTexts[english]);
 
-function groupTitle(t: Translator, group: DocGroup): { title: string; intro?: string } {
-  const kind = group.operations[0]?.auth[0]?.kind;
-  if (!kind) return { title: group.tag };
-  return { title: t.t(`docs.dialect.${kind}`), intro: t.t(`docs.dialect.${kind}Intro`) };
+function groupTitle(t: Translator, group: DocGroup): { title: string; intro?: SafeHtml } {
+  const auth = group.operations[0]?.auth[0];
+  if (!auth) return { title: group.tag };
+  const intro = phrase(t.t(`docs.dialect.${auth.kind}Intro`), {
+    body: ltrCode('{"status": …}'),
+    header: ltrCode(`${auth.header}${auth.prefix ? `: ${auth.prefix.trim()}` : ''}`),
+  });
+  return { title: t.t(`docs.dialect.${auth.kind}`), intro };
 }
 
 const groupId = (group: DocGroup) => `group-${group.tag.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
@@ -69,14 +81,14 @@ function intro(t: Translator, baseUrl: string): SafeHtml {
 <p>${t.t('docs.authIntro')}</p>
 <div class="table-wrap"><table>
 <tbody>
-<tr><th scope="row">${t.t('docs.authUser')}</th><td dir="ltr"><code>Authorization: Bearer ${placeholderKey}</code></td></tr>
-<tr><th scope="row">${t.t('docs.authKey')}</th><td dir="ltr"><code>X-API-Key: ${placeholderKey}</code></td></tr>
+<tr><th scope="row">${t.t('docs.authUser')}</th><td>${ltrCode(`Authorization: Bearer ${placeholderKey}`)}</td></tr>
+<tr><th scope="row">${t.t('docs.authKey')}</th><td>${ltrCode(`X-API-Key: ${placeholderKey}`)}</td></tr>
 </tbody></table></div>
 <p>${t.t('docs.keyWhere')} <a href="/account">${t.t('nav.account')}</a></p>
 <h3>${t.t('docs.quotaTitle')}</h3>
 <p>${t.t('docs.quotaText')}</p>
 ${codeBlock(quotaHeaders)}
-<p>${t.t('docs.openapi')} <a href="/openapi.json" dir="ltr">/openapi.json</a></p>
+<p>${t.t('docs.openapi')} <a href="/openapi.json">${ltr('/openapi.json')}</a></p>
 </section>`;
 }
 
@@ -98,8 +110,8 @@ ${prepared.groups.map(
 function parameters(t: Translator, op: DocOperation): SafeHtml {
   if (op.params.length === 0) return html`<p class="muted">${t.t('docs.noParameters')}</p>`;
   const rows = op.params.map(
-    (p) => html`<tr><td dir="ltr">${p.name}</td><td>${t.t(`docs.in.${p.in}`)}</td>
-<td dir="ltr"><code>${p.type}</code></td><td>${p.required ? t.t('docs.yes') : t.t('docs.no')}</td>
+    (p) => html`<tr><td>${ltr(p.name)}</td><td>${t.t(`docs.in.${p.in}`)}</td>
+<td>${ltrCode(p.type)}</td><td>${p.required ? t.t('docs.yes') : t.t('docs.no')}</td>
 <td>${p.description ? schemaText(t, p.description) : ''}${p.description && p.enum ? html`<br>` : ''}${
       p.enum
         ? html`${t.t('docs.oneOf')} ${p.enum.map((v, i) => html`${i ? ', ' : ''}<code dir="ltr">${JSON.stringify(v)}</code>`)}`
@@ -117,12 +129,12 @@ function responses(t: Translator, op: DocOperation): SafeHtml {
     : op.success?.example === undefined
       ? html`<p>${t.t('docs.noBody')}</p>`
       : codeBlock(JSON.stringify(op.success.example, null, 2));
-  return html`<h4>${t.t('docs.exampleResponse')} <span class="muted" dir="ltr">${op.success?.status ?? '200'}</span></h4>
+  return html`<h4>${t.t('docs.exampleResponse')} <span class="muted">${ltr(op.success?.status ?? '200')}</span></h4>
 ${op.success?.description ? html`<p>${schemaText(t, op.success.description)}</p>` : ''}
 ${success}
 ${
   op.failure
-    ? html`<h4>${t.t('docs.errorResponse')} <span class="muted" dir="ltr">${op.failure.status}</span></h4>
+    ? html`<h4>${t.t('docs.errorResponse')} <span class="muted">${ltr(op.failure.status)}</span></h4>
 ${codeBlock(JSON.stringify(op.failure.example, null, 2))}`
     : ''
 }`;
@@ -159,9 +171,11 @@ ${samples(t, op, list)}
 </article>`;
 }
 
-function prepare(doc: OpenApiDocument, baseUrl: string): Prepared {
-  const groups = groupByTag(extractOperations(doc, baseUrl));
+function prepare(doc: OpenApiDocument, baseUrl: string, domain: string | undefined): Prepared {
+  const groups = groupByTag(extractOperations(doc, baseUrl, domain));
   return {
+    domain,
+    baseUrl,
     groups: groups.map((group) => ({
       group,
       operations: group.operations.map((op) => ({ op, samples: buildSamples(op, { baseUrl }) })),
@@ -169,15 +183,24 @@ function prepare(doc: OpenApiDocument, baseUrl: string): Prepared {
   };
 }
 
+/** The domain samples use, so that they work when pasted: the first free one this server hosts, else any. */
+function sampleDomain(domains: DomainRecord[]): string | undefined {
+  return (domains.find((d) => d.type === 'free') ?? domains[0])?.name;
+}
+
 export async function docsPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
-  // The routes are all known once the app is ready, so the document is built on first use
-  // (when the public URL is settled too: with an HTTP port of 0 it is only known once bound).
+  // The routes are all known once the app is ready, so the document is built on first use (when
+  // the public URL is settled too: with an HTTP port of 0 it is only known once bound), and
+  // again only when the base URL or the domain its samples name changes.
   let prepared: Prepared | undefined;
 
   app.get('/docs', async (request, reply) => {
     const baseUrl = deps.services.config.publicUrl.replace(/\/+$/, '');
     const { t } = request.web;
-    prepared ??= prepare(app.swagger() as OpenApiDocument, baseUrl);
+    const domain = sampleDomain(await deps.services.domains.list());
+    if (!prepared || prepared.domain !== domain || prepared.baseUrl !== baseUrl) {
+      prepared = prepare(app.swagger() as OpenApiDocument, baseUrl, domain);
+    }
     return sendPage(reply, deps, request, {
       title: t.t('docs.title'),
       path: '/docs',
@@ -186,7 +209,7 @@ export async function docsPages(app: FastifyInstance, deps: WebDeps): Promise<vo
       main: html`<h1>${t.t('docs.title')}</h1>
 ${intro(t, baseUrl)}
 ${contents(t, prepared)}
-<p class="muted">${t.t('docs.sampleIntro')}</p>
+<p class="muted">${phrase(t.t('docs.sampleIntro'), { key: ltrCode(placeholderKey) })}</p>
 ${prepared.groups.map(({ group, operations }) => {
   const { title, intro: about } = groupTitle(t, group);
   return html`<section class="card" id="${groupId(group)}" aria-labelledby="${groupId(group)}-title">

@@ -8,6 +8,7 @@ import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
 import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
 import { cookieNames } from '../context.ts';
 import { WebError } from '../errors.ts';
+import { type FormSentences, withFormErrors } from '../forms.ts';
 import { clientStrings, type MessageKey } from '../i18n/translator.ts';
 import { LiveStreams } from '../inbox/live.ts';
 import {
@@ -18,7 +19,7 @@ import {
   messagePath,
   summaryView,
 } from '../inbox/present.ts';
-import { inboxMain } from '../inbox/view.ts';
+import { type ChangeAttempt, inboxMain } from '../inbox/view.ts';
 import { messageDocumentCsp, renderMessageDocument } from '../message-html.ts';
 import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
 
@@ -51,6 +52,13 @@ const scriptStrings: MessageKey[] = [
 ];
 
 const notices: Record<string, MessageKey> = { extended: 'inbox.extended', created: 'inbox.created' };
+
+/** The "choose name" form's sentences for its refusals, in languages other than English. */
+const changeSentences: FormSentences = {
+  invalid: 'form.nameInvalid',
+  conflict: 'form.addressTaken',
+  not_found: 'form.domainUnknown',
+};
 
 type TokenParams = { Params: { token: string } };
 type MessageParams = { Params: { token: string; id: string } };
@@ -127,6 +135,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     mailbox: MailboxRecord,
     canWrite: boolean,
     path: string,
+    change?: ChangeAttempt,
   ) {
     const { t } = request.web;
     const token = mailboxes.token(mailbox);
@@ -136,13 +145,15 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const domains = canWrite && plan ? await services.domains.usableBy(plan) : [];
     const page = await messages.pageOf(mailbox, listLimit);
     const notice = notices[(request.query as { notice?: string }).notice ?? ''];
+    if (change) reply.code(change.error.status);
     return sendPage(reply, deps, request, {
       title: t.t('inbox.title'),
       path,
       active: 'inbox',
       scripts: ['inbox'],
       flash: notice ? { kind: 'ok', text: t.t(notice) } : undefined,
-      main: inboxMain(request.web, view, { domains, now: services.context.now() }),
+      addressAfter: change ? path : undefined,
+      main: inboxMain(request.web, view, { domains, now: services.context.now(), change }),
       data: {
         mailbox: view,
         messages: page.items.map(summaryView),
@@ -192,13 +203,29 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
       const name = String(request.body?.name ?? '');
       const domain = String(request.body?.domain ?? '');
       const { user } = request.web;
-      if (mailbox.userId === null) {
-        const next = await mailboxes.switchGuest(mailbox, name, domain);
-        rememberGuest(reply, next);
-        return reply.redirect('/', 303);
-      }
-      const next = await mailboxes.switch(user as NonNullable<typeof user>, mailbox.address, name, domain);
-      return reply.redirect(inboxPath(mailboxes.token(next)), 303);
+      return withFormErrors(
+        request.web.t,
+        async () => {
+          if (mailbox.userId === null) {
+            const next = await mailboxes.switchGuest(mailbox, name, domain);
+            rememberGuest(reply, next);
+            return reply.redirect('/', 303);
+          }
+          const next = await mailboxes.switch(
+            user as NonNullable<typeof user>,
+            mailbox.address,
+            name,
+            domain,
+          );
+          return reply.redirect(inboxPath(mailboxes.token(next)), 303);
+        },
+        // A refused name leaves the mailbox as it was: its page again, the form open with why.
+        (error) => {
+          const path = homeOf(request, request.params.token);
+          return renderInbox(request, reply, mailbox, true, path, { name, domain, error });
+        },
+        changeSentences,
+      );
     },
   );
 
