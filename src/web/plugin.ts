@@ -13,6 +13,7 @@ import { WebError, webErrorView } from './errors.ts';
 import { html } from './html.ts';
 import { isLang, pickLanguage, translator } from './i18n/translator.ts';
 import { renderPage } from './layout.ts';
+import { localPath } from './local-path.ts';
 import { accountPages } from './pages/account.ts';
 import { adminPages } from './pages/admin.ts';
 import { authPages } from './pages/auth.ts';
@@ -37,10 +38,7 @@ export function cookieOptions(services: Services, maxAgeSeconds?: number) {
   };
 }
 
-/** A same-site path to go back to after a form (never another site: open redirects). */
-export function localPath(next: unknown, fallback = '/'): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : fallback;
-}
+export { localPath } from './local-path.ts';
 
 function wantsJson(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '';

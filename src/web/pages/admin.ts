@@ -52,12 +52,12 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
   app.get<{ Querystring: { page?: string; notice?: string } }>('/admin', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
     const { t } = request.web;
-    const pageNumber = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
-    const [stats, domains, users] = await Promise.all([
-      services.stats.overview(),
-      services.domains.list(),
-      services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage),
-    ]);
+    const [stats, domains] = await Promise.all([services.stats.overview(), services.domains.list()]);
+    // A page past the last (or a number too big for the database) shows the last page.
+    const lastPage = Math.max(0, Math.ceil(stats.users / usersPerPage) - 1);
+    const asked = /^\d+$/.test(request.query.page ?? '') ? Number(request.query.page) : 0;
+    const pageNumber = Math.min(asked, lastPage);
+    const users = await services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage);
     const received = stats.messagesPerHour.reduce((sum, b) => sum + b.count, 0);
     const planNames = Object.keys(services.config.plans);
     const figure = (label: string, value: number, id: string) =>
