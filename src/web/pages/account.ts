@@ -8,6 +8,7 @@ import { WebError, webErrorView } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { clientStrings, type MessageKey, planLabel } from '../i18n/translator.ts';
 import { inboxPath } from '../inbox/present.ts';
+import { throttlePasswordCheck } from '../login-throttle.ts';
 import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
 import { Sealer } from '../sealed.ts';
 
@@ -169,7 +170,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     try {
       return await action();
     } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
+      if (!(err instanceof DomainError || err instanceof WebError)) throw err;
       const view = webErrorView(request.web.t, err);
       return render(request, reply, user, { error: view.text, status: view.status });
     }
@@ -226,6 +227,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
   app.post<{ Body: { current?: string; password?: string } }>('/account/password', async (request, reply) => {
     const user = requireUser(request, reply) as UserRecord;
     return orShowError(request, reply, user, async () => {
+      await throttlePasswordCheck(services, request, user.email);
       await services.accounts.changePassword(
         user,
         String(request.body?.current ?? ''),

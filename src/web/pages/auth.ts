@@ -6,9 +6,9 @@ import { DomainError } from '../../domain/errors.ts';
 import { cookieNames } from '../context.ts';
 import { WebError, webErrorView } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { throttlePasswordCheck } from '../login-throttle.ts';
 import { cookieOptions, localPath, sendPage, type WebDeps } from '../plugin.ts';
 
-const fifteenMinutesMs = 15 * 60_000;
 const hourMs = 3_600_000;
 
 type Credentials = { Body: { email?: string; password?: string; next?: string } };
@@ -90,20 +90,7 @@ export async function authPages(app: FastifyInstance, deps: WebDeps): Promise<vo
       .toLowerCase();
     const password = String(request.body?.password ?? '');
     try {
-      await throttle(
-        request,
-        'login',
-        `${request.ip}|${email}`,
-        config.web.loginAttemptsPer15Min,
-        fifteenMinutesMs,
-      );
-      await throttle(
-        request,
-        'login-address',
-        request.ip,
-        config.web.loginAttemptsPer15Min * 5,
-        fifteenMinutesMs,
-      );
+      await throttlePasswordCheck(services, request, email);
       const user = await services.accounts.login(email, password);
       await startSession(reply, user.id);
       return reply.redirect(localPath(request.body?.next, '/account'), 303);
