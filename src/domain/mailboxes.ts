@@ -59,7 +59,12 @@ export class MailboxService {
   /** The live mailbox a token opens, or undefined. */
   async byToken(token: string): Promise<MailboxRecord | undefined> {
     const uuid = verifyMailboxToken(this.#tokenSecret, token);
-    const mailbox = uuid && (await this.#ctx.store.getMailboxByUuid(uuid));
+    return uuid ? this.byUuid(uuid) : undefined;
+  }
+
+  /** The live mailbox with this uuid, or undefined; the caller knows it may open it. */
+  async byUuid(uuid: string): Promise<MailboxRecord | undefined> {
+    const mailbox = await this.#ctx.store.getMailboxByUuid(uuid);
     return mailbox && this.isLive(mailbox) ? mailbox : undefined;
   }
 

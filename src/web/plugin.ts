@@ -89,7 +89,6 @@ export async function webUi(app: FastifyInstance, options: { services: Services 
       csrf,
       user,
       sessionToken: user ? sessionToken : undefined,
-      guestToken: cookies[cookieNames.guest],
     };
   });
   app.addHook('preHandler', async (request) => {

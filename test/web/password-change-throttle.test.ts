@@ -26,7 +26,10 @@ describe('change-password throttle', () => {
     server.clock.advance(15 * 60_000); // a fresh window
     const client = await signedIn('guesser@people.test'); // the login was one check
     for (let i = 0; i < 2; i++) {
-      const wrong = await client.post('/account/password', { current: `guess ${i}`, password: 'new password' });
+      const wrong = await client.post('/account/password', {
+        current: `guess ${i}`,
+        password: 'new password',
+      });
       assert.equal(wrong.status, 422);
     }
     const blocked = await client.post('/account/password', {
