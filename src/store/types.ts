@@ -236,6 +236,8 @@ export interface Store {
   /** Replaces the user's API key (only its hash is stored). */
   setApiKeyHash(userId: number, keyHash: string, now: number): Promise<void>;
   getUserByApiKeyHash(keyHash: string): Promise<UserRecord | undefined>;
+  /** When the user's current API key was made; undefined when the user has none. */
+  getApiKeyCreatedAt(userId: number): Promise<number | undefined>;
 
   /** Counts one request if fewer than `limit` were counted in `period`; atomic. */
   reserveRequest(userId: number, period: string, limit: number): Promise<{ allowed: boolean; used: number }>;

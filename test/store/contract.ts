@@ -439,6 +439,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(await store.getUserByApiKeyHash('key-c'), undefined);
       });
 
+      it('getApiKeyCreatedAt tells whether and since when the user has a key', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        assert.equal(await store.getApiKeyCreatedAt(alice.id), undefined);
+        await store.setApiKeyHash(alice.id, 'key-a', T0);
+        assert.equal(await store.getApiKeyCreatedAt(alice.id), T0);
+        await store.setApiKeyHash(alice.id, 'key-b', T0 + 5);
+        assert.equal(await store.getApiKeyCreatedAt(alice.id), T0 + 5);
+      });
+
       it('a new API key hash replaces the old one', async (store) => {
         const alice = await newUser(store, 'alice@example.org');
         await store.setApiKeyHash(alice.id, 'old-key', T0);

@@ -246,6 +246,12 @@ export class PostgresStore implements Store {
     return row && toUser(row);
   }
 
+  async getApiKeyCreatedAt(userId: number): Promise<number | undefined> {
+    const [row] = await this.#sql<{ created_at: number }[]>`
+      SELECT created_at FROM api_keys WHERE user_id = ${userId}`;
+    return row?.created_at;
+  }
+
   // --- quota ---
 
   async reserveRequest(

@@ -227,6 +227,11 @@ export class SqliteStore implements Store {
     return row && toUser(row);
   }
 
+  async getApiKeyCreatedAt(userId: number): Promise<number | undefined> {
+    return this.#get<{ created_at: number }>('SELECT created_at FROM api_keys WHERE user_id = ?', userId)
+      ?.created_at;
+  }
+
   // --- quota ---
 
   async reserveRequest(

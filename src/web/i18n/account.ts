@@ -8,7 +8,10 @@ export const account = defineMessages(
     'account.key': 'API key',
     'account.keyIntro':
       'Send it as "Authorization: Bearer <key>" (user API) or "X-API-Key: <key>" (key API).',
-    'account.keyExists': 'You have an API key. It was shown once, when it was made; a new one replaces it.',
+    'account.keyExists':
+      'You have an API key, made {date}. It was shown once, when it was made; a new one replaces it.',
+    'account.keyNone': 'You have no API key yet. Create one to use the APIs; it is shown once.',
+    'account.keyCreate': 'Create API key',
     'account.keyRegenerate': 'Regenerate API key',
     'account.keyShown': 'Your new API key. Copy it now: it is not shown again.',
     'account.planName': 'Plan: {plan}',
@@ -50,7 +53,9 @@ export const account = defineMessages(
     'account.key': 'مفتاح API',
     'account.keyIntro':
       'أرسله في الترويسة "Authorization: Bearer <key>" (واجهة المستخدم) أو "X-API-Key: <key>" (واجهة المفتاح).',
-    'account.keyExists': 'لديك مفتاح API. عُرض مرة واحدة عند إنشائه؛ المفتاح الجديد يحل محله.',
+    'account.keyExists': 'لديك مفتاح API أُنشئ في {date}. عُرض مرة واحدة عند إنشائه؛ المفتاح الجديد يحل محله.',
+    'account.keyNone': 'ليس لديك مفتاح API بعد. أنشئ مفتاحًا لاستخدام واجهات API؛ يُعرض مرة واحدة.',
+    'account.keyCreate': 'إنشاء مفتاح API',
     'account.keyRegenerate': 'إعادة إنشاء مفتاح API',
     'account.keyShown': 'مفتاح API الجديد. انسخه الآن: لن يظهر مرة أخرى.',
     'account.planName': 'الخطة: {plan}',

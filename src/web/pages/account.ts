@@ -53,7 +53,8 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     extra: { newKey?: string; error?: string; status?: number } = {},
   ) {
     const { t } = request.web;
-    const [quota, hook, secret, log, mailboxes] = await Promise.all([
+    const [keyCreatedAt, quota, hook, secret, log, mailboxes] = await Promise.all([
+      services.accounts.apiKeyCreatedAt(user.id),
       services.quota.current(user),
       services.webhooks.get(user),
       services.webhooks.secret(user),
@@ -92,10 +93,12 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
       ? html`<p class="notice">${t.t('account.keyShown')}</p>
   <div class="address-row"><output class="secret" id="new-key" dir="ltr">${extra.newKey}</output>
   <button type="button" class="button button-primary copy-button" data-copy="${extra.newKey}" data-copied="${t.t('action.copied')}">${t.t('action.copy')}</button></div>`
-      : html`<p>${t.t('account.keyExists')}</p>`
+      : keyCreatedAt === undefined
+        ? html`<p id="key-state">${t.t('account.keyNone')}</p>`
+        : html`<p id="key-state">${t.t('account.keyExists', { date: t.dateTime(keyCreatedAt) })}</p>`
   }
   <p class="muted">${t.t('account.keyIntro')}</p>
-  ${postButton(request, '/account/key', t.t('account.keyRegenerate'), 'button-primary')}
+  ${postButton(request, '/account/key', t.t(keyCreatedAt === undefined ? 'account.keyCreate' : 'account.keyRegenerate'), 'button-primary')}
 </section>
 <section class="card" aria-labelledby="quota-title">
   <h2 id="quota-title">${t.t('account.quota')}</h2>
