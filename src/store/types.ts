@@ -316,11 +316,12 @@ export interface Store {
   /** Mailboxes live at `now` (permanent ones included), of users and guests. */
   countLiveMailboxes(now: number): Promise<number>;
   /**
-   * Stored messages received at or after `since`, per hour: hourStart = floor(receivedAt /
-   * 3600000) * 3600000 (UTC hours), only hours with messages, ascending. A message to several
-   * mailboxes counts once per copy; deleted messages (and those of released mailboxes) do not count.
+   * Messages received per UTC hour (hourStart = floor(receivedAt / 3600000) * 3600000), for the
+   * hours from the one holding `since` on, only hours with messages, ascending. Counted when a
+   * delivery is stored: one per copy (a message to several mailboxes counts once per copy), and
+   * deleting messages or releasing mailboxes later does not take them back.
    */
-  countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]>;
+  countReceivedByHour(since: number): Promise<{ hourStart: number; count: number }[]>;
   /**
    * Webhook attempts attempted at or after `since` whose outcome was `failed` (the delivery was
    * given up), from the delivery log, which keeps only each user's most recent attempts.

@@ -2467,36 +2467,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(await store.countLiveMailboxes(T0 + 200), 1);
       });
 
-      it('countMessagesByHour groups copies by UTC hour from `since`, ascending, only hours with mail', async (store) => {
+      it('countReceivedByHour counts copies per UTC hour from the hour of `since`, ascending, only hours with mail', async (store) => {
         const h0 = Math.floor(T0 / HOUR) * HOUR;
         const a = await claim(store, 'a', { expiresAt: null });
         const b = await claim(store, 'b', { expiresAt: null });
-        assert.deepEqual(await store.countMessagesByHour(h0), []);
+        assert.deepEqual(await store.countReceivedByHour(h0), []);
         await deliverOne(store, a, 'before', h0 - 1);
         await deliverOne(store, a, 'k1', h0);
         await deliverOne(store, a, 'k2', h0 + HOUR - 1);
         await store.insertDelivery(delivery('k3', [a, b], h0 + 3 * HOUR + 5)); // two copies
         await deliverOne(store, b, 'k4', h0 + HOUR);
-        assert.deepEqual(await store.countMessagesByHour(h0), [
+        const all = [
           { hourStart: h0, count: 2 },
           { hourStart: h0 + HOUR, count: 1 },
           { hourStart: h0 + 3 * HOUR, count: 2 },
-        ]);
-        assert.deepEqual(await store.countMessagesByHour(h0 + 30), [
-          { hourStart: h0, count: 1 },
-          { hourStart: h0 + HOUR, count: 1 },
-          { hourStart: h0 + 3 * HOUR, count: 2 },
-        ]);
-        assert.deepEqual(await store.countMessagesByHour(h0 - HOUR), [
+        ];
+        assert.deepEqual(await store.countReceivedByHour(h0), all);
+        assert.deepEqual(
+          await store.countReceivedByHour(h0 + 30),
+          all,
+          'from the start of the hour of `since`',
+        );
+        assert.deepEqual(await store.countReceivedByHour(h0 - HOUR), [
           { hourStart: h0 - HOUR, count: 1 },
-          { hourStart: h0, count: 2 },
-          { hourStart: h0 + HOUR, count: 1 },
-          { hourStart: h0 + 3 * HOUR, count: 2 },
+          ...all,
         ]);
-        await store.releaseMailbox(b.id, h0 + 4 * HOUR, 0);
-        assert.deepEqual(await store.countMessagesByHour(h0 + HOUR), [
-          { hourStart: h0 + 3 * HOUR, count: 1 },
-        ]);
+      });
+
+      it('countReceivedByHour keeps counting mail that was deleted or whose mailbox is gone', async (store) => {
+        const h0 = Math.floor(T0 / HOUR) * HOUR;
+        const a = await claim(store, 'a', { expiresAt: null });
+        const b = await claim(store, 'b', { expiresAt: T0 + 10 });
+        const [kept, deleted] = await store.insertDelivery(delivery('k1', [a, b], h0 + 5));
+        assert.ok(kept && deleted);
+        const [alone] = await store.insertDelivery(delivery('k2', [a], h0 + 6));
+        await store.deleteMessage((alone as MessageRecord).id);
+        await store.releaseExpiredMailboxes(T0 + 10, 10, 0);
+        assert.deepEqual(await store.countReceivedByHour(h0), [{ hourStart: h0, count: 3 }]);
+        const none = await store.insertDelivery(delivery('k3', [b], h0 + 7));
+        assert.deepEqual(none, []);
+        assert.deepEqual(
+          await store.countReceivedByHour(h0),
+          [{ hourStart: h0, count: 3 }],
+          'a delivery that stored nothing counts nothing',
+        );
       });
 
       it('countFailedWebhooks counts failed attempts at or after `since`', async (store) => {

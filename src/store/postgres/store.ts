@@ -8,9 +8,11 @@
 // - mailbox rows are always locked in id order (claims, deliveries), so they cannot deadlock;
 // - whoever deletes a message locks its mail row before checking whether it was the last copy,
 //   so concurrent deletions of the last copies never both leave the mail (and its blob) behind.
+import { randomInt } from 'node:crypto';
 import postgres from 'postgres';
 import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
+import { hourOf } from '../hours.ts';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -111,6 +113,11 @@ interface Release {
 
 export class PostgresStore implements Store {
   readonly #sql: PostgresSql;
+  /**
+   * This process's row in each hour's received-mail counters: processes committing deliveries
+   * at the same time add to rows of their own instead of queueing on one (summed on reading).
+   */
+  readonly #receivedSlot = randomInt(0, 64);
   #pendingDeliveries: PendingDelivery[] = [];
   /** The loop writing pending deliveries, while there are any. */
   #deliveryWriter: Promise<void> | undefined;
@@ -656,6 +663,11 @@ export class PostgresStore implements Store {
           INSERT INTO inline_blobs (key, data)
           SELECT b.key, b.data FROM (VALUES (${c.blobKey}, ${d.inlineBlob ?? null}::bytea)) AS b(key, data), mail
           WHERE b.data IS NOT NULL
+        ),
+        counted AS (
+          INSERT INTO received_per_hour (hour_start, slot, count)
+          SELECT ${hourOf(d.receivedAt)}, ${this.#receivedSlot}, count(*) FROM copies HAVING count(*) > 0
+          ON CONFLICT (hour_start, slot) DO UPDATE SET count = received_per_hour.count + excluded.count
         )
       SELECT 'copy' AS kind, public_id AS id FROM copies
       UNION ALL SELECT 'event', delivery_id FROM events`;
@@ -744,11 +756,10 @@ export class PostgresStore implements Store {
     return row?.n ?? 0;
   }
 
-  async countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
-    // floor() for integers of either sign: % truncates toward zero.
+  async countReceivedByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
     const rows = await this.#sql<{ hour_start: number; n: number }[]>`
-      SELECT received_at - ((received_at % 3600000) + 3600000) % 3600000 AS hour_start, count(*) AS n
-      FROM messages WHERE received_at >= ${since} GROUP BY 1 ORDER BY 1`;
+      SELECT hour_start, sum(count)::bigint AS n FROM received_per_hour
+      WHERE hour_start >= ${hourOf(since)} GROUP BY 1 HAVING sum(count) > 0 ORDER BY 1`;
     return rows.map((r) => ({ hourStart: r.hour_start, count: r.n }));
   }
 
