@@ -129,7 +129,7 @@ export class MailboxService {
     if (`${localPart}@${domain.name}` === mailbox.address) {
       throw conflict(`The mailbox is already ${mailbox.address}.`);
     }
-    const created = await this.#claim(undefined, localPart, domain.name, { replaces: mailbox.id });
+    const created = await this.#claim(undefined, localPart, domain.name, { replaces: mailbox });
     if (!created) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
     return created;
   }
@@ -166,7 +166,7 @@ export class MailboxService {
     if (`${localPart}@${domain.name}` === current.address) {
       throw conflict(`The mailbox is already ${current.address}.`);
     }
-    const mailbox = await this.#claim(user, localPart, domain.name, { replaces: current.id });
+    const mailbox = await this.#claim(user, localPart, domain.name, { replaces: current });
     if (!mailbox) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
     return mailbox;
   }
@@ -180,7 +180,7 @@ export class MailboxService {
     owner: UserRecord | undefined,
     localPart: string,
     domain: string,
-    options: { replaces?: number; lifetimeMs?: number | null } = {},
+    options: { replaces?: MailboxRecord; lifetimeMs?: number | null } = {},
   ) {
     const now = this.#ctx.now();
     const plan = this.#planOf(owner);
@@ -197,7 +197,7 @@ export class MailboxService {
       },
       now,
       quarantineMs: this.#ctx.quarantineMs,
-      replacesMailboxId: options.replaces,
+      replacesMailboxId: options.replaces?.id,
       // Guests are limited by rate (per client address), not by a count of live mailboxes.
       maxLiveMailboxes: owner ? (plan.maxMailboxes ?? undefined) : undefined,
     });
@@ -209,6 +209,8 @@ export class MailboxService {
       return undefined;
     }
     await deleteBlobs(this.#ctx, result.releasedBlobKeys);
+    // The mailbox switched away from is gone, as if deleted: its live readers hear so.
+    if (options.replaces) this.#ctx.events.publish('mailbox.deleted', { mailbox: options.replaces });
     return result.mailbox;
   }
 

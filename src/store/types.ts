@@ -292,12 +292,12 @@ export interface Store {
   extendMailbox(id: number, expiresAt: number): Promise<boolean>;
   /** Deletes the mailbox and its messages and quarantines its address for its owner. */
   releaseMailbox(id: number, now: number, quarantineMs: number): Promise<Released & { released: boolean }>;
-  /** Releases up to `limit` mailboxes that expired before `now`. */
+  /** Releases up to `limit` mailboxes that expired before `now`, oldest expiry first; names them. */
   releaseExpiredMailboxes(
     now: number,
     limit: number,
     quarantineMs: number,
-  ): Promise<Released & { count: number }>;
+  ): Promise<Released & { count: number; mailboxes: MailboxRecord[] }>;
 
   /** Bytes [start, end) of an inline blob stored with a delivery; undefined if there is none. */
   readInlineBlob(key: string, start: number, end: number): Promise<Buffer | undefined>;

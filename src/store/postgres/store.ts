@@ -508,14 +508,15 @@ export class PostgresStore implements Store {
     now: number,
     limit: number,
     quarantineMs: number,
-  ): Promise<Released & { count: number }> {
+  ): Promise<Released & { count: number; mailboxes: MailboxRecord[] }> {
     return this.#sql.begin(async (tx) => {
       // Rows another sweeper (or a claim, a release, a delivery) holds are left for later.
       const rows = await tx<MailboxRow[]>`
         SELECT * FROM mailboxes WHERE expires_at IS NOT NULL AND expires_at <= ${now}
         ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       const releases = rows.map((row) => ({ row, releasedAt: row.expires_at as number }));
-      return { count: rows.length, blobKeys: await this.#release(tx, releases, quarantineMs) };
+      const blobKeys = await this.#release(tx, releases, quarantineMs);
+      return { count: rows.length, blobKeys, mailboxes: rows.map(toMailbox) };
     });
   }
 

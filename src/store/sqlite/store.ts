@@ -509,7 +509,7 @@ export class SqliteStore implements Store {
     now: number,
     limit: number,
     quarantineMs: number,
-  ): Promise<Released & { count: number }> {
+  ): Promise<Released & { count: number; mailboxes: MailboxRecord[] }> {
     return this.#db
       .transaction(() => {
         const rows = this.#all<MailboxRow>(
@@ -518,7 +518,7 @@ export class SqliteStore implements Store {
           limit,
         );
         const blobKeys = rows.flatMap((row) => this.#release(row, row.expires_at as number, quarantineMs));
-        return { count: rows.length, blobKeys };
+        return { count: rows.length, blobKeys, mailboxes: rows.map(toMailbox) };
       })
       .immediate();
   }

@@ -57,7 +57,7 @@ type MessageParams = { Params: { token: string; id: string } };
 export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { services } = deps;
   const { mailboxes, messages, config } = services;
-  const live = new LiveStreams(services.events);
+  const live = new LiveStreams(services.events, config.web.liveStreamsPerClient);
   const guestCookie = await GuestCookie.open(services);
   app.addHook('onClose', async () => live.closeAll());
 
@@ -216,12 +216,20 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     '/inbox/:token/events',
     async (request, reply) => {
       const { mailbox } = await open(request, request.params.token);
+      // HEAD (a link checker, a proxy's probe) gets the stream's headers and no stream.
+      if (request.method === 'HEAD') {
+        return reply.header('Cache-Control', 'no-store').type('text/event-stream; charset=utf-8').send();
+      }
+      if (!live.hasRoomFor(request.ip)) {
+        throw new WebError(429, request.web.t.t('inbox.tooManyStreams', { limit: live.perClient }));
+      }
       const header = request.headers['last-event-id'];
       const position = typeof header === 'string' ? header : request.query.since;
       const since = position && /^\d{1,16}$/.test(position) ? Number(position) : undefined;
       reply.hijack();
       await live.open(reply.raw, {
         mailbox,
+        client: request.ip,
         since,
         missedSince: async (from) =>
           (await messages.pageOf(mailbox, listLimit)).items.filter((m) => m.receivedAt >= from).reverse(),
