@@ -4,6 +4,7 @@
 // HEAD answers at once with the stream's headers and no body.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { MailboxRecord } from '../../src/store/types.ts';
 import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
 import { readStream } from '../support/live-stream.ts';
 import { dropSchema, freshSchemaName, postgresUnavailable, postgresUrl } from '../support/postgres.ts';
@@ -152,5 +153,31 @@ describe('live inbox streams across processes', { skip: noPostgres }, () => {
       await a.burnbox.services.expiry.sweep();
     });
     assert.match(onSweep, /event: ready[\s\S]*event: gone/, 'swept on A');
+  });
+
+  test('a sweep of many mailboxes at once still reaches the other process', async () => {
+    // Each relayed `mailbox.deleted` carries its mailbox: 150 of them are far more than one
+    // PostgreSQL notification holds, so they must travel in several.
+    const { mailboxes } = a.burnbox.services;
+    const many: MailboxRecord[] = [];
+    for (let i = 0; i < 150; i++) many.push(await mailboxes.createGuest());
+    const watched = many.filter((_, i) => i % 15 === 0);
+    let ready = 0;
+    let sweep: Promise<number> | undefined;
+    const streams = watched.map((mailbox) =>
+      readStream(`${b.baseUrl}/inbox/${mailboxes.token(mailbox)}/events`, {
+        until: /event: gone/,
+        ms: 10_000,
+        onReady: () => {
+          // Once every watched stream is open, all expire and are swept in one go on A.
+          if (++ready < watched.length) return;
+          a.clock.advance((many.at(-1)?.expiresAt as number) - a.clock.now + 1000);
+          sweep = a.burnbox.services.expiry.sweep();
+        },
+      }),
+    );
+    const texts = await Promise.all(streams);
+    assert.ok(((await sweep) ?? 0) >= 150);
+    for (const [i, text] of texts.entries()) assert.match(text, /event: gone/, watched[i]?.address);
   });
 });
