@@ -75,7 +75,10 @@ export class LiveStreams {
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
     heartbeat.unref();
-    res.on('close', () => {
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribeReceived();
       unsubscribeDeleted();
@@ -83,7 +86,11 @@ export class LiveStreams {
       const left = (this.#openByClient.get(client) ?? 1) - 1;
       if (left > 0) this.#openByClient.set(client, left);
       else this.#openByClient.delete(client);
-    });
+    };
+    res.on('close', close);
+    // A client that went away while the mailbox was being looked up has closed already: its
+    // 'close' came before anyone listened, and its place must not stay counted.
+    if (!res.socket || res.socket.destroyed) close();
     if (options.since !== undefined) {
       for (const message of await options.missedSince(options.since)) sendMessage(message);
     }
