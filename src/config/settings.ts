@@ -195,6 +195,11 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'Web UI login attempts allowed per client address and email per 15 minutes',
   },
+  BURNBOX_LIVE_STREAMS_PER_CLIENT: {
+    default: '20',
+    schema: positiveInt,
+    help: 'Live inbox streams one client address may hold open at once (per process); more are answered 429',
+  },
 } as const;
 
 export type SettingName = keyof typeof settingDefinitions;
@@ -237,6 +242,8 @@ export interface Config {
     guestMailboxesPerHour: number;
     /** Failed logins per client address and email per 15 minutes. */
     loginAttemptsPer15Min: number;
+    /** Live inbox streams open at once per client address, in one process. */
+    liveStreamsPerClient: number;
   };
 }
 
@@ -328,6 +335,7 @@ export function loadConfig(
       sessionTtlMs: Math.round((raw.BURNBOX_SESSION_TTL_HOURS as number) * 3600 * 1000),
       guestMailboxesPerHour: raw.BURNBOX_GUEST_MAILBOX_LIMIT as number,
       loginAttemptsPer15Min: raw.BURNBOX_LOGIN_ATTEMPT_LIMIT as number,
+      liveStreamsPerClient: raw.BURNBOX_LIVE_STREAMS_PER_CLIENT as number,
     },
   };
 }

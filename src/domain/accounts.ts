@@ -112,6 +112,11 @@ export class AccountService {
     return key;
   }
 
+  /** When the user's API key was made, or undefined when the user has none yet. */
+  apiKeyCreatedAt(userId: number): Promise<number | undefined> {
+    return this.#ctx.store.getApiKeyCreatedAt(userId);
+  }
+
   /** The user a presented API key belongs to. */
   async authenticate(key: string | undefined): Promise<UserRecord> {
     if (!key) throw unauthenticated('An API key is required.');

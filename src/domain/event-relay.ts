@@ -26,6 +26,8 @@ export interface EventTransport {
 
 /** A notification's payload has a size limit (8000 bytes in PostgreSQL): keep batches small. */
 const maxEventsPerBatch = 40;
+/** Bytes of events per batch, leaving room for the envelope below PostgreSQL's 8000. */
+const maxBatchBytes = 7000;
 
 export class EventRelay {
   readonly #origin = randomUUID();
@@ -78,12 +80,28 @@ export class EventRelay {
   async #flush(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        const events = this.#pending.splice(0, maxEventsPerBatch);
+        const events = this.#nextBatch();
         await this.#transport.send({ origin: this.#origin, events }).catch(this.#onError);
       }
     } finally {
       this.#flushing = false;
     }
+  }
+
+  /**
+   * The next events that fit one notification. A sweep may release many mailboxes at once, and
+   * each `mailbox.deleted` carries its record: a count alone would not keep a batch in bounds.
+   */
+  #nextBatch(): RelayedEvent[] {
+    const batch: RelayedEvent[] = [];
+    let bytes = 0;
+    while (this.#pending.length > 0 && batch.length < maxEventsPerBatch) {
+      const size = Buffer.byteLength(JSON.stringify(this.#pending[0])) + 1;
+      if (batch.length > 0 && bytes + size > maxBatchBytes) break;
+      batch.push(this.#pending.shift() as RelayedEvent);
+      bytes += size;
+    }
+    return batch;
   }
 
   async #receive(events: RelayedEvent[]): Promise<void> {

@@ -5,6 +5,7 @@ import type { MailboxRecord, MessageRecord } from '../store/types.ts';
 export interface BurnboxEvents {
   /** `webhookQueued`: a webhook event for this copy was committed to the outbox with it. */
   'message.received': { mailbox: MailboxRecord; message: MessageRecord; webhookQueued: boolean };
+  /** The mailbox stopped being there: deleted, switched away from, or expired and swept. */
   'mailbox.deleted': { mailbox: MailboxRecord };
 }
 

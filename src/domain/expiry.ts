@@ -30,12 +30,14 @@ export class ExpiryService {
   async #sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { count, blobKeys } = await this.#ctx.store.releaseExpiredMailboxes(
+      const { count, blobKeys, mailboxes } = await this.#ctx.store.releaseExpiredMailboxes(
         this.#ctx.now(),
         this.#batchSize,
         this.#ctx.quarantineMs,
       );
       await deleteBlobs(this.#ctx, blobKeys);
+      // Whoever still has one of them open (a live inbox) hears that it is gone.
+      for (const mailbox of mailboxes) this.#ctx.events.publish('mailbox.deleted', { mailbox });
       total += count;
       if (count < this.#batchSize) break;
       await yieldToEventLoop();

@@ -59,7 +59,12 @@ export class MailboxService {
   /** The live mailbox a token opens, or undefined. */
   async byToken(token: string): Promise<MailboxRecord | undefined> {
     const uuid = verifyMailboxToken(this.#tokenSecret, token);
-    const mailbox = uuid && (await this.#ctx.store.getMailboxByUuid(uuid));
+    return uuid ? this.byUuid(uuid) : undefined;
+  }
+
+  /** The live mailbox with this uuid, or undefined; the caller knows it may open it. */
+  async byUuid(uuid: string): Promise<MailboxRecord | undefined> {
+    const mailbox = await this.#ctx.store.getMailboxByUuid(uuid);
     return mailbox && this.isLive(mailbox) ? mailbox : undefined;
   }
 
@@ -124,7 +129,7 @@ export class MailboxService {
     if (`${localPart}@${domain.name}` === mailbox.address) {
       throw conflict(`The mailbox is already ${mailbox.address}.`);
     }
-    const created = await this.#claim(undefined, localPart, domain.name, { replaces: mailbox.id });
+    const created = await this.#claim(undefined, localPart, domain.name, { replaces: mailbox });
     if (!created) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
     return created;
   }
@@ -161,7 +166,7 @@ export class MailboxService {
     if (`${localPart}@${domain.name}` === current.address) {
       throw conflict(`The mailbox is already ${current.address}.`);
     }
-    const mailbox = await this.#claim(user, localPart, domain.name, { replaces: current.id });
+    const mailbox = await this.#claim(user, localPart, domain.name, { replaces: current });
     if (!mailbox) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
     return mailbox;
   }
@@ -175,7 +180,7 @@ export class MailboxService {
     owner: UserRecord | undefined,
     localPart: string,
     domain: string,
-    options: { replaces?: number; lifetimeMs?: number | null } = {},
+    options: { replaces?: MailboxRecord; lifetimeMs?: number | null } = {},
   ) {
     const now = this.#ctx.now();
     const plan = this.#planOf(owner);
@@ -192,7 +197,7 @@ export class MailboxService {
       },
       now,
       quarantineMs: this.#ctx.quarantineMs,
-      replacesMailboxId: options.replaces,
+      replacesMailboxId: options.replaces?.id,
       // Guests are limited by rate (per client address), not by a count of live mailboxes.
       maxLiveMailboxes: owner ? (plan.maxMailboxes ?? undefined) : undefined,
     });
@@ -204,6 +209,8 @@ export class MailboxService {
       return undefined;
     }
     await deleteBlobs(this.#ctx, result.releasedBlobKeys);
+    // The mailbox switched away from is gone, as if deleted: its live readers hear so.
+    if (options.replaces) this.#ctx.events.publish('mailbox.deleted', { mailbox: options.replaces });
     return result.mailbox;
   }
 

@@ -5,7 +5,10 @@ const hourMs = 3_600_000;
 const hours = 24;
 
 export interface StatsOverview {
-  /** Exactly 24 UTC hours, oldest first, the last being the current hour; hours without mail are 0. */
+  /**
+   * Messages received in each of exactly 24 UTC hours, oldest first, the last being the current
+   * hour; hours without mail are 0. Mail deleted since still counts: it was received.
+   */
   messagesPerHour: { hourStart: number; count: number }[];
   liveMailboxes: number;
   users: number;
@@ -27,7 +30,7 @@ export class StatsService {
     const currentHour = Math.floor(now / hourMs) * hourMs;
     const firstHour = currentHour - (hours - 1) * hourMs;
     const [byHour, liveMailboxes, users, webhookFailures24h, pendingWebhooks] = await Promise.all([
-      store.countMessagesByHour(firstHour),
+      store.countReceivedByHour(firstHour),
       store.countLiveMailboxes(now),
       store.countUsers(),
       store.countFailedWebhooks(now - hours * hourMs),

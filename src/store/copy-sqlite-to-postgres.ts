@@ -20,6 +20,7 @@ export const copiedTables = [
   'released_addresses',
   'mails',
   'messages',
+  'received_per_hour',
   'inline_blobs',
   'webhooks',
   'webhook_outbox',

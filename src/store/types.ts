@@ -236,6 +236,8 @@ export interface Store {
   /** Replaces the user's API key (only its hash is stored). */
   setApiKeyHash(userId: number, keyHash: string, now: number): Promise<void>;
   getUserByApiKeyHash(keyHash: string): Promise<UserRecord | undefined>;
+  /** When the user's current API key was made; undefined when the user has none. */
+  getApiKeyCreatedAt(userId: number): Promise<number | undefined>;
 
   /** Counts one request if fewer than `limit` were counted in `period`; atomic. */
   reserveRequest(userId: number, period: string, limit: number): Promise<{ allowed: boolean; used: number }>;
@@ -290,12 +292,12 @@ export interface Store {
   extendMailbox(id: number, expiresAt: number): Promise<boolean>;
   /** Deletes the mailbox and its messages and quarantines its address for its owner. */
   releaseMailbox(id: number, now: number, quarantineMs: number): Promise<Released & { released: boolean }>;
-  /** Releases up to `limit` mailboxes that expired before `now`. */
+  /** Releases up to `limit` mailboxes that expired before `now`, oldest expiry first; names them. */
   releaseExpiredMailboxes(
     now: number,
     limit: number,
     quarantineMs: number,
-  ): Promise<Released & { count: number }>;
+  ): Promise<Released & { count: number; mailboxes: MailboxRecord[] }>;
 
   /** Bytes [start, end) of an inline blob stored with a delivery; undefined if there is none. */
   readInlineBlob(key: string, start: number, end: number): Promise<Buffer | undefined>;
@@ -314,11 +316,12 @@ export interface Store {
   /** Mailboxes live at `now` (permanent ones included), of users and guests. */
   countLiveMailboxes(now: number): Promise<number>;
   /**
-   * Stored messages received at or after `since`, per hour: hourStart = floor(receivedAt /
-   * 3600000) * 3600000 (UTC hours), only hours with messages, ascending. A message to several
-   * mailboxes counts once per copy; deleted messages (and those of released mailboxes) do not count.
+   * Messages received per UTC hour (hourStart = floor(receivedAt / 3600000) * 3600000), for the
+   * hours from the one holding `since` on, only hours with messages, ascending. Counted when a
+   * delivery is stored: one per copy (a message to several mailboxes counts once per copy), and
+   * deleting messages or releasing mailboxes later does not take them back.
    */
-  countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]>;
+  countReceivedByHour(since: number): Promise<{ hourStart: number; count: number }[]>;
   /**
    * Webhook attempts attempted at or after `since` whose outcome was `failed` (the delivery was
    * given up), from the delivery log, which keeps only each user's most recent attempts.

@@ -1,5 +1,5 @@
-// What every web request knows about its reader: language, signed-in user, CSRF token, and
-// the guest mailbox cookie. Resolved once per request by the web plugin.
+// What every web request knows about its reader: language, signed-in user and CSRF token.
+// Resolved once per request by the web plugin (the guest mailbox: see guest-cookie.ts).
 import type { UserRecord } from '../store/types.ts';
 import type { Translator } from './i18n/translator.ts';
 
@@ -9,8 +9,6 @@ export interface WebContext {
   csrf: string;
   user: UserRecord | undefined;
   sessionToken: string | undefined;
-  /** The `email_token` of the guest's mailbox (cookie), if any. */
-  guestToken: string | undefined;
 }
 
 declare module 'fastify' {

@@ -22,7 +22,7 @@ function cookie(request: FastifyRequest, name: string): string | undefined {
 export async function sendNotFoundPage(request: FastifyRequest, reply: FastifyReply, services: Services) {
   const lang = pickLanguage(cookie(request, cookieNames.lang), request.headers['accept-language']);
   const t = translator(lang, services.config.timeZone);
-  const web = { t, csrf: '', user: undefined, sessionToken: undefined, guestToken: undefined };
+  const web = { t, csrf: '', user: undefined, sessionToken: undefined };
   const page = renderPage(web, await webAssets(), {
     title: t.t('error.title'),
     path: '/',

@@ -14,6 +14,7 @@ import { faviconRoutes } from './favicon.ts';
 import { html } from './html.ts';
 import { isLang, pickLanguage, translator } from './i18n/translator.ts';
 import { renderPage } from './layout.ts';
+import { localPath } from './local-path.ts';
 import { accountPages } from './pages/account.ts';
 import { adminPages } from './pages/admin.ts';
 import { authPages } from './pages/auth.ts';
@@ -38,10 +39,7 @@ export function cookieOptions(services: Services, maxAgeSeconds?: number) {
   };
 }
 
-/** A same-site path to go back to after a form (never another site: open redirects). */
-export function localPath(next: unknown, fallback = '/'): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : fallback;
-}
+export { localPath } from './local-path.ts';
 
 function wantsJson(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '';
@@ -92,7 +90,6 @@ export async function webUi(app: FastifyInstance, options: { services: Services 
       csrf,
       user,
       sessionToken: user ? sessionToken : undefined,
-      guestToken: cookies[cookieNames.guest],
     };
   });
   app.addHook('preHandler', async (request) => {

@@ -22,6 +22,12 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/account$/);
+    // A new account has no key yet, and says so.
+    assert.equal(
+      await page.locator('#key-state').textContent(),
+      'You have no API key yet. Create one to use the APIs; it is shown once.',
+    );
+    assert.equal(await page.getByRole('button', { name: 'Regenerate API key' }).count(), 0);
 
     // Log out and back in with the password.
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -36,7 +42,7 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/account$/);
 
-    await page.getByRole('button', { name: 'Regenerate API key' }).click();
+    await page.getByRole('button', { name: 'Create API key' }).click();
     const key = ((await page.locator('#new-key').textContent()) ?? '').trim();
     assert.ok(key.length >= 32, 'a key is shown');
     assert.equal(await page.locator('#api-base').textContent(), `${env.server.baseUrl}/api`);
@@ -61,6 +67,8 @@ describe('accounts in a browser', { skip: browserUnavailable() }, () => {
     await page.reload();
     await page.locator('#quota-used').waitFor();
     assert.equal(await page.locator('#new-key').count(), 0);
+    assert.match((await page.locator('#key-state').textContent()) ?? '', /^You have an API key, made /);
+    await page.getByRole('button', { name: 'Regenerate API key' }).waitFor();
     assert.equal(
       (await api(env.server, 'GET', '/api/domains', { key })).status,
       200,

@@ -439,6 +439,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(await store.getUserByApiKeyHash('key-c'), undefined);
       });
 
+      it('getApiKeyCreatedAt tells whether and since when the user has a key', async (store) => {
+        const alice = await newUser(store, 'alice@example.org');
+        assert.equal(await store.getApiKeyCreatedAt(alice.id), undefined);
+        await store.setApiKeyHash(alice.id, 'key-a', T0);
+        assert.equal(await store.getApiKeyCreatedAt(alice.id), T0);
+        await store.setApiKeyHash(alice.id, 'key-b', T0 + 5);
+        assert.equal(await store.getApiKeyCreatedAt(alice.id), T0 + 5);
+      });
+
       it('a new API key hash replaces the old one', async (store) => {
         const alice = await newUser(store, 'alice@example.org');
         await store.setApiKeyHash(alice.id, 'old-key', T0);
@@ -668,8 +677,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(refusal(refused), 'quarantined');
         // Whatever the refused claim did, the blob keys of the expired mailbox must still reach
         // a caller: either the mailbox is still there for the sweeper, or nothing was deleted.
-        const swept = await store.releaseExpiredMailboxes(T0 + 100 + Q - 1, 10, Q);
-        assert.deepEqual(swept, { count: 1, blobKeys: ['blob-held'] });
+        const { count, blobKeys } = await store.releaseExpiredMailboxes(T0 + 100 + Q - 1, 10, Q);
+        assert.deepEqual({ count, blobKeys }, { count: 1, blobKeys: ['blob-held'] });
         assert.equal(
           refusal(await tryClaim(store, 'held', { userId: bob.id, now: T0 + 100 + Q - 1 })),
           'quarantined',
@@ -693,8 +702,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(refusal(result), 'replaced_missing');
         const atAddress = await store.getMailboxByAddress(`target@${DOMAIN}`);
         assert.ok(atAddress === undefined || atAddress.id === old.id, 'no new mailbox was created');
-        const swept = await store.releaseExpiredMailboxes(T0 + 200, 10, Q);
-        assert.deepEqual(swept, { count: 1, blobKeys: ['blob-target'] });
+        const { count, blobKeys } = await store.releaseExpiredMailboxes(T0 + 200, 10, Q);
+        assert.deepEqual({ count, blobKeys }, { count: 1, blobKeys: ['blob-target'] });
       });
 
       it('after a release the address is quarantined for other users, not for its owner', async (store) => {
@@ -856,10 +865,15 @@ export function storeContract(name: string, factory: StoreFactory): void {
           await claim(store, 'live2', { userId: alice.id, expiresAt: T0 + HOUR }),
         ];
         const now = T0 + 100;
-        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 2, blobKeys: [] });
-        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 2, blobKeys: [] });
-        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 1, blobKeys: [] });
-        assert.deepEqual(await store.releaseExpiredMailboxes(now, 2, Q), { count: 0, blobKeys: [] });
+        // Each sweep names the mailboxes it released (as they were), so that readers hear of it.
+        const sweep = async () => {
+          const { count, blobKeys, mailboxes } = await store.releaseExpiredMailboxes(now, 2, Q);
+          return { count, blobKeys, mailboxes };
+        };
+        assert.deepEqual(await sweep(), { count: 2, blobKeys: [], mailboxes: expired.slice(0, 2) });
+        assert.deepEqual(await sweep(), { count: 2, blobKeys: [], mailboxes: expired.slice(2, 4) });
+        assert.deepEqual(await sweep(), { count: 1, blobKeys: [], mailboxes: expired.slice(4) });
+        assert.deepEqual(await sweep(), { count: 0, blobKeys: [], mailboxes: [] });
         for (const m of expired) assert.equal(await store.getMailbox(m.id), undefined, m.address);
         for (const m of live) assert.deepEqual(await store.getMailbox(m.id), m);
       });
@@ -1088,8 +1102,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await deliverOne(store, expired, 'only-expired');
         const [, kept] = await store.insertDelivery(delivery('shared', [expired, live]));
         assert.ok(kept);
-        const result = await store.releaseExpiredMailboxes(T0 + 100, 10, Q);
-        assert.deepEqual(result, { count: 1, blobKeys: ['only-expired'] });
+        const { count, blobKeys } = await store.releaseExpiredMailboxes(T0 + 100, 10, Q);
+        assert.deepEqual({ count, blobKeys }, { count: 1, blobKeys: ['only-expired'] });
         assert.deepEqual(await store.listMessages(live.id), [kept]);
         assert.deepEqual(await store.deleteMessage(kept.id), { deleted: true, blobKeys: ['shared'] });
       });
@@ -1329,8 +1343,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
           'quarantined',
           'the hold is still there',
         );
+        const { count, blobKeys } = await store.releaseExpiredMailboxes(now, 10, Q);
         assert.deepEqual(
-          await store.releaseExpiredMailboxes(now, 10, Q),
+          { count, blobKeys },
           { count: 1, blobKeys: ['blob-back'] },
           'the expired mailbox still reaches the sweeper with its blob key',
         );
@@ -2458,36 +2473,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(await store.countLiveMailboxes(T0 + 200), 1);
       });
 
-      it('countMessagesByHour groups copies by UTC hour from `since`, ascending, only hours with mail', async (store) => {
+      it('countReceivedByHour counts copies per UTC hour from the hour of `since`, ascending, only hours with mail', async (store) => {
         const h0 = Math.floor(T0 / HOUR) * HOUR;
         const a = await claim(store, 'a', { expiresAt: null });
         const b = await claim(store, 'b', { expiresAt: null });
-        assert.deepEqual(await store.countMessagesByHour(h0), []);
+        assert.deepEqual(await store.countReceivedByHour(h0), []);
         await deliverOne(store, a, 'before', h0 - 1);
         await deliverOne(store, a, 'k1', h0);
         await deliverOne(store, a, 'k2', h0 + HOUR - 1);
         await store.insertDelivery(delivery('k3', [a, b], h0 + 3 * HOUR + 5)); // two copies
         await deliverOne(store, b, 'k4', h0 + HOUR);
-        assert.deepEqual(await store.countMessagesByHour(h0), [
+        const all = [
           { hourStart: h0, count: 2 },
           { hourStart: h0 + HOUR, count: 1 },
           { hourStart: h0 + 3 * HOUR, count: 2 },
-        ]);
-        assert.deepEqual(await store.countMessagesByHour(h0 + 30), [
-          { hourStart: h0, count: 1 },
-          { hourStart: h0 + HOUR, count: 1 },
-          { hourStart: h0 + 3 * HOUR, count: 2 },
-        ]);
-        assert.deepEqual(await store.countMessagesByHour(h0 - HOUR), [
+        ];
+        assert.deepEqual(await store.countReceivedByHour(h0), all);
+        assert.deepEqual(
+          await store.countReceivedByHour(h0 + 30),
+          all,
+          'from the start of the hour of `since`',
+        );
+        assert.deepEqual(await store.countReceivedByHour(h0 - HOUR), [
           { hourStart: h0 - HOUR, count: 1 },
-          { hourStart: h0, count: 2 },
-          { hourStart: h0 + HOUR, count: 1 },
-          { hourStart: h0 + 3 * HOUR, count: 2 },
+          ...all,
         ]);
-        await store.releaseMailbox(b.id, h0 + 4 * HOUR, 0);
-        assert.deepEqual(await store.countMessagesByHour(h0 + HOUR), [
-          { hourStart: h0 + 3 * HOUR, count: 1 },
-        ]);
+      });
+
+      it('countReceivedByHour keeps counting mail that was deleted or whose mailbox is gone', async (store) => {
+        const h0 = Math.floor(T0 / HOUR) * HOUR;
+        const a = await claim(store, 'a', { expiresAt: null });
+        const b = await claim(store, 'b', { expiresAt: T0 + 10 });
+        const [kept, deleted] = await store.insertDelivery(delivery('k1', [a, b], h0 + 5));
+        assert.ok(kept && deleted);
+        const [alone] = await store.insertDelivery(delivery('k2', [a], h0 + 6));
+        await store.deleteMessage((alone as MessageRecord).id);
+        await store.releaseExpiredMailboxes(T0 + 10, 10, 0);
+        assert.deepEqual(await store.countReceivedByHour(h0), [{ hourStart: h0, count: 3 }]);
+        const none = await store.insertDelivery(delivery('k3', [b], h0 + 7));
+        assert.deepEqual(none, []);
+        assert.deepEqual(
+          await store.countReceivedByHour(h0),
+          [{ hourStart: h0, count: 3 }],
+          'a delivery that stored nothing counts nothing',
+        );
       });
 
       it('countFailedWebhooks counts failed attempts at or after `since`', async (store) => {

@@ -66,8 +66,8 @@ export class WebClient {
     });
   }
 
-  /** The guest mailbox's token (cookie). */
-  get guestToken(): string | undefined {
+  /** The cookie that makes this browser the owner of its guest mailbox (sealed, not the token). */
+  get guestCookie(): string | undefined {
     return this.cookies.get('bb_mailbox');
   }
 }

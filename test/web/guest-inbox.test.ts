@@ -23,7 +23,8 @@ describe('guest inbox', () => {
     assert.match(data.mailbox.address, /^[a-z0-9]+@(example\.com|other\.test)$/);
     assert.equal(data.mailbox.canWrite, true);
     assert.ok(data.mailbox.expiresAt > server.clock.now);
-    assert.equal(guest.guestToken, data.mailbox.token);
+    assert.ok(guest.guestCookie, 'the browser is remembered by a cookie');
+    assert.ok(!guest.guestCookie.includes(data.mailbox.token), 'which is not the shareable token');
     assert.ok(first.text.includes(data.mailbox.address));
     const again = pageData((await guest.get('/')).text);
     assert.equal(again.mailbox.address, data.mailbox.address);
@@ -86,7 +87,7 @@ describe('guest inbox', () => {
     const { mailbox } = pageData((await guest.get('/')).text);
     const deleted = await guest.post(`/inbox/${mailbox.token}/delete`);
     assert.equal(deleted.status, 303);
-    assert.equal(guest.guestToken, undefined);
+    assert.equal(guest.guestCookie, undefined);
     assert.equal((await guest.get(`/inbox/${mailbox.token}/messages`)).status, 404);
     const next = pageData((await guest.get('/')).text).mailbox;
     assert.notEqual(next.address, mailbox.address);

@@ -116,6 +116,8 @@ describe('web security', () => {
     assert.equal(changed.status, 303);
     assert.equal((await first.get('/account')).status, 200, 'the session that changed it stays');
     assert.equal((await second.get('/account')).status, 303, 'other sessions are logged out');
+    // Checks of the current password count against the login limit (3 here): a new window.
+    server.clock.advance(15 * 60_000);
     assert.equal(
       (await second.post('/login', { email: 'sessions@people.test', password: 'second password' })).status,
       303,

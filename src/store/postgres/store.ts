@@ -8,9 +8,11 @@
 // - mailbox rows are always locked in id order (claims, deliveries), so they cannot deadlock;
 // - whoever deletes a message locks its mail row before checking whether it was the last copy,
 //   so concurrent deletions of the last copies never both leave the mail (and its blob) behind.
+import { randomInt } from 'node:crypto';
 import postgres from 'postgres';
 import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
+import { hourOf } from '../hours.ts';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -111,6 +113,11 @@ interface Release {
 
 export class PostgresStore implements Store {
   readonly #sql: PostgresSql;
+  /**
+   * This process's row in each hour's received-mail counters: processes committing deliveries
+   * at the same time add to rows of their own instead of queueing on one (summed on reading).
+   */
+  readonly #receivedSlot = randomInt(0, 64);
   #pendingDeliveries: PendingDelivery[] = [];
   /** The loop writing pending deliveries, while there are any. */
   #deliveryWriter: Promise<void> | undefined;
@@ -244,6 +251,12 @@ export class PostgresStore implements Store {
     const [row] = await this.#sql<UserRow[]>`
       SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ${keyHash}`;
     return row && toUser(row);
+  }
+
+  async getApiKeyCreatedAt(userId: number): Promise<number | undefined> {
+    const [row] = await this.#sql<{ created_at: number }[]>`
+      SELECT created_at FROM api_keys WHERE user_id = ${userId}`;
+    return row?.created_at;
   }
 
   // --- quota ---
@@ -495,14 +508,15 @@ export class PostgresStore implements Store {
     now: number,
     limit: number,
     quarantineMs: number,
-  ): Promise<Released & { count: number }> {
+  ): Promise<Released & { count: number; mailboxes: MailboxRecord[] }> {
     return this.#sql.begin(async (tx) => {
       // Rows another sweeper (or a claim, a release, a delivery) holds are left for later.
       const rows = await tx<MailboxRow[]>`
         SELECT * FROM mailboxes WHERE expires_at IS NOT NULL AND expires_at <= ${now}
         ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       const releases = rows.map((row) => ({ row, releasedAt: row.expires_at as number }));
-      return { count: rows.length, blobKeys: await this.#release(tx, releases, quarantineMs) };
+      const blobKeys = await this.#release(tx, releases, quarantineMs);
+      return { count: rows.length, blobKeys, mailboxes: rows.map(toMailbox) };
     });
   }
 
@@ -650,6 +664,11 @@ export class PostgresStore implements Store {
           INSERT INTO inline_blobs (key, data)
           SELECT b.key, b.data FROM (VALUES (${c.blobKey}, ${d.inlineBlob ?? null}::bytea)) AS b(key, data), mail
           WHERE b.data IS NOT NULL
+        ),
+        counted AS (
+          INSERT INTO received_per_hour (hour_start, slot, count)
+          SELECT ${hourOf(d.receivedAt)}, ${this.#receivedSlot}, count(*) FROM copies HAVING count(*) > 0
+          ON CONFLICT (hour_start, slot) DO UPDATE SET count = received_per_hour.count + excluded.count
         )
       SELECT 'copy' AS kind, public_id AS id FROM copies
       UNION ALL SELECT 'event', delivery_id FROM events`;
@@ -738,11 +757,10 @@ export class PostgresStore implements Store {
     return row?.n ?? 0;
   }
 
-  async countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
-    // floor() for integers of either sign: % truncates toward zero.
+  async countReceivedByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
     const rows = await this.#sql<{ hour_start: number; n: number }[]>`
-      SELECT received_at - ((received_at % 3600000) + 3600000) % 3600000 AS hour_start, count(*) AS n
-      FROM messages WHERE received_at >= ${since} GROUP BY 1 ORDER BY 1`;
+      SELECT hour_start, sum(count)::bigint AS n FROM received_per_hour
+      WHERE hour_start >= ${hourOf(since)} GROUP BY 1 HAVING sum(count) > 0 ORDER BY 1`;
     return rows.map((r) => ({ hourStart: r.hour_start, count: r.n }));
   }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
 import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
+import { hourOf } from '../hours.ts';
 import type {
   ClaimRequest,
   ClaimResult,
@@ -230,6 +231,11 @@ export class SqliteStore implements Store {
       keyHash,
     );
     return row && toUser(row);
+  }
+
+  async getApiKeyCreatedAt(userId: number): Promise<number | undefined> {
+    return this.#get<{ created_at: number }>('SELECT created_at FROM api_keys WHERE user_id = ?', userId)
+      ?.created_at;
   }
 
   // --- quota ---
@@ -508,7 +514,7 @@ export class SqliteStore implements Store {
     now: number,
     limit: number,
     quarantineMs: number,
-  ): Promise<Released & { count: number }> {
+  ): Promise<Released & { count: number; mailboxes: MailboxRecord[] }> {
     return this.#db
       .transaction(() => {
         const rows = this.#all<MailboxRow>(
@@ -517,7 +523,7 @@ export class SqliteStore implements Store {
           limit,
         );
         const blobKeys = rows.flatMap((row) => this.#release(row, row.expires_at as number, quarantineMs));
-        return { count: rows.length, blobKeys };
+        return { count: rows.length, blobKeys, mailboxes: rows.map(toMailbox) };
       })
       .immediate();
   }
@@ -624,9 +630,17 @@ export class SqliteStore implements Store {
     }
     if (stored.length === 0) {
       this.#run('DELETE FROM mails WHERE id = ?', mailId);
-    } else if (d.inlineBlob) {
+      return stored;
+    }
+    if (d.inlineBlob) {
       this.#run('INSERT INTO inline_blobs (key, data) VALUES (?, ?)', c.blobKey, d.inlineBlob);
     }
+    this.#run(
+      `INSERT INTO received_per_hour (hour_start, slot, count) VALUES (?, 0, ?)
+       ON CONFLICT (hour_start, slot) DO UPDATE SET count = count + excluded.count`,
+      hourOf(d.receivedAt),
+      stored.length,
+    );
     return stored;
   }
 
@@ -711,12 +725,11 @@ export class SqliteStore implements Store {
     );
   }
 
-  async countMessagesByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
-    // floor() for integers of either sign: SQLite's % and / truncate toward zero.
+  async countReceivedByHour(since: number): Promise<{ hourStart: number; count: number }[]> {
     return this.#all<{ hour_start: number; n: number }>(
-      `SELECT received_at - ((received_at % 3600000) + 3600000) % 3600000 AS hour_start, count(*) AS n
-       FROM messages WHERE received_at >= ? GROUP BY hour_start ORDER BY hour_start`,
-      since,
+      `SELECT hour_start, sum(count) AS n FROM received_per_hour
+       WHERE hour_start >= ? GROUP BY hour_start HAVING sum(count) > 0 ORDER BY hour_start`,
+      hourOf(since),
     ).map((r) => ({ hourStart: r.hour_start, count: r.n }));
   }
 

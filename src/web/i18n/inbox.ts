@@ -28,6 +28,8 @@ export const inbox = defineMessages(
     'inbox.empty': 'Waiting for mail. New messages appear here by themselves.',
     'inbox.noscript': 'The live inbox needs JavaScript.',
     'inbox.gone': 'This address was deleted or has expired.',
+    'inbox.tooManyStreams':
+      'Too many live inboxes are open from your network ({limit} at most). Close some tabs and reload.',
     'inbox.rateLimited':
       'Too many new addresses were created from your network. Try again in {minutes} minutes.',
     'inbox.noDomain': 'No domain is set up on this server yet. The operator must add one.',
@@ -75,6 +77,8 @@ export const inbox = defineMessages(
     'inbox.empty': 'في انتظار البريد. تظهر الرسائل الجديدة هنا تلقائياً.',
     'inbox.noscript': 'يحتاج صندوق الوارد المباشر إلى جافاسكربت.',
     'inbox.gone': 'تم حذف هذا العنوان أو انتهت صلاحيته.',
+    'inbox.tooManyStreams':
+      'صناديق وارد حية كثيرة مفتوحة من شبكتك ({limit} على الأكثر). أغلق بعض الألسنة وأعد التحميل.',
     'inbox.rateLimited': 'تم إنشاء عناوين كثيرة من شبكتك. حاول مرة أخرى بعد {minutes} دقيقة.',
     'inbox.noDomain': 'لم يُضبط أي نطاق على هذا الخادم بعد. يجب على المشغّل إضافة نطاق.',
     'inbox.created': 'العنوان الجديد جاهز.',

@@ -8,6 +8,7 @@ import { type FormError, formErrorNote, invalidField, withFormErrors } from '../
 import { html, ltr, ltrCode, phrase, type SafeHtml } from '../html.ts';
 import { clientStrings, type MessageKey, planLabel } from '../i18n/translator.ts';
 import { inboxPath } from '../inbox/present.ts';
+import { throttlePasswordCheck } from '../login-throttle.ts';
 import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
 import { Sealer } from '../sealed.ts';
 
@@ -62,7 +63,8 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     const webhookError = refused?.form === 'webhook' ? refused.error : undefined;
     const passwordError = refused?.form === 'password' ? refused.error : undefined;
     const { t } = request.web;
-    const [quota, hook, secret, log, mailboxes] = await Promise.all([
+    const [keyCreatedAt, quota, hook, secret, log, mailboxes] = await Promise.all([
+      services.accounts.apiKeyCreatedAt(user.id),
       services.quota.current(user),
       services.webhooks.get(user),
       services.webhooks.secret(user),
@@ -102,10 +104,12 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
       ? html`<p class="notice">${t.t('account.keyShown')}</p>
   <div class="address-row"><output class="secret" id="new-key" dir="ltr">${extra.newKey}</output>
   <button type="button" class="button button-primary copy-button" data-copy="${extra.newKey}" data-copied="${t.t('action.copied')}">${t.t('action.copy')}</button></div>`
-      : html`<p>${t.t('account.keyExists')}</p>`
+      : keyCreatedAt === undefined
+        ? html`<p id="key-state">${t.t('account.keyNone')}</p>`
+        : html`<p id="key-state">${t.t('account.keyExists', { date: t.dateTime(keyCreatedAt) })}</p>`
   }
   <p class="muted">${phrase(t.t('account.keyIntro'), { bearer: ltrCode('Authorization: Bearer <key>'), apiKey: ltrCode('X-API-Key: <key>') })}</p>
-  ${postButton(request, '/account/key', t.t('account.keyRegenerate'), 'button-primary')}
+  ${postButton(request, '/account/key', t.t(keyCreatedAt === undefined ? 'account.keyCreate' : 'account.keyRegenerate'), 'button-primary')}
 </section>
 <section class="card" aria-labelledby="quota-title">
   <h2 id="quota-title">${t.t('account.quota')}</h2>
@@ -246,6 +250,7 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
       reply,
       user,
       async () => {
+        await throttlePasswordCheck(services, request, user.email);
         await services.accounts.changePassword(
           user,
           String(request.body?.current ?? ''),

@@ -53,28 +53,28 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
 
   app.get<{ Querystring: { page?: string; notice?: string } }>('/admin', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
-    const pageNumber = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
-    return renderAdmin(request, reply, pageNumber);
+    const asked = /^\d+$/.test(request.query.page ?? '') ? Number(request.query.page) : 0;
+    return renderAdmin(request, reply, asked);
   });
 
   /**
-   * The admin page; `attempt` is a refused form shown again (its fields as typed, and why):
-   * the domain form, or (no field) an action on a row, whose error shows above the page.
+   * The admin page at user page `asked` (past the last, or a number too big for the database,
+   * shows the last page); `attempt` is a refused form shown again (its fields as typed, and
+   * why): the domain form, or (no field) an action on a row, whose error shows above the page.
    */
   async function renderAdmin(
     request: FastifyRequest,
     reply: FastifyReply,
-    pageNumber: number,
+    asked: number,
     attempt?: { form: 'domain' | 'row'; name?: string; type?: string; error: FormError },
   ) {
     const { t } = request.web;
     const domainError = attempt?.form === 'domain' ? attempt.error : undefined;
     if (attempt) reply.code(attempt.error.status);
-    const [stats, domains, users] = await Promise.all([
-      services.stats.overview(),
-      services.domains.list(),
-      services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage),
-    ]);
+    const [stats, domains] = await Promise.all([services.stats.overview(), services.domains.list()]);
+    const lastPage = Math.max(0, Math.ceil(stats.users / usersPerPage) - 1);
+    const pageNumber = Math.min(asked, lastPage);
+    const users = await services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage);
     const received = stats.messagesPerHour.reduce((sum, b) => sum + b.count, 0);
     const planNames = Object.keys(services.config.plans);
     const figure = (label: string, value: number, id: string) =>

@@ -7,9 +7,9 @@ import { cookieNames } from '../context.ts';
 import { WebError } from '../errors.ts';
 import { formError, formErrorNote, invalidField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { throttlePasswordCheck } from '../login-throttle.ts';
 import { cookieOptions, localPath, sendPage, type WebDeps } from '../plugin.ts';
 
-const fifteenMinutesMs = 15 * 60_000;
 /** The longest address accounts accept: 64 before the @, 253 after (src/domain/accounts.ts). */
 const maxEmailLength = 318;
 const hourMs = 3_600_000;
@@ -97,20 +97,7 @@ export async function authPages(app: FastifyInstance, deps: WebDeps): Promise<vo
       .toLowerCase();
     const password = String(request.body?.password ?? '');
     try {
-      await throttle(
-        request,
-        'login',
-        `${request.ip}|${email}`,
-        config.web.loginAttemptsPer15Min,
-        fifteenMinutesMs,
-      );
-      await throttle(
-        request,
-        'login-address',
-        request.ip,
-        config.web.loginAttemptsPer15Min * 5,
-        fifteenMinutesMs,
-      );
+      await throttlePasswordCheck(services, request, email);
       const user = await services.accounts.login(email, password);
       await startSession(reply, user.id);
       return reply.redirect(localPath(request.body?.next, '/account'), 303);

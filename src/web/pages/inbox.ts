@@ -1,14 +1,14 @@
-// The public inbox: a guest's mailbox (cookie holding its token), any mailbox opened by its
-// token (read-only unless it is the guest's own or the signed-in owner's), the message
-// reader's JSON, downloads, the sanitised HTML body, and the live channel.
+// The public inbox: a guest's mailbox (kept by a sealed cookie, see guest-cookie.ts), any
+// mailbox opened by its token (read-only unless it is the guest's own or the signed-in
+// owner's), the message reader's JSON, downloads, the sanitised HTML body, and the live channel.
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
 import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
-import { cookieNames } from '../context.ts';
 import { WebError } from '../errors.ts';
 import { type FormSentences, withFormErrors } from '../forms.ts';
+import { GuestCookie } from '../guest-cookie.ts';
 import { clientStrings, type MessageKey } from '../i18n/translator.ts';
 import { LiveStreams } from '../inbox/live.ts';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../inbox/present.ts';
 import { type ChangeAttempt, inboxMain } from '../inbox/view.ts';
 import { messageDocumentCsp, renderMessageDocument } from '../message-html.ts';
-import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
+import { sendPage, type WebDeps } from '../plugin.ts';
 
 const listLimit = 100;
 const hourMs = 3_600_000;
@@ -66,7 +66,8 @@ type MessageParams = { Params: { token: string; id: string } };
 export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<void> {
   const { services } = deps;
   const { mailboxes, messages, config } = services;
-  const live = new LiveStreams(services.events);
+  const live = new LiveStreams(services.events, config.web.liveStreamsPerClient);
+  const guestCookie = await GuestCookie.open(services);
   app.addHook('onClose', async () => live.closeAll());
 
   /** The live mailbox a token opens, and whether this reader may change it. */
@@ -76,8 +77,12 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
   ): Promise<{ mailbox: MailboxRecord; canWrite: boolean }> {
     const mailbox = await mailboxes.byToken(token);
     if (!mailbox) throw new WebError(404, request.web.t.t('inbox.gone'));
-    const { user, guestToken } = request.web;
-    const canWrite = mailbox.userId === null ? guestToken === token : user?.id === mailbox.userId;
+    const { user } = request.web;
+    // A guest mailbox is the guest's by the sealed cookie, never by knowing its (shared) token.
+    const canWrite =
+      mailbox.userId === null
+        ? guestCookie.mailboxUuid(request) === mailbox.uuid
+        : user?.id === mailbox.userId;
     return { mailbox, canWrite };
   }
 
@@ -90,18 +95,6 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
   async function openMessage(request: FastifyRequest, token: string, id: string): Promise<MessageRecord> {
     const { mailbox } = await open(request, token);
     return messages.requireInMailbox(mailbox, id);
-  }
-
-  function rememberGuest(reply: FastifyReply, mailbox: MailboxRecord): void {
-    const lifetime =
-      mailbox.expiresAt === null
-        ? 365 * 86400
-        : Math.ceil((mailbox.expiresAt - services.context.now()) / 1000);
-    reply.setCookie(
-      cookieNames.guest,
-      mailboxes.token(mailbox),
-      cookieOptions(services, Math.max(60, lifetime + 86400)),
-    );
   }
 
   /** A new guest mailbox, if this client address has not made too many this hour. */
@@ -120,7 +113,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     }
     try {
       const mailbox = await mailboxes.createGuest();
-      rememberGuest(reply, mailbox);
+      guestCookie.set(reply, mailbox);
       return mailbox;
     } catch (err) {
       if (err instanceof DomainError && err.kind === 'forbidden')
@@ -165,13 +158,9 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     });
   }
 
-  /** Where a form about this mailbox sends the reader back to. */
-  const homeOf = (request: FastifyRequest, token: string) =>
-    request.web.guestToken === token ? '/' : inboxPath(token);
-
   app.get('/', async (request, reply) => {
-    const token = request.web.guestToken;
-    let mailbox = token ? await mailboxes.byToken(token) : undefined;
+    const uuid = guestCookie.mailboxUuid(request);
+    let mailbox = uuid ? await mailboxes.byUuid(uuid) : undefined;
     if (mailbox && mailbox.userId !== null) mailbox = undefined;
     mailbox ??= await createGuest(request, reply);
     return renderInbox(request, reply, mailbox, true, '/');
@@ -192,8 +181,10 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const owner = request.web.user && mailbox.userId === request.web.user.id ? request.web.user : undefined;
     const extended = await mailboxes.extend(mailbox, owner);
     // The guest's cookie lives as long as the mailbox, and so must follow it.
-    if (extended.userId === null) rememberGuest(reply, extended);
-    return reply.redirect(`${homeOf(request, request.params.token)}?notice=extended`, 303);
+    if (extended.userId === null) guestCookie.set(reply, extended);
+    // A guest's own mailbox lives at the home page; others at their token's page.
+    const home = extended.userId === null ? '/' : inboxPath(request.params.token);
+    return reply.redirect(`${home}?notice=extended`, 303);
   });
 
   app.post<TokenParams & { Body: { name?: string; domain?: string } }>(
@@ -208,7 +199,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
         async () => {
           if (mailbox.userId === null) {
             const next = await mailboxes.switchGuest(mailbox, name, domain);
-            rememberGuest(reply, next);
+            guestCookie.set(reply, next);
             return reply.redirect('/', 303);
           }
           const next = await mailboxes.switch(
@@ -221,7 +212,8 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
         },
         // A refused name leaves the mailbox as it was: its page again, the form open with why.
         (error) => {
-          const path = homeOf(request, request.params.token);
+          // Writable here, a guest mailbox is the reader's own: it lives at the home page.
+          const path = mailbox.userId === null ? '/' : inboxPath(request.params.token);
           return renderInbox(request, reply, mailbox, true, path, { name, domain, error });
         },
         changeSentences,
@@ -233,7 +225,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const mailbox = await openWritable(request, request.params.token);
     if (mailbox.userId === null) {
       await mailboxes.deleteGuest(mailbox);
-      reply.clearCookie(cookieNames.guest, { path: '/' });
+      guestCookie.clear(reply);
       return reply.redirect('/', 303);
     }
     await mailboxes.release(mailbox);
@@ -253,12 +245,20 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     '/inbox/:token/events',
     async (request, reply) => {
       const { mailbox } = await open(request, request.params.token);
+      // HEAD (a link checker, a proxy's probe) gets the stream's headers and no stream.
+      if (request.method === 'HEAD') {
+        return reply.header('Cache-Control', 'no-store').type('text/event-stream; charset=utf-8').send();
+      }
+      if (!live.hasRoomFor(request.ip)) {
+        throw new WebError(429, request.web.t.t('inbox.tooManyStreams', { limit: live.perClient }));
+      }
       const header = request.headers['last-event-id'];
       const position = typeof header === 'string' ? header : request.query.since;
       const since = position && /^\d{1,16}$/.test(position) ? Number(position) : undefined;
       reply.hijack();
       await live.open(reply.raw, {
         mailbox,
+        client: request.ip,
         since,
         missedSince: async (from) =>
           (await messages.pageOf(mailbox, listLimit)).items.filter((m) => m.receivedAt >= from).reverse(),
@@ -280,7 +280,10 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
 
   app.get<MessageParams>('/inbox/:token/messages/:id', async (request) => {
     const { token, id } = request.params;
-    const message = await messages.markRead(await openMessage(request, token, id));
+    const { mailbox, canWrite } = await open(request, token);
+    const found = await messages.requireInMailbox(mailbox, id);
+    // Only its owner's reading marks a message seen: a shared, read-only view changes nothing.
+    const message = canWrite ? await messages.markRead(found) : found;
     const view = detailView(message, token);
     const blockedImages = view.hasHtml ? messageDocument(message, token, false).blockedImages : 0;
     return { ...view, blockedImages };
