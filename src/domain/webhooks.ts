@@ -1,7 +1,6 @@
 // Per-user webhooks: configuration, the signing secret, the event payload and its signature,
 // and the delivery log. Delivery itself is the job in src/jobs/webhook-delivery.ts.
 import { createHmac } from 'node:crypto';
-import { plainTextOf } from '../mail/plain-text.ts';
 import type {
   MailboxRecord,
   MessageRecord,
@@ -28,17 +27,21 @@ export function wireEvent(stored: string): { event: string; test: boolean } {
 }
 const maxUrlLength = 2048;
 
-/** The seed's payload of a `new_message` event, field for field. */
+/**
+ * The seed's payload of a `new_message` event, field for field. `text` is the message's plain
+ * text (its text part, or the text made from its HTML at ingest: see message-bodies.ts).
+ */
 export function newMessagePayload(
   mailbox: MailboxRecord,
   message: Pick<MessageRecord, 'uuid' | 'receivedAt' | 'content'>,
+  text: string,
 ) {
   return {
     emailId: mailbox.uuid,
     messageId: message.uuid,
     fromAddress: message.content.fromEmail,
     subject: message.content.subject,
-    content: plainTextOf(message.content),
+    content: text,
     html: message.content.html,
     receivedAt: new Date(message.receivedAt).toISOString(),
     toAddress: mailbox.address,

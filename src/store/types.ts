@@ -116,8 +116,23 @@ export type ClaimResult =
   | { ok: true; mailbox: MailboxRecord; releasedBlobKeys: string[] }
   | { ok: false; reason: 'taken' | 'quarantined' | 'replaced_missing' | 'limit_reached' };
 
+/**
+ * What is made from a mail's HTML once, in a worker (src/mail/html-work.ts), and stored with it,
+ * so that reading a message never sanitises or converts it again.
+ */
+export interface DerivedBodies {
+  /** Plain text made from the HTML, for HTML-only mail ('' when the mail has a text part or no HTML). */
+  htmlText: string;
+  /** The sanitised HTML document (UTF-8) the web UI shows; empty when the mail has no HTML. */
+  htmlDocument: Buffer;
+  /** Remote images in that document (its CSP blocks them until the reader asks). */
+  remoteImages: number;
+}
+
 export interface NewDelivery {
   content: MailContent;
+  /** Stored with the content; absent = made on first read (as for mail stored before it existed). */
+  derived?: DerivedBodies;
   /**
    * The content's bytes (raw message, then attachments) when they are small enough to live in
    * the store itself, committed with the rows under `content.blobKey`. Otherwise they are
@@ -370,6 +385,17 @@ export interface Store {
   /** Newest first. */
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
+  /**
+   * The plain text made from the HTML of message `id`'s mail; undefined when it was not made yet
+   * (or there is no such message).
+   */
+  getHtmlText(id: string): Promise<string | undefined>;
+  /** The sanitised document of message `id`'s mail; undefined when not made yet (or no such message). */
+  getHtmlDocument(id: string): Promise<{ document: Buffer; remoteImages: number } | undefined>;
+  /** How many remote images that document has; undefined when not made yet (or no such message). */
+  getRemoteImages(id: string): Promise<number | undefined>;
+  /** Stores what was made from the HTML of message `id`'s mail, unless it is stored already. */
+  saveDerivedBodies(id: string, derived: DerivedBodies): Promise<void>;
   markSeen(id: string): Promise<void>;
   deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
 }

@@ -7,6 +7,7 @@ import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
 import { apiKeyHeaderOrBearer, QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { viewOfError } from '../errors.ts';
+import { jsonStream } from '../json-stream.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import { presentDelivery, presentMailbox, presentMessage, presentMessageSummary } from './presenters.ts';
 import {
@@ -117,9 +118,12 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   app.get<{ Params: MessageParams }>(
     '/api/emails/:emailId/:messageId',
     { schema: { params: messageParams, response: responses.message } },
-    async (request) => {
+    async (request, reply) => {
       const { emailId, messageId } = request.params;
-      return { message: presentMessage(await messages.readByUuid(userOf(request), emailId, messageId)) };
+      const message = await messages.readByUuid(userOf(request), emailId, messageId);
+      // The text stored with the message (made from its HTML at ingest), sent as it is read.
+      const body = { message: presentMessage(message, await services.bodies.textOf(message)) };
+      return reply.type('application/json; charset=utf-8').send(jsonStream(body));
     },
   );
 

@@ -1,6 +1,5 @@
 // The key dialect's output shapes, field by field as in the seed's examples. Dates are ISO 8601
 // in UTC with milliseconds (MoeMail's `toISOString()`), message times Unix milliseconds.
-import { plainTextOf } from '../../mail/plain-text.ts';
 import type { MailboxRecord, MessageRecord, UserRecord, WebhookAttempt } from '../../store/types.ts';
 
 /** What MoeMail clients expect as the expiry of a mailbox that never expires. */
@@ -27,12 +26,13 @@ export function presentMessageSummary(m: MessageRecord) {
   };
 }
 
-export function presentMessage(m: MessageRecord) {
+/** `text`: the message's plain text (its text part, or the text made from its HTML at ingest). */
+export function presentMessage(m: MessageRecord, text: string) {
   return {
     id: m.uuid,
     from_address: m.content.fromEmail,
     subject: m.content.subject,
-    content: plainTextOf(m.content),
+    content: text,
     html: m.content.html,
     received_at: m.receivedAt,
   };

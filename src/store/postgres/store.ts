@@ -15,6 +15,7 @@ import type {
   ClaimRequest,
   ClaimResult,
   DeliveredMessage,
+  DerivedBodies,
   DomainRecord,
   MailboxRecord,
   MessageRecord,
@@ -36,6 +37,7 @@ import { migratePostgres } from './migrate.ts';
 import {
   type AttemptRow,
   type DomainRow,
+  fromDbText,
   type MailboxRow,
   type MessageRow,
   messageColumns,
@@ -618,9 +620,12 @@ export class PostgresStore implements Store {
           SELECT id, user_id FROM mailboxes WHERE id = ANY(${p.mailboxIds}::bigint[]) ORDER BY id FOR KEY SHARE
         ),
         mail AS (
-          INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
+          INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
+            html_text, html_document, remote_images)
           SELECT ${toDbText(c.subject)}, ${toDbText(c.fromName)}, ${toDbText(c.fromEmail)}, ${toDbText(c.text)},
-            ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)}
+            ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)},
+            ${d.derived ? toDbText(d.derived.htmlText) : null}::text, ${d.derived?.htmlDocument ?? null}::bytea,
+            ${d.derived?.remoteImages ?? null}::integer
           WHERE EXISTS (SELECT 1 FROM live)
           RETURNING id
         ),
@@ -896,6 +901,33 @@ export class PostgresStore implements Store {
       SELECT ${sql.unsafe(messageColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
       WHERE m.public_id = ${id}`;
     return row && toMessage(row);
+  }
+
+  async getHtmlText(id: string): Promise<string | undefined> {
+    const [row] = await this.#sql<{ html_text: string | null }[]>`
+      SELECT ml.html_text FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ${id}`;
+    return row?.html_text == null ? undefined : fromDbText(row.html_text);
+  }
+
+  async getHtmlDocument(id: string): Promise<{ document: Buffer; remoteImages: number } | undefined> {
+    const [row] = await this.#sql<{ html_document: Buffer | null; remote_images: number | null }[]>`
+      SELECT ml.html_document, ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id
+      WHERE m.public_id = ${id}`;
+    if (!row || row.html_document === null) return undefined;
+    return { document: row.html_document, remoteImages: row.remote_images ?? 0 };
+  }
+
+  async getRemoteImages(id: string): Promise<number | undefined> {
+    const [row] = await this.#sql<{ remote_images: number | null }[]>`
+      SELECT ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ${id}`;
+    return row?.remote_images ?? undefined;
+  }
+
+  async saveDerivedBodies(id: string, derived: DerivedBodies): Promise<void> {
+    await this.#sql`
+      UPDATE mails SET html_text = ${toDbText(derived.htmlText)}, html_document = ${derived.htmlDocument},
+        remote_images = ${derived.remoteImages}
+      WHERE id = (SELECT mail_id FROM messages WHERE public_id = ${id}) AND html_text IS NULL`;
   }
 
   async markSeen(id: string): Promise<void> {

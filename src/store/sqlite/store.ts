@@ -11,6 +11,7 @@ import type {
   ClaimRequest,
   ClaimResult,
   DeliveredMessage,
+  DerivedBodies,
   DomainRecord,
   MailboxRecord,
   MessageRecord,
@@ -570,8 +571,9 @@ export class SqliteStore implements Store {
     const c = d.content;
     const mailId = Number(
       this.#run(
-        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
+           html_text, html_document, remote_images)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.subject,
         c.fromName,
         c.fromEmail,
@@ -580,6 +582,9 @@ export class SqliteStore implements Store {
         c.size,
         c.blobKey,
         JSON.stringify(c.attachments),
+        d.derived?.htmlText ?? null,
+        d.derived?.htmlDocument ?? null,
+        d.derived?.remoteImages ?? null,
       ).lastInsertRowid,
     );
     const insertMessage = this.#statement(
@@ -903,6 +908,45 @@ export class SqliteStore implements Store {
       id,
     );
     return row && toMessage(row);
+  }
+
+  async getHtmlText(id: string): Promise<string | undefined> {
+    return (
+      this.#get<{ html_text: string | null }>(
+        'SELECT ml.html_text FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ?',
+        id,
+      )?.html_text ?? undefined
+    );
+  }
+
+  async getHtmlDocument(id: string): Promise<{ document: Buffer; remoteImages: number } | undefined> {
+    const row = this.#get<{ html_document: Buffer | null; remote_images: number | null }>(
+      `SELECT ml.html_document, ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id
+       WHERE m.public_id = ?`,
+      id,
+    );
+    if (!row || row.html_document === null) return undefined;
+    return { document: row.html_document, remoteImages: row.remote_images ?? 0 };
+  }
+
+  async getRemoteImages(id: string): Promise<number | undefined> {
+    return (
+      this.#get<{ remote_images: number | null }>(
+        'SELECT ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ?',
+        id,
+      )?.remote_images ?? undefined
+    );
+  }
+
+  async saveDerivedBodies(id: string, derived: DerivedBodies): Promise<void> {
+    this.#run(
+      `UPDATE mails SET html_text = ?, html_document = ?, remote_images = ?
+       WHERE id = (SELECT mail_id FROM messages WHERE public_id = ?) AND html_text IS NULL`,
+      derived.htmlText,
+      derived.htmlDocument,
+      derived.remoteImages,
+      id,
+    );
   }
 
   async markSeen(id: string): Promise<void> {

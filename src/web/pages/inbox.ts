@@ -6,19 +6,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
 import { cookieNames } from '../context.ts';
+import { messageDocumentCsp } from '../csp.ts';
 import { WebError } from '../errors.ts';
 import { clientStrings, type MessageKey } from '../i18n/translator.ts';
 import { LiveStreams } from '../inbox/live.ts';
-import {
-  detailView,
-  emlFileName,
-  inboxPath,
-  mailboxView,
-  messagePath,
-  summaryView,
-} from '../inbox/present.ts';
+import { detailView, emlFileName, inboxPath, mailboxView, summaryView } from '../inbox/present.ts';
 import { inboxMain } from '../inbox/view.ts';
-import { messageDocumentCsp, renderMessageDocument } from '../message-html.ts';
 import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
 
 const listLimit = 100;
@@ -238,23 +231,12 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     },
   );
 
-  /** The sanitised HTML document of a message, with its inline parts served from our paths. */
-  function messageDocument(message: MessageRecord, token: string, allowRemoteImages: boolean) {
-    const base = messagePath(token, message.uuid);
-    return renderMessageDocument(message.content.html, {
-      allowRemoteImages,
-      inlinePartUrl: (cid) => {
-        const part = message.content.attachments.find((a) => a.contentId === cid);
-        return part ? `${base}/attachments/${encodeURIComponent(part.name)}` : undefined;
-      },
-    });
-  }
-
   app.get<MessageParams>('/inbox/:token/messages/:id', async (request) => {
     const { token, id } = request.params;
     const message = await messages.markRead(await openMessage(request, token, id));
     const view = detailView(message, token);
-    const blockedImages = view.hasHtml ? messageDocument(message, token, false).blockedImages : 0;
+    // Counted when the document was made: shown once the reader asks (the CSP blocks them till then).
+    const blockedImages = view.hasHtml ? await services.bodies.remoteImagesOf(message) : 0;
     return { ...view, blockedImages };
   });
 
@@ -270,7 +252,8 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
       const { token, id } = request.params;
       const message = await openMessage(request, token, id);
       const allowRemoteImages = request.query.images === '1';
-      const { document } = messageDocument(message, token, allowRemoteImages);
+      // Made once, when the message arrived; its inline parts are linked relative to this URL.
+      const { document } = await services.bodies.documentOf(message);
       return reply
         .header('Content-Security-Policy', messageDocumentCsp(allowRemoteImages))
         .header('Cache-Control', 'private, no-store')
