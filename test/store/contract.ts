@@ -957,6 +957,83 @@ export function storeContract(name: string, factory: StoreFactory): void {
         }
       });
 
+      it('what is made from the HTML is stored with the mail, shared by its copies', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const derived = {
+          htmlText: 'Text made from the HTML 🎉\u0000 with a NUL',
+          htmlDocument: Buffer.from('<!doctype html><p>Grüße</p>\u0000', 'utf8'),
+          remoteImages: 3,
+        };
+        const [first, second] = await store.insertDelivery({
+          content: content('derived', { text: '' }),
+          derived,
+          receivedAt: T0,
+          recipients: [recipient(a), recipient(b)],
+        });
+        assert.ok(first && second);
+        for (const message of [first, second]) {
+          assert.equal(await store.getHtmlText(message.id), derived.htmlText);
+          assert.deepEqual(await store.getHtmlDocument(message.id), {
+            document: derived.htmlDocument,
+            remoteImages: 3,
+          });
+          assert.equal(await store.getRemoteImages(message.id), 3);
+        }
+        // Stored once: a later save does not replace it.
+        await store.saveDerivedBodies(first.id, {
+          htmlText: 'other',
+          htmlDocument: Buffer.from('x'),
+          remoteImages: 0,
+        });
+        assert.equal(await store.getHtmlText(second.id), derived.htmlText);
+        // Empty results are results too (not "not made yet").
+        const [plain] = await store.insertDelivery({
+          content: content('plain', { html: '' }),
+          derived: { htmlText: '', htmlDocument: Buffer.alloc(0), remoteImages: 0 },
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(plain);
+        assert.equal(await store.getHtmlText(plain.id), '');
+        assert.deepEqual(await store.getHtmlDocument(plain.id), {
+          document: Buffer.alloc(0),
+          remoteImages: 0,
+        });
+        assert.equal(await store.getHtmlText(messageId()), undefined, 'no such message');
+      });
+
+      it('mail stored without what is made from its HTML gets it saved later, once', async (store) => {
+        const a = await claim(store, 'a');
+        const [message] = await store.insertDelivery({
+          content: content('later', { text: '' }),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(message);
+        assert.equal(await store.getHtmlText(message.id), undefined);
+        assert.equal(await store.getHtmlDocument(message.id), undefined);
+        assert.equal(await store.getRemoteImages(message.id), undefined);
+        const derived = {
+          htmlText: 'Made later',
+          htmlDocument: Buffer.from('<p>later</p>'),
+          remoteImages: 1,
+        };
+        await store.saveDerivedBodies(message.id, derived);
+        await store.saveDerivedBodies(message.id, {
+          htmlText: 'again',
+          htmlDocument: Buffer.from('y'),
+          remoteImages: 2,
+        });
+        assert.equal(await store.getHtmlText(message.id), 'Made later');
+        assert.deepEqual(await store.getHtmlDocument(message.id), {
+          document: derived.htmlDocument,
+          remoteImages: 1,
+        });
+        // Reading the message itself is unchanged.
+        assert.deepEqual((await store.getMessage(message.id))?.content, content('later', { text: '' }));
+      });
+
       it('insertDelivery skips recipients whose mailbox no longer exists', async (store) => {
         const a = await claim(store, 'a');
         const gone = await claim(store, 'gone');
