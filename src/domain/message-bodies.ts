@@ -4,7 +4,13 @@
 // reads them. Mail stored before this existed gets them made on its first read, then stored.
 import type { HtmlDocument, HtmlWorkPool } from '../mail/html-work.ts';
 import { emptyDocument } from '../mail/html-work.ts';
-import type { AttachmentRecord, DerivedBodies, MailContent, MessageRecord } from '../store/types.ts';
+import type {
+  AttachmentRecord,
+  DerivedBodies,
+  MailboxRecord,
+  MailContent,
+  MessageRecord,
+} from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 
 /** Where the document links an inline part: relative to the document's own URL (…/body.html). */
@@ -49,14 +55,25 @@ export class MessageBodies {
   /** The message's plain text: its text part, or the text made from its HTML. */
   async textOf(message: MessageRecord): Promise<string> {
     if (!isHtmlOnly(message.content)) return message.content.text;
-    return (await this.#ctx.store.getHtmlText(message.id)) ?? (await this.#madeFor(message)).htmlText;
+    return (await this.#ctx.store.getHtmlText(message.uuid)) ?? (await this.#madeFor(message)).htmlText;
+  }
+
+  /**
+   * The stored document of message `messageUuid` if it is in `mailbox`, read without the
+   * message's raw HTML; undefined when there is none (not made yet, or no such message there):
+   * then documentOf the whole message makes it, or the message is not found.
+   */
+  async storedDocumentIn(mailbox: MailboxRecord, messageUuid: string): Promise<HtmlDocument | undefined> {
+    const stored = await this.#ctx.store.getHtmlDocument(messageUuid.toLowerCase());
+    if (!stored || stored.mailboxId !== mailbox.id) return undefined;
+    return { document: stored.document, remoteImages: stored.remoteImages };
   }
 
   /** The sanitised HTML document of the message (the empty document when it has no HTML). */
   async documentOf(message: MessageRecord): Promise<HtmlDocument> {
     if (message.content.html === '') return emptyDocument;
-    const stored = await this.#ctx.store.getHtmlDocument(message.id);
-    if (stored) return stored;
+    const stored = await this.#ctx.store.getHtmlDocument(message.uuid);
+    if (stored) return { document: stored.document, remoteImages: stored.remoteImages };
     const made = await this.#madeFor(message);
     return { document: made.htmlDocument, remoteImages: made.remoteImages };
   }
@@ -64,7 +81,9 @@ export class MessageBodies {
   /** How many remote images the message's document has (shown only when the reader asks). */
   async remoteImagesOf(message: MessageRecord): Promise<number> {
     if (message.content.html === '') return 0;
-    return (await this.#ctx.store.getRemoteImages(message.id)) ?? (await this.#madeFor(message)).remoteImages;
+    return (
+      (await this.#ctx.store.getRemoteImages(message.uuid)) ?? (await this.#madeFor(message)).remoteImages
+    );
   }
 
   /** Makes and stores what a message stored without it lacks. */
@@ -74,7 +93,7 @@ export class MessageBodies {
     if (!making) {
       making = (async () => {
         const derived = await this.derive(message.content);
-        await this.#ctx.store.saveDerivedBodies(message.id, derived);
+        await this.#ctx.store.saveDerivedBodies(message.uuid, derived);
         return derived;
       })().finally(() => this.#making.delete(key));
       this.#making.set(key, making);

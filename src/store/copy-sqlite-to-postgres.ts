@@ -19,6 +19,7 @@ export const copiedTables = [
   'mailboxes',
   'released_addresses',
   'mails',
+  'mail_derived',
   'messages',
   'inline_blobs',
   'webhooks',

@@ -386,16 +386,21 @@ export interface Store {
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   /**
-   * The plain text made from the HTML of message `id`'s mail; undefined when it was not made yet
-   * (or there is no such message).
+   * The plain text made from the HTML of the mail of message `uuid`; undefined when it was not
+   * made yet (or there is no such message).
    */
-  getHtmlText(id: string): Promise<string | undefined>;
-  /** The sanitised document of message `id`'s mail; undefined when not made yet (or no such message). */
-  getHtmlDocument(id: string): Promise<{ document: Buffer; remoteImages: number } | undefined>;
+  getHtmlText(uuid: string): Promise<string | undefined>;
+  /**
+   * The sanitised document of the mail of message `uuid`, and the mailbox of that message;
+   * undefined when not made yet (or no such message). Reads nothing of the mail's raw HTML.
+   */
+  getHtmlDocument(
+    uuid: string,
+  ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined>;
   /** How many remote images that document has; undefined when not made yet (or no such message). */
-  getRemoteImages(id: string): Promise<number | undefined>;
-  /** Stores what was made from the HTML of message `id`'s mail, unless it is stored already. */
-  saveDerivedBodies(id: string, derived: DerivedBodies): Promise<void>;
+  getRemoteImages(uuid: string): Promise<number | undefined>;
+  /** Stores what was made from the HTML of the mail of message `uuid`, unless it is stored already. */
+  saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void>;
   markSeen(id: string): Promise<void>;
   deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
 }

@@ -66,11 +66,11 @@ describe('with the default limits', () => {
 
     // Both were made by a worker before the 250, and stored with the message.
     assert.equal(services.htmlWork.counts.done, before.done + 2);
-    const text = await services.store.getHtmlText(delivered.message.id);
+    const text = await services.store.getHtmlText(delivered.message.uuid);
     assert.ok(text !== undefined, 'the text is stored');
     assert.match(text, /^FIRST-PARAGRAPH/);
     assert.match(text, /LAST-PARAGRAPH$/);
-    const stored = await services.store.getHtmlDocument(delivered.message.id);
+    const stored = await services.store.getHtmlDocument(delivered.message.uuid);
     assert.ok(stored, 'the document is stored');
     assert.ok(stored.remoteImages > 0);
 
@@ -111,20 +111,48 @@ describe('with the default limits', () => {
       recipients: [{ mailboxId: mailbox.id, recipient: address, id: newMessageId(), uuid: newUuid() }],
     });
     assert.ok(message);
-    assert.equal(await services.store.getHtmlText(message.id), undefined);
+    assert.equal(await services.store.getHtmlText(message.uuid), undefined);
     const before = services.htmlWork.counts.done;
 
     const delivered = { user, mailbox, message };
     const detail = await readDetail(server, delivered);
     assert.equal(detail.status, 200);
     assert.equal(detail.body.message.content, 'Stored before derivation existed');
-    assert.equal(await services.store.getHtmlText(message.id), 'Stored before derivation existed');
-    assert.equal((await services.store.getHtmlDocument(message.id))?.remoteImages, 1);
+    assert.equal(await services.store.getHtmlText(message.uuid), 'Stored before derivation existed');
+    assert.equal((await services.store.getHtmlDocument(message.uuid))?.remoteImages, 1);
     assert.equal(services.htmlWork.counts.done, before + 2);
 
     const frame = await readFrame(server, delivered);
     assert.match(frame.raw.toString(), /Stored <b>before<\/b> derivation existed/);
     assert.equal(services.htmlWork.counts.done, before + 2, 'made once, then read');
+
+    // Opened first in the web UI's frame, such a message gets them there.
+    const [other] = await services.store.insertDelivery({
+      content: {
+        subject: 'Older too',
+        fromName: '',
+        fromEmail: 'old@example.org',
+        text: '',
+        html: '<p>Framed first</p>',
+        size: 5,
+        blobKey: newUuid(),
+        attachments: [],
+      },
+      inlineBlob: Buffer.from('old\r\n'),
+      receivedAt: server.clock.now,
+      recipients: [{ mailboxId: mailbox.id, recipient: address, id: newMessageId(), uuid: newUuid() }],
+    });
+    assert.ok(other);
+    const framed = await readFrame(server, { user, mailbox, message: other });
+    assert.equal(framed.status, 200);
+    assert.match(framed.raw.toString(), /<p>Framed first<\/p>/);
+    assert.equal(await services.store.getHtmlText(other.uuid), 'Framed first');
+
+    // A stored document is served only through its own mailbox.
+    const stranger = await deliver(server, '<p>Elsewhere</p>');
+    const token = services.mailboxes.token(stranger.mailbox);
+    const wrong = await api(server, 'GET', `/inbox/${token}/messages/${other.uuid}/body.html`);
+    assert.equal(wrong.status, 404);
   });
 });
 
@@ -166,7 +194,7 @@ describe('with a time budget too short for the work', () => {
     const before = services.htmlWork.counts.overBudget;
     const delivered = await deliver(server, bigHtml(1024 * 1024));
     assert.equal(services.htmlWork.counts.overBudget, before + 2);
-    assert.equal(await services.store.getHtmlText(delivered.message.id), '');
+    assert.equal(await services.store.getHtmlText(delivered.message.uuid), '');
     const detail = await readDetail(server, delivered);
     assert.equal(detail.status, 200);
     assert.equal(detail.body.message.content, '');

@@ -973,20 +973,21 @@ export function storeContract(name: string, factory: StoreFactory): void {
         });
         assert.ok(first && second);
         for (const message of [first, second]) {
-          assert.equal(await store.getHtmlText(message.id), derived.htmlText);
-          assert.deepEqual(await store.getHtmlDocument(message.id), {
+          assert.equal(await store.getHtmlText(message.uuid), derived.htmlText);
+          assert.deepEqual(await store.getHtmlDocument(message.uuid), {
+            mailboxId: message.mailboxId,
             document: derived.htmlDocument,
             remoteImages: 3,
           });
-          assert.equal(await store.getRemoteImages(message.id), 3);
+          assert.equal(await store.getRemoteImages(message.uuid), 3);
         }
         // Stored once: a later save does not replace it.
-        await store.saveDerivedBodies(first.id, {
+        await store.saveDerivedBodies(first.uuid, {
           htmlText: 'other',
           htmlDocument: Buffer.from('x'),
           remoteImages: 0,
         });
-        assert.equal(await store.getHtmlText(second.id), derived.htmlText);
+        assert.equal(await store.getHtmlText(second.uuid), derived.htmlText);
         // Empty results are results too (not "not made yet").
         const [plain] = await store.insertDelivery({
           content: content('plain', { html: '' }),
@@ -995,12 +996,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
           recipients: [recipient(a)],
         });
         assert.ok(plain);
-        assert.equal(await store.getHtmlText(plain.id), '');
-        assert.deepEqual(await store.getHtmlDocument(plain.id), {
+        assert.equal(await store.getHtmlText(plain.uuid), '');
+        assert.deepEqual(await store.getHtmlDocument(plain.uuid), {
+          mailboxId: a.id,
           document: Buffer.alloc(0),
           remoteImages: 0,
         });
-        assert.equal(await store.getHtmlText(messageId()), undefined, 'no such message');
+        assert.equal(await store.getHtmlText(randomUUID()), undefined, 'no such message');
       });
 
       it('mail stored without what is made from its HTML gets it saved later, once', async (store) => {
@@ -1011,22 +1013,23 @@ export function storeContract(name: string, factory: StoreFactory): void {
           recipients: [recipient(a)],
         });
         assert.ok(message);
-        assert.equal(await store.getHtmlText(message.id), undefined);
-        assert.equal(await store.getHtmlDocument(message.id), undefined);
-        assert.equal(await store.getRemoteImages(message.id), undefined);
+        assert.equal(await store.getHtmlText(message.uuid), undefined);
+        assert.equal(await store.getHtmlDocument(message.uuid), undefined);
+        assert.equal(await store.getRemoteImages(message.uuid), undefined);
         const derived = {
           htmlText: 'Made later',
           htmlDocument: Buffer.from('<p>later</p>'),
           remoteImages: 1,
         };
-        await store.saveDerivedBodies(message.id, derived);
-        await store.saveDerivedBodies(message.id, {
+        await store.saveDerivedBodies(message.uuid, derived);
+        await store.saveDerivedBodies(message.uuid, {
           htmlText: 'again',
           htmlDocument: Buffer.from('y'),
           remoteImages: 2,
         });
-        assert.equal(await store.getHtmlText(message.id), 'Made later');
-        assert.deepEqual(await store.getHtmlDocument(message.id), {
+        assert.equal(await store.getHtmlText(message.uuid), 'Made later');
+        assert.deepEqual(await store.getHtmlDocument(message.uuid), {
+          mailboxId: a.id,
           document: derived.htmlDocument,
           remoteImages: 1,
         });

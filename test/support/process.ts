@@ -15,9 +15,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `burnbox <args>` to completion. */
-export function runCli(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
+/** Runs `burnbox <args>` to completion (`cliPath`: another checkout's bin/burnbox.mjs). */
+export function runCli(args: string[], env: Record<string, string>, cliPath = cli) {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 30000,
@@ -55,7 +55,7 @@ export interface ServeProcess {
 }
 
 /** Starts `burnbox serve` on free loopback ports and waits until both listeners are up. */
-export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+export async function startServe(env: Record<string, string>, cliPath = cli): Promise<ServeProcess> {
   const smtpPort = await freePort();
   const httpPort = await freePort();
   const fullEnv = {
@@ -66,7 +66,7 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     BURNBOX_LOG_LEVEL: 'silent',
     ...env,
   };
-  const child = spawn(process.execPath, [cli, 'serve'], {
+  const child = spawn(process.execPath, [cliPath, 'serve'], {
     env: { ...process.env, ...fullEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

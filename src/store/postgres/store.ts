@@ -620,14 +620,17 @@ export class PostgresStore implements Store {
           SELECT id, user_id FROM mailboxes WHERE id = ANY(${p.mailboxIds}::bigint[]) ORDER BY id FOR KEY SHARE
         ),
         mail AS (
-          INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
-            html_text, html_document, remote_images)
+          INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
           SELECT ${toDbText(c.subject)}, ${toDbText(c.fromName)}, ${toDbText(c.fromEmail)}, ${toDbText(c.text)},
-            ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)},
-            ${d.derived ? toDbText(d.derived.htmlText) : null}::text, ${d.derived?.htmlDocument ?? null}::bytea,
-            ${d.derived?.remoteImages ?? null}::integer
+            ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)}
           WHERE EXISTS (SELECT 1 FROM live)
           RETURNING id
+        ),
+        derived AS (
+          INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document)
+          SELECT mail.id, ${d.derived?.remoteImages ?? 0}::integer, ${toDbText(d.derived?.htmlText ?? '')}::text,
+            ${d.derived?.htmlDocument ?? Buffer.alloc(0)}::bytea
+          FROM mail WHERE ${d.derived !== undefined}::boolean
         ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
@@ -903,31 +906,39 @@ export class PostgresStore implements Store {
     return row && toMessage(row);
   }
 
-  async getHtmlText(id: string): Promise<string | undefined> {
-    const [row] = await this.#sql<{ html_text: string | null }[]>`
-      SELECT ml.html_text FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ${id}`;
-    return row?.html_text == null ? undefined : fromDbText(row.html_text);
+  async getHtmlText(uuid: string): Promise<string | undefined> {
+    const [row] = await this.#sql<{ html_text: string }[]>`
+      SELECT d.html_text FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ${uuid}`;
+    return row && fromDbText(row.html_text);
   }
 
-  async getHtmlDocument(id: string): Promise<{ document: Buffer; remoteImages: number } | undefined> {
-    const [row] = await this.#sql<{ html_document: Buffer | null; remote_images: number | null }[]>`
-      SELECT ml.html_document, ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id
-      WHERE m.public_id = ${id}`;
-    if (!row || row.html_document === null) return undefined;
-    return { document: row.html_document, remoteImages: row.remote_images ?? 0 };
+  async getHtmlDocument(
+    uuid: string,
+  ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined> {
+    const [row] = await this.#sql<{ mailbox_id: number; remote_images: number; html_document: Buffer }[]>`
+      SELECT m.mailbox_id, d.remote_images, d.html_document
+      FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ${uuid}`;
+    return (
+      row && {
+        mailboxId: Number(row.mailbox_id),
+        document: row.html_document,
+        remoteImages: row.remote_images,
+      }
+    );
   }
 
-  async getRemoteImages(id: string): Promise<number | undefined> {
-    const [row] = await this.#sql<{ remote_images: number | null }[]>`
-      SELECT ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ${id}`;
-    return row?.remote_images ?? undefined;
+  async getRemoteImages(uuid: string): Promise<number | undefined> {
+    const [row] = await this.#sql<{ remote_images: number }[]>`
+      SELECT d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ${uuid}`;
+    return row?.remote_images;
   }
 
-  async saveDerivedBodies(id: string, derived: DerivedBodies): Promise<void> {
+  async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
     await this.#sql`
-      UPDATE mails SET html_text = ${toDbText(derived.htmlText)}, html_document = ${derived.htmlDocument},
-        remote_images = ${derived.remoteImages}
-      WHERE id = (SELECT mail_id FROM messages WHERE public_id = ${id}) AND html_text IS NULL`;
+      INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document)
+      SELECT mail_id, ${derived.remoteImages}, ${toDbText(derived.htmlText)}, ${derived.htmlDocument}
+      FROM messages WHERE uuid = ${uuid}
+      ON CONFLICT (mail_id) DO NOTHING`;
   }
 
   async markSeen(id: string): Promise<void> {

@@ -571,9 +571,8 @@ export class SqliteStore implements Store {
     const c = d.content;
     const mailId = Number(
       this.#run(
-        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
-           html_text, html_document, remote_images)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         c.subject,
         c.fromName,
         c.fromEmail,
@@ -582,11 +581,9 @@ export class SqliteStore implements Store {
         c.size,
         c.blobKey,
         JSON.stringify(c.attachments),
-        d.derived?.htmlText ?? null,
-        d.derived?.htmlDocument ?? null,
-        d.derived?.remoteImages ?? null,
       ).lastInsertRowid,
     );
+    if (d.derived) this.#insertDerived(mailId, d.derived);
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -910,43 +907,45 @@ export class SqliteStore implements Store {
     return row && toMessage(row);
   }
 
-  async getHtmlText(id: string): Promise<string | undefined> {
-    return (
-      this.#get<{ html_text: string | null }>(
-        'SELECT ml.html_text FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ?',
-        id,
-      )?.html_text ?? undefined
-    );
-  }
-
-  async getHtmlDocument(id: string): Promise<{ document: Buffer; remoteImages: number } | undefined> {
-    const row = this.#get<{ html_document: Buffer | null; remote_images: number | null }>(
-      `SELECT ml.html_document, ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id
-       WHERE m.public_id = ?`,
-      id,
-    );
-    if (!row || row.html_document === null) return undefined;
-    return { document: row.html_document, remoteImages: row.remote_images ?? 0 };
-  }
-
-  async getRemoteImages(id: string): Promise<number | undefined> {
-    return (
-      this.#get<{ remote_images: number | null }>(
-        'SELECT ml.remote_images FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ?',
-        id,
-      )?.remote_images ?? undefined
-    );
-  }
-
-  async saveDerivedBodies(id: string, derived: DerivedBodies): Promise<void> {
+  #insertDerived(mailId: number, derived: DerivedBodies): void {
     this.#run(
-      `UPDATE mails SET html_text = ?, html_document = ?, remote_images = ?
-       WHERE id = (SELECT mail_id FROM messages WHERE public_id = ?) AND html_text IS NULL`,
+      `INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document) VALUES (?, ?, ?, ?)
+       ON CONFLICT (mail_id) DO NOTHING`,
+      mailId,
+      derived.remoteImages,
       derived.htmlText,
       derived.htmlDocument,
-      derived.remoteImages,
-      id,
     );
+  }
+
+  async getHtmlText(uuid: string): Promise<string | undefined> {
+    return this.#get<{ html_text: string }>(
+      'SELECT d.html_text FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ?',
+      uuid,
+    )?.html_text;
+  }
+
+  async getHtmlDocument(
+    uuid: string,
+  ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined> {
+    const row = this.#get<{ mailbox_id: number; remote_images: number; html_document: Buffer }>(
+      `SELECT m.mailbox_id, d.remote_images, d.html_document
+       FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && { mailboxId: row.mailbox_id, document: row.html_document, remoteImages: row.remote_images };
+  }
+
+  async getRemoteImages(uuid: string): Promise<number | undefined> {
+    return this.#get<{ remote_images: number }>(
+      'SELECT d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ?',
+      uuid,
+    )?.remote_images;
+  }
+
+  async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
+    const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE uuid = ?', uuid);
+    if (row) this.#insertDerived(row.mail_id, derived);
   }
 
   async markSeen(id: string): Promise<void> {

@@ -250,10 +250,13 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     '/inbox/:token/messages/:id/body.html',
     async (request, reply) => {
       const { token, id } = request.params;
-      const message = await openMessage(request, token, id);
+      const { mailbox } = await open(request, token);
       const allowRemoteImages = request.query.images === '1';
-      // Made once, when the message arrived; its inline parts are linked relative to this URL.
-      const { document } = await services.bodies.documentOf(message);
+      // Made once, when the message arrived, and read alone (not the message's raw HTML); its
+      // inline parts are linked relative to this URL. A message stored before gets it made now.
+      const { document } =
+        (await services.bodies.storedDocumentIn(mailbox, id)) ??
+        (await services.bodies.documentOf(await messages.requireInMailbox(mailbox, id)));
       return reply
         .header('Content-Security-Policy', messageDocumentCsp(allowRemoteImages))
         .header('Cache-Control', 'private, no-store')

@@ -1,8 +1,10 @@
 -- What is made from a mail's HTML once, in a worker thread, instead of on every read: the plain
 -- text of HTML-only mail, the sanitised document the web UI shows and its count of remote
--- images. NULL = not made yet (mail stored before this version): made on its first read.
+-- images. No row = not made yet (mail stored before this version): made on its first read.
 
-ALTER TABLE mails
-  ADD COLUMN html_text text,
-  ADD COLUMN html_document bytea,
-  ADD COLUMN remote_images integer;
+CREATE TABLE mail_derived (
+  mail_id bigint PRIMARY KEY REFERENCES mails (id) ON DELETE CASCADE,
+  remote_images integer NOT NULL,
+  html_text text NOT NULL,
+  html_document bytea NOT NULL
+);

@@ -1,7 +1,12 @@
 -- What is made from a mail's HTML once, in a worker thread, instead of on every read: the plain
 -- text of HTML-only mail, the sanitised document the web UI shows and its count of remote
--- images. NULL = not made yet (mail stored before this version): made on its first read.
+-- images. No row = not made yet (mail stored before this version): made on its first read.
+-- A table of its own, small columns first: reading the document does not walk through the
+-- pages of the mail's raw HTML, nor the document's pages to reach the count.
 
-ALTER TABLE mails ADD COLUMN html_text TEXT;
-ALTER TABLE mails ADD COLUMN html_document BLOB;
-ALTER TABLE mails ADD COLUMN remote_images INTEGER;
+CREATE TABLE mail_derived (
+  mail_id INTEGER PRIMARY KEY REFERENCES mails(id) ON DELETE CASCADE,
+  remote_images INTEGER NOT NULL,
+  html_text TEXT NOT NULL,
+  html_document BLOB NOT NULL
+);
