@@ -74,7 +74,11 @@ export class HtmlWorkPool {
   async document(html: string, inlineParts: Record<string, string>): Promise<HtmlDocument> {
     const result = await this.#submit({ kind: 'document', html, inlineParts });
     if (result?.kind !== 'document') return emptyDocument;
-    return { document: Buffer.from(result.document.buffer), remoteImages: result.remoteImages };
+    const bytes = result.document;
+    return {
+      document: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      remoteImages: result.remoteImages,
+    };
   }
 
   /** Stops every worker; work still waiting or running settles with the empty result. */
