@@ -7,16 +7,22 @@ import { emptyDocument } from '../mail/html-work.ts';
 import type {
   AttachmentRecord,
   DerivedBodies,
+  JsonField,
   MailboxRecord,
   MailContent,
+  MessageHead,
   MessageRecord,
 } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
+import { notFound } from './errors.ts';
 
 /** Where the document links an inline part: relative to the document's own URL (…/body.html). */
 export function inlinePartPath(attachment: Pick<AttachmentRecord, 'name'>): string {
   return `attachments/${encodeURIComponent(attachment.name)}`;
 }
+
+/** Content longer than this (text and HTML together) gets its JSON literals made at ingest. */
+const bigContentChars = 64 * 1024;
 
 /** Whether the message's `content` is made from its HTML (it has HTML and no text part). */
 function isHtmlOnly(content: Pick<MailContent, 'text' | 'html'>): boolean {
@@ -34,22 +40,69 @@ export class MessageBodies {
     this.#pool = pool;
   }
 
-  /** Makes the text and document of received content (in the worker pool; never fails). */
+  /**
+   * Makes the text and document of received content, and for big content the APIs' `content`
+   * and `html` as JSON literals (in the worker pool; never fails: what could not be made in time
+   * is empty, or for the literals absent).
+   */
   async derive(
     content: Pick<MailContent, 'text' | 'html'> & {
       attachments: Pick<AttachmentRecord, 'name' | 'contentId'>[];
     },
   ): Promise<DerivedBodies> {
-    if (content.html === '') return { htmlText: '', htmlDocument: Buffer.alloc(0), remoteImages: 0 };
-    const inlineParts: Record<string, string> = {};
-    for (const a of content.attachments) {
-      if (a.contentId && !(a.contentId in inlineParts)) inlineParts[a.contentId] = inlinePartPath(a);
+    let htmlText = '';
+    let document: HtmlDocument = { document: Buffer.alloc(0), remoteImages: 0 };
+    if (content.html !== '') {
+      const inlineParts: Record<string, string> = {};
+      for (const a of content.attachments) {
+        if (a.contentId && !(a.contentId in inlineParts)) inlineParts[a.contentId] = inlinePartPath(a);
+      }
+      [htmlText, document] = await Promise.all([
+        isHtmlOnly(content) ? this.#pool.plainText(content.html) : '',
+        this.#pool.document(content.html, inlineParts),
+      ]);
     }
-    const [htmlText, document] = await Promise.all([
-      isHtmlOnly(content) ? this.#pool.plainText(content.html) : '',
-      this.#pool.document(content.html, inlineParts),
+    const derived: DerivedBodies = {
+      htmlText,
+      htmlDocument: document.document,
+      remoteImages: document.remoteImages,
+    };
+    const apiContent = content.text || htmlText;
+    if (apiContent.length + content.html.length > bigContentChars) {
+      const literals = await this.#pool.jsonLiterals([apiContent, content.html]);
+      if (literals) derived.json = { content: literals[0] as Buffer, html: literals[1] as Buffer };
+    }
+    return derived;
+  }
+
+  /**
+   * The APIs' `content` and `html` of a message: for big mail the stored JSON literals, chunk by
+   * chunk (the message's bodies are never loaded whole); otherwise the strings, to be escaped.
+   */
+  async jsonFieldsOf(head: MessageHead): Promise<Record<JsonField, string | AsyncIterable<Buffer>>> {
+    const store = this.#ctx.store;
+    const [content, html] = await Promise.all([
+      store.readJsonChunk(head.uuid, 'content', 0),
+      store.readJsonChunk(head.uuid, 'html', 0),
     ]);
-    return { htmlText, htmlDocument: document.document, remoteImages: document.remoteImages };
+    if (content && html) {
+      return {
+        content: this.#chunks(head.uuid, 'content', content),
+        html: this.#chunks(head.uuid, 'html', html),
+      };
+    }
+    const message = await store.getMessageByUuid(head.uuid);
+    if (!message) throw notFound('Message was not found.');
+    return { content: await this.textOf(message), html: message.content.html };
+  }
+
+  async *#chunks(uuid: string, field: JsonField, first: Buffer): AsyncIterable<Buffer> {
+    yield first;
+    for (let seq = 1; ; seq++) {
+      const chunk = await this.#ctx.store.readJsonChunk(uuid, field, seq);
+      if (!chunk) return;
+      yield chunk;
+    }
   }
 
   /** The message's plain text: its text part, or the text made from its HTML. */

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type {
   AttachmentRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
   PageCursor,
   UserRecord,
@@ -104,6 +105,18 @@ export class MessageService {
     messageUuid: string,
   ): Promise<MessageRecord> {
     return this.requireInMailbox(await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid), messageUuid);
+  }
+
+  /**
+   * Message `messageUuid` of the user's live mailbox `mailboxUuid` without its bodies (for big
+   * mail, read from stored JSON: see MessageBodies.jsonFieldsOf), marked seen.
+   */
+  async readHeadByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageHead> {
+    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    const head = await this.#ctx.store.getMessageHeadByUuid(messageUuid.toLowerCase());
+    if (!head || head.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
+    if (!head.seen) await this.#ctx.store.markSeen(head.id);
+    return { ...head, seen: true };
   }
 
   async readByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageRecord> {

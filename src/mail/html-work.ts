@@ -81,6 +81,16 @@ export class HtmlWorkPool {
     };
   }
 
+  /**
+   * Each string as a JSON string literal (quotes included), UTF-8; undefined if they could not be
+   * made within the budget.
+   */
+  async jsonLiterals(strings: string[]): Promise<Buffer[] | undefined> {
+    const result = await this.#submit({ kind: 'json', strings });
+    if (result?.kind !== 'json') return undefined;
+    return result.literals.map((l) => Buffer.from(l.buffer, l.byteOffset, l.byteLength));
+  }
+
   /** Stops every worker; work still waiting or running settles with the empty result. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -1,17 +1,20 @@
 // The body of an HTML worker thread (see html-work.ts): sanitises a message's HTML into its
-// document, or makes plain text of it, so that neither ever runs on the server's event loop.
-// Input beyond the size cap is cut off first: the result is that of the HTML's beginning.
+// document, makes plain text of it, or writes long strings as JSON string literals, so that none
+// of it ever runs on the server's event loop. HTML beyond the size cap is cut off before the
+// document and the text are made: they are those of the HTML's beginning.
 import { parentPort } from 'node:worker_threads';
 import { renderMessageDocument } from './message-html.ts';
 import { htmlToPlainText } from './plain-text.ts';
 
 export type HtmlTask =
   | { id: number; kind: 'text'; html: string; maxBytes: number }
-  | { id: number; kind: 'document'; html: string; maxBytes: number; inlineParts: Record<string, string> };
+  | { id: number; kind: 'document'; html: string; maxBytes: number; inlineParts: Record<string, string> }
+  | { id: number; kind: 'json'; strings: string[]; maxBytes: number };
 
 export type HtmlTaskResult =
   | { id: number; kind: 'text'; text: string; truncated: boolean }
   | { id: number; kind: 'document'; document: Uint8Array; remoteImages: number; truncated: boolean }
+  | { id: number; kind: 'json'; literals: Uint8Array[]; truncated: false }
   | { id: number; kind: 'error'; message: string };
 
 /** The first `maxBytes` bytes of `html` (UTF-8), cut before any character split by the cut. */
@@ -27,6 +30,14 @@ function capped(html: string, maxBytes: number): { html: string; truncated: bool
 }
 
 function run(task: HtmlTask): { result: HtmlTaskResult; transfer: ArrayBuffer[] } {
+  if (task.kind === 'json') {
+    // Whole strings (no cap): they are what the APIs send.
+    const literals = task.strings.map((s) => new Uint8Array(Buffer.from(JSON.stringify(s), 'utf8')));
+    return {
+      result: { id: task.id, kind: 'json', literals, truncated: false },
+      transfer: literals.map((l) => l.buffer as ArrayBuffer),
+    };
+  }
   const { html, truncated } = capped(task.html, task.maxBytes);
   if (task.kind === 'text') {
     return { result: { id: task.id, kind: 'text', text: htmlToPlainText(html), truncated }, transfer: [] };

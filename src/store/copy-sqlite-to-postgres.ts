@@ -20,6 +20,7 @@ export const copiedTables = [
   'released_addresses',
   'mails',
   'mail_derived',
+  'mail_json_chunks',
   'messages',
   'inline_blobs',
   'webhooks',

@@ -127,7 +127,20 @@ export interface DerivedBodies {
   htmlDocument: Buffer;
   /** Remote images in that document (its CSP blocks them until the reader asks). */
   remoteImages: number;
+  /**
+   * For big mail: the APIs' `content` (the text part, or htmlText) and `html` as JSON string
+   * literals (UTF-8, quotes included), stored in chunks and sent as they are read, so that
+   * reading the message neither loads megabytes in one go nor escapes them again. Absent for
+   * small mail, or when they could not be made in time: then they are escaped when read.
+   */
+  json?: Record<JsonField, Buffer>;
 }
+
+/** The fields of a message the APIs may send from stored JSON literals. */
+export type JsonField = 'content' | 'html';
+
+/** A message without its text and HTML bodies (read without loading them). */
+export type MessageHead = Omit<MessageRecord, 'content'> & { content: Omit<MailContent, 'text' | 'html'> };
 
 export interface NewDelivery {
   content: MailContent;
@@ -399,6 +412,13 @@ export interface Store {
   ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined>;
   /** How many remote images that document has; undefined when not made yet (or no such message). */
   getRemoteImages(uuid: string): Promise<number | undefined>;
+  /** Message `uuid` without its bodies (neither is read). */
+  getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined>;
+  /**
+   * Chunk `seq` (from 0) of JSON field `field` stored with the mail of message `uuid` (see
+   * DerivedBodies.json); undefined past its end, or when it is not stored.
+   */
+  readJsonChunk(uuid: string, field: JsonField, seq: number): Promise<Buffer | undefined>;
   /** Stores what was made from the HTML of the mail of message `uuid`, unless it is stored already. */
   saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void>;
   markSeen(id: string): Promise<void>;

@@ -64,8 +64,9 @@ describe('with the default limits', () => {
     const before = { ...services.htmlWork.counts };
     const delivered = await deliver(server, bigHtml(3 * 1024 * 1024));
 
-    // Both were made by a worker before the 250, and stored with the message.
-    assert.equal(services.htmlWork.counts.done, before.done + 2);
+    // All were made by a worker before the 250, and stored with the message: the text, the
+    // document, and (big mail) the APIs' content and html as JSON.
+    assert.equal(services.htmlWork.counts.done, before.done + 3);
     const text = await services.store.getHtmlText(delivered.message.uuid);
     assert.ok(text !== undefined, 'the text is stored');
     assert.match(text, /^FIRST-PARAGRAPH/);
@@ -73,6 +74,14 @@ describe('with the default limits', () => {
     const stored = await services.store.getHtmlDocument(delivered.message.uuid);
     assert.ok(stored, 'the document is stored');
     assert.ok(stored.remoteImages > 0);
+    const json = [];
+    for (let seq = 0; ; seq++) {
+      const chunk = await services.store.readJsonChunk(delivered.message.uuid, 'content', seq);
+      if (!chunk) break;
+      json.push(chunk);
+    }
+    assert.ok(json.length > 1, 'the JSON of a big text is stored in several chunks');
+    assert.equal(JSON.parse(Buffer.concat(json).toString()), text);
 
     // Reading it, again and again, only reads what was stored: no work is done.
     for (let i = 0; i < 2; i++) {
@@ -85,7 +94,7 @@ describe('with the default limits', () => {
       assert.ok(frame.raw.equals(stored.document), 'the frame serves the stored document');
       assert.match(frame.headers.get('content-security-policy') ?? '', /img-src data: 'self';/);
     }
-    assert.equal(services.htmlWork.counts.done, before.done + 2);
+    assert.equal(services.htmlWork.counts.done, before.done + 3);
   });
 
   test('a message stored without them gets them on its first read, once', async () => {
@@ -193,7 +202,8 @@ describe('with a time budget too short for the work', () => {
     const { services } = server.burnbox;
     const before = services.htmlWork.counts.overBudget;
     const delivered = await deliver(server, bigHtml(1024 * 1024));
-    assert.equal(services.htmlWork.counts.overBudget, before + 2);
+    // The text, the document and the JSON of the big fields: each stopped.
+    assert.equal(services.htmlWork.counts.overBudget, before + 3);
     assert.equal(await services.store.getHtmlText(delivered.message.uuid), '');
     const detail = await readDetail(server, delivered);
     assert.equal(detail.status, 200);
@@ -205,6 +215,6 @@ describe('with a time budget too short for the work', () => {
 
     // The pool replaced its stopped workers: later mail is worked on again (and stopped again).
     await deliver(server, bigHtml(1024 * 1024));
-    assert.equal(services.htmlWork.counts.overBudget, before + 4);
+    assert.equal(services.htmlWork.counts.overBudget, before + 6);
   });
 });

@@ -1037,6 +1037,58 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual((await store.getMessage(message.id))?.content, content('later', { text: '' }));
       });
 
+      it('big fields are stored as JSON in chunks; a head is read without the bodies', async (store) => {
+        const a = await claim(store, 'a');
+        /** Every chunk of a stored JSON field, read one at a time. */
+        const readAll = async (uuid: string, field: 'content' | 'html') => {
+          const chunks: Buffer[] = [];
+          for (let seq = 0; ; seq++) {
+            const chunk = await store.readJsonChunk(uuid, field, seq);
+            if (!chunk) return chunks;
+            chunks.push(chunk);
+          }
+        };
+        const longText = `${'Zoë 🎉 "quoted" \\ line\r\n'.repeat(40_000)}end`;
+        const json = { content: Buffer.from(JSON.stringify(longText)), html: Buffer.from('"<p>x</p>"') };
+        const [message] = await store.insertDelivery({
+          content: content('json', { text: longText, html: '<p>x</p>' }),
+          derived: { htmlText: '', htmlDocument: Buffer.from('<p>x</p>'), remoteImages: 0, json },
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(message);
+        const contentChunks = await readAll(message.uuid, 'content');
+        assert.ok(contentChunks.length > 1, 'a big field takes several chunks');
+        assert.deepEqual(Buffer.concat(contentChunks), json.content);
+        assert.deepEqual(Buffer.concat(await readAll(message.uuid, 'html')), json.html);
+        assert.equal(await store.readJsonChunk(randomUUID(), 'html', 0), undefined);
+
+        const { content: full, ...rest } = message;
+        const { text: _text, html: _html, ...head } = full;
+        assert.deepEqual(await store.getMessageHeadByUuid(message.uuid), { ...rest, content: head });
+        assert.equal(await store.getMessageHeadByUuid(randomUUID()), undefined);
+
+        // Without JSON (small mail), nothing is stored; saved later, it is.
+        const [small] = await store.insertDelivery({
+          content: content('small'),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(small);
+        assert.equal(await store.readJsonChunk(small.uuid, 'content', 0), undefined);
+        await store.saveDerivedBodies(small.uuid, {
+          htmlText: '',
+          htmlDocument: Buffer.from('d'),
+          remoteImages: 0,
+          json: { content: Buffer.from('"c"'), html: Buffer.from('"h"') },
+        });
+        assert.deepEqual(await readAll(small.uuid, 'content'), [Buffer.from('"c"')]);
+        assert.deepEqual(await readAll(small.uuid, 'html'), [Buffer.from('"h"')]);
+        // Deleting the message takes its chunks with it.
+        await store.deleteMessage(message.id);
+        assert.equal(await store.readJsonChunk(message.uuid, 'content', 0), undefined);
+      });
+
       it('insertDelivery skips recipients whose mailbox no longer exists', async (store) => {
         const a = await claim(store, 'a');
         const gone = await claim(store, 'gone');

@@ -5,6 +5,7 @@ import type { DomainType } from '../../config/plans.ts';
 import type {
   DomainRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
   OutboxItem,
   OutboxOutcome,
@@ -146,6 +147,29 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
   userId: r.user_id,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+});
+
+/** The message columns but its bodies: a head is read without loading them. */
+export const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.size, ml.blob_key, ml.attachments`;
+
+export type MessageHeadRow = Omit<MessageRow, 'text_body' | 'html_body'>;
+
+export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
+  id: r.public_id,
+  uuid: r.uuid,
+  mailboxId: r.mailbox_id,
+  recipient: r.recipient,
+  receivedAt: r.received_at,
+  seen: r.seen,
+  content: {
+    subject: fromDbText(r.subject),
+    fromName: fromDbText(r.from_name),
+    fromEmail: fromDbText(r.from_email),
+    size: r.size,
+    blobKey: r.blob_key,
+    attachments: JSON.parse(r.attachments),
+  },
 });
 
 export const toMessage = (r: MessageRow): MessageRecord => ({

@@ -17,7 +17,9 @@ import type {
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
+  JsonField,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
   NewDelivery,
   NewUser,
@@ -38,7 +40,9 @@ import {
   type AttemptRow,
   type DomainRow,
   fromDbText,
+  headColumns,
   type MailboxRow,
+  type MessageHeadRow,
   type MessageRow,
   messageColumns,
   type OutboxRow,
@@ -48,6 +52,7 @@ import {
   toDomain,
   toMailbox,
   toMessage,
+  toMessageHead,
   toOutboxItem,
   toSession,
   toUser,
@@ -109,6 +114,29 @@ const live = (m: MailboxRow, now: number) => m.expires_at === null || m.expires_
 interface Release {
   row: MailboxRow;
   releasedAt: number;
+}
+
+/** Stored JSON fields are cut in chunks of this size, each read on its own. */
+const jsonChunkBytes = 256 * 1024;
+
+/**
+ * An INSERT of the chunks of `json` (none when undefined) for the mail whose id `mailIds`
+ * selects: each literal cut into jsonChunkBytes pieces by the database.
+ */
+function jsonChunksInsert(
+  sql: Queryable,
+  mailIds: postgres.PendingQuery<postgres.Row[]>,
+  json: Record<JsonField, Buffer> | undefined,
+) {
+  return sql`
+    INSERT INTO mail_json_chunks (mail_id, field, seq, data)
+    SELECT mail.id, f.field, g.seq, substring(f.data FROM g.seq * ${jsonChunkBytes} + 1 FOR ${jsonChunkBytes})
+    FROM (${mailIds}) AS mail,
+      (VALUES ('content', ${json?.content ?? Buffer.alloc(0)}::bytea), ('html', ${json?.html ?? Buffer.alloc(0)}::bytea))
+        AS f(field, data),
+      generate_series(0, (length(f.data) - 1) / ${jsonChunkBytes}) AS g(seq)
+    WHERE ${json !== undefined}::boolean
+    ON CONFLICT DO NOTHING`;
 }
 
 export class PostgresStore implements Store {
@@ -632,6 +660,9 @@ export class PostgresStore implements Store {
             ${d.derived?.htmlDocument ?? Buffer.alloc(0)}::bytea
           FROM mail WHERE ${d.derived !== undefined}::boolean
         ),
+        json_chunks AS (
+          ${jsonChunksInsert(sql, sql`SELECT id FROM mail`, d.derived?.json)}
+        ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
           SELECT r.public_id, r.uuid, r.mailbox_id, mail.id, r.recipient, ${d.receivedAt}
@@ -934,11 +965,30 @@ export class PostgresStore implements Store {
   }
 
   async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
-    await this.#sql`
-      INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document)
-      SELECT mail_id, ${derived.remoteImages}, ${toDbText(derived.htmlText)}, ${derived.htmlDocument}
-      FROM messages WHERE uuid = ${uuid}
-      ON CONFLICT (mail_id) DO NOTHING`;
+    const sql = this.#sql;
+    await sql`
+      WITH saved AS (
+          INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document)
+          SELECT mail_id, ${derived.remoteImages}, ${toDbText(derived.htmlText)}, ${derived.htmlDocument}
+          FROM messages WHERE uuid = ${uuid}
+          ON CONFLICT (mail_id) DO NOTHING
+          RETURNING mail_id AS id
+        )
+      ${jsonChunksInsert(sql, sql`SELECT id FROM saved`, derived.json)}`;
+  }
+
+  async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {
+    const sql = this.#sql;
+    const [row] = await sql<MessageHeadRow[]>`
+      SELECT ${sql.unsafe(headColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ${uuid}`;
+    return row && toMessageHead(row);
+  }
+
+  async readJsonChunk(uuid: string, field: JsonField, seq: number): Promise<Buffer | undefined> {
+    const [row] = await this.#sql<{ data: Buffer }[]>`
+      SELECT c.data FROM messages m JOIN mail_json_chunks c ON c.mail_id = m.mail_id
+      WHERE m.uuid = ${uuid} AND c.field = ${field} AND c.seq = ${seq}`;
+    return row?.data;
   }
 
   async markSeen(id: string): Promise<void> {

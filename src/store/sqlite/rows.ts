@@ -3,6 +3,7 @@ import type { DomainType } from '../../config/plans.ts';
 import type {
   DomainRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
   OutboxItem,
   OutboxOutcome,
@@ -91,6 +92,26 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
   userId: r.user_id,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+});
+
+/** A message row without its bodies (see headColumns in store.ts). */
+export type MessageHeadRow = Omit<MessageRow, 'text_body' | 'html_body'>;
+
+export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
+  id: r.public_id,
+  uuid: r.uuid,
+  mailboxId: r.mailbox_id,
+  recipient: r.recipient,
+  receivedAt: r.received_at,
+  seen: r.seen === 1,
+  content: {
+    subject: r.subject,
+    fromName: r.from_name,
+    fromEmail: r.from_email,
+    size: r.size,
+    blobKey: r.blob_key,
+    attachments: JSON.parse(r.attachments),
+  },
 });
 
 export const toMessage = (r: MessageRow): MessageRecord => ({

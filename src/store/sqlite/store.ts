@@ -13,7 +13,9 @@ import type {
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
+  JsonField,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
   NewDelivery,
   NewUser,
@@ -34,6 +36,7 @@ import {
   type AttemptRow,
   type DomainRow,
   type MailboxRow,
+  type MessageHeadRow,
   type MessageRow,
   type OutboxRow,
   type SessionRow,
@@ -41,6 +44,7 @@ import {
   toDomain,
   toMailbox,
   toMessage,
+  toMessageHead,
   toOutboxItem,
   toSession,
   toUser,
@@ -54,6 +58,13 @@ const attemptLogLength = 200;
 
 const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
+
+/** The message columns but its bodies: a head is read without loading them. */
+const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.size, ml.blob_key, ml.attachments`;
+
+/** Stored JSON fields are cut in chunks of this size, each read on its own. */
+const jsonChunkBytes = 256 * 1024;
 
 /** A write waiting for the next group commit. */
 interface PendingWrite {
@@ -916,6 +927,38 @@ export class SqliteStore implements Store {
       derived.htmlText,
       derived.htmlDocument,
     );
+    if (!derived.json) return;
+    const insertChunk = this.#statement(
+      'INSERT OR IGNORE INTO mail_json_chunks (mail_id, field, seq, data) VALUES (?, ?, ?, ?)',
+    );
+    for (const [field, literal] of Object.entries(derived.json)) {
+      for (let seq = 0; seq * jsonChunkBytes < literal.length; seq++) {
+        insertChunk.run(
+          mailId,
+          field,
+          seq,
+          literal.subarray(seq * jsonChunkBytes, (seq + 1) * jsonChunkBytes),
+        );
+      }
+    }
+  }
+
+  async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {
+    const row = this.#get<MessageHeadRow>(
+      `SELECT ${headColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && toMessageHead(row);
+  }
+
+  async readJsonChunk(uuid: string, field: JsonField, seq: number): Promise<Buffer | undefined> {
+    return this.#get<{ data: Buffer }>(
+      `SELECT c.data FROM messages m JOIN mail_json_chunks c ON c.mail_id = m.mail_id
+       WHERE m.uuid = ? AND c.field = ? AND c.seq = ?`,
+      uuid,
+      field,
+      seq,
+    )?.data;
   }
 
   async getHtmlText(uuid: string): Promise<string | undefined> {
@@ -944,8 +987,10 @@ export class SqliteStore implements Store {
   }
 
   async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
-    const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE uuid = ?', uuid);
-    if (row) this.#insertDerived(row.mail_id, derived);
+    this.#db.transaction(() => {
+      const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE uuid = ?', uuid);
+      if (row) this.#insertDerived(row.mail_id, derived);
+    })();
   }
 
   async markSeen(id: string): Promise<void> {

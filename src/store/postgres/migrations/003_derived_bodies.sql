@@ -8,3 +8,13 @@ CREATE TABLE mail_derived (
   html_text text NOT NULL,
   html_document bytea NOT NULL
 );
+
+-- The `content` and `html` of big mail as JSON string literals, in chunks read one at a time,
+-- so that sending them neither holds the event loop for one big read nor escapes them again.
+CREATE TABLE mail_json_chunks (
+  mail_id bigint NOT NULL REFERENCES mails (id) ON DELETE CASCADE,
+  field text NOT NULL,
+  seq integer NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (mail_id, field, seq)
+);

@@ -10,3 +10,13 @@ CREATE TABLE mail_derived (
   html_text TEXT NOT NULL,
   html_document BLOB NOT NULL
 );
+
+-- The `content` and `html` of big mail as JSON string literals, in chunks read one at a time,
+-- so that sending them neither holds the event loop for one big read nor escapes them again.
+CREATE TABLE mail_json_chunks (
+  mail_id INTEGER NOT NULL REFERENCES mails(id) ON DELETE CASCADE,
+  field TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (mail_id, field, seq)
+);
