@@ -6,6 +6,7 @@ import type { HtmlDocument, HtmlWorkPool } from '../mail/html-work.ts';
 import { emptyDocument } from '../mail/html-work.ts';
 import type {
   AttachmentRecord,
+  ChunkedPart,
   DerivedBodies,
   JsonField,
   MailboxRecord,
@@ -27,6 +28,16 @@ const bigContentChars = 64 * 1024;
 /** Whether the message's `content` is made from its HTML (it has HTML and no text part). */
 function isHtmlOnly(content: Pick<MailContent, 'text' | 'html'>): boolean {
   return !content.text && content.html !== '';
+}
+
+/** A stored document, read chunk by chunk as it is sent. */
+export interface DocumentChunks {
+  remoteImages: number;
+  chunks: AsyncIterable<Buffer>;
+}
+
+async function* oneChunk(bytes: Buffer): AsyncIterable<Buffer> {
+  yield bytes;
 }
 
 export class MessageBodies {
@@ -51,7 +62,7 @@ export class MessageBodies {
     },
   ): Promise<DerivedBodies> {
     let htmlText = '';
-    let document: HtmlDocument = { document: Buffer.alloc(0), remoteImages: 0 };
+    let document: HtmlDocument = emptyDocument;
     if (content.html !== '') {
       const inlineParts: Record<string, string> = {};
       for (const a of content.attachments) {
@@ -82,8 +93,8 @@ export class MessageBodies {
   async jsonFieldsOf(head: MessageHead): Promise<Record<JsonField, string | AsyncIterable<Buffer>>> {
     const store = this.#ctx.store;
     const [content, html] = await Promise.all([
-      store.readJsonChunk(head.uuid, 'content', 0),
-      store.readJsonChunk(head.uuid, 'html', 0),
+      store.readChunk(head.uuid, 'content', 0),
+      store.readChunk(head.uuid, 'html', 0),
     ]);
     if (content && html) {
       return {
@@ -96,15 +107,6 @@ export class MessageBodies {
     return { content: await this.textOf(message), html: message.content.html };
   }
 
-  async *#chunks(uuid: string, field: JsonField, first: Buffer): AsyncIterable<Buffer> {
-    yield first;
-    for (let seq = 1; ; seq++) {
-      const chunk = await this.#ctx.store.readJsonChunk(uuid, field, seq);
-      if (!chunk) return;
-      yield chunk;
-    }
-  }
-
   /** The message's plain text: its text part, or the text made from its HTML. */
   async textOf(message: MessageRecord): Promise<string> {
     if (!isHtmlOnly(message.content)) return message.content.text;
@@ -112,31 +114,43 @@ export class MessageBodies {
   }
 
   /**
-   * The stored document of message `messageUuid` if it is in `mailbox`, read without the
-   * message's raw HTML; undefined when there is none (not made yet, or no such message there):
-   * then documentOf the whole message makes it, or the message is not found.
+   * The stored document of message `messageUuid` if it is in `mailbox`, read in chunks and
+   * without the message's raw HTML; undefined when there is none (not made yet, or no such
+   * message there): then documentOf the whole message makes it, or the message is not found.
    */
-  async storedDocumentIn(mailbox: MailboxRecord, messageUuid: string): Promise<HtmlDocument | undefined> {
-    const stored = await this.#ctx.store.getHtmlDocument(messageUuid.toLowerCase());
-    if (!stored || stored.mailboxId !== mailbox.id) return undefined;
-    return { document: stored.document, remoteImages: stored.remoteImages };
+  async storedDocumentIn(mailbox: MailboxRecord, messageUuid: string): Promise<DocumentChunks | undefined> {
+    return this.#storedDocument(messageUuid.toLowerCase(), mailbox.id);
   }
 
-  /** The sanitised HTML document of the message (the empty document when it has no HTML). */
-  async documentOf(message: MessageRecord): Promise<HtmlDocument> {
-    if (message.content.html === '') return emptyDocument;
-    const stored = await this.#ctx.store.getHtmlDocument(message.uuid);
-    if (stored) return { document: stored.document, remoteImages: stored.remoteImages };
+  async #storedDocument(uuid: string, mailboxId: number): Promise<DocumentChunks | undefined> {
+    const info = await this.#ctx.store.getDocumentInfo(uuid);
+    if (!info || info.mailboxId !== mailboxId) return undefined;
+    const first = await this.#ctx.store.readChunk(uuid, 'document', 0);
+    if (!first) return undefined;
+    return { remoteImages: info.remoteImages, chunks: this.#chunks(uuid, 'document', first) };
+  }
+
+  /** The sanitised HTML document of the message (made now for a message stored before). */
+  async documentOf(message: MessageRecord): Promise<DocumentChunks> {
+    const stored = await this.#storedDocument(message.uuid, message.mailboxId);
+    if (stored) return stored;
     const made = await this.#madeFor(message);
-    return { document: made.htmlDocument, remoteImages: made.remoteImages };
+    return { remoteImages: made.remoteImages, chunks: oneChunk(made.htmlDocument) };
   }
 
   /** How many remote images the message's document has (shown only when the reader asks). */
   async remoteImagesOf(message: MessageRecord): Promise<number> {
-    if (message.content.html === '') return 0;
-    return (
-      (await this.#ctx.store.getRemoteImages(message.uuid)) ?? (await this.#madeFor(message)).remoteImages
-    );
+    const info = await this.#ctx.store.getDocumentInfo(message.uuid);
+    return info ? info.remoteImages : (await this.#madeFor(message)).remoteImages;
+  }
+
+  async *#chunks(uuid: string, part: ChunkedPart, first: Buffer): AsyncIterable<Buffer> {
+    yield first;
+    for (let seq = 1; ; seq++) {
+      const chunk = await this.#ctx.store.readChunk(uuid, part, seq);
+      if (!chunk) return;
+      yield chunk;
+    }
   }
 
   /** Makes and stores what a message stored without it lacks. */

@@ -20,7 +20,7 @@ export const copiedTables = [
   'released_addresses',
   'mails',
   'mail_derived',
-  'mail_json_chunks',
+  'mail_chunks',
   'messages',
   'inline_blobs',
   'webhooks',

@@ -139,8 +139,16 @@ export interface DerivedBodies {
 /** The fields of a message the APIs may send from stored JSON literals. */
 export type JsonField = 'content' | 'html';
 
-/** A message without its text and HTML bodies (read without loading them). */
-export type MessageHead = Omit<MessageRecord, 'content'> & { content: Omit<MailContent, 'text' | 'html'> };
+/** What is stored in chunks: the document, and the JSON fields. */
+export type ChunkedPart = JsonField | 'document';
+
+/**
+ * A message with only the columns stored before its bodies: read without loading them (or
+ * walking their pages to reach later columns).
+ */
+export type MessageHead = Omit<MessageRecord, 'content'> & {
+  content: Pick<MailContent, 'subject' | 'fromName' | 'fromEmail'>;
+};
 
 export interface NewDelivery {
   content: MailContent;
@@ -404,21 +412,17 @@ export interface Store {
    */
   getHtmlText(uuid: string): Promise<string | undefined>;
   /**
-   * The sanitised document of the mail of message `uuid`, and the mailbox of that message;
-   * undefined when not made yet (or no such message). Reads nothing of the mail's raw HTML.
+   * The mailbox of message `uuid` and how many remote images its mail's document has;
+   * undefined when the document was not made yet (or there is no such message).
    */
-  getHtmlDocument(
-    uuid: string,
-  ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined>;
-  /** How many remote images that document has; undefined when not made yet (or no such message). */
-  getRemoteImages(uuid: string): Promise<number | undefined>;
+  getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined>;
   /** Message `uuid` without its bodies (neither is read). */
   getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined>;
   /**
-   * Chunk `seq` (from 0) of JSON field `field` stored with the mail of message `uuid` (see
-   * DerivedBodies.json); undefined past its end, or when it is not stored.
+   * Chunk `seq` (from 0) of `part` stored with the mail of message `uuid`: its document, or a
+   * JSON field (see DerivedBodies.json); undefined past its end, or when it is not stored.
    */
-  readJsonChunk(uuid: string, field: JsonField, seq: number): Promise<Buffer | undefined>;
+  readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined>;
   /** Stores what was made from the HTML of the mail of message `uuid`, unless it is stored already. */
   saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void>;
   markSeen(id: string): Promise<void>;

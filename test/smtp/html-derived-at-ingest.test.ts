@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newMessageId, newUuid } from '../../src/domain/ids.ts';
-import type { MailboxRecord, MessageRecord } from '../../src/store/types.ts';
+import type { ChunkedPart, MailboxRecord, MessageRecord } from '../../src/store/types.ts';
 import {
   addDomain,
   api,
@@ -42,6 +42,15 @@ async function deliver(server: TestServer, html: string): Promise<Delivered> {
   return { user, mailbox, message };
 }
 
+async function storedChunks(server: TestServer, uuid: string, part: ChunkedPart): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for (let seq = 0; ; seq++) {
+    const chunk = await server.burnbox.services.store.readChunk(uuid, part, seq);
+    if (!chunk) return chunks;
+    chunks.push(chunk);
+  }
+}
+
 function readDetail(server: TestServer, { user, mailbox, message }: Delivered) {
   return api(server, 'GET', `/api/emails/${mailbox.uuid}/${message.uuid}`, { key: user.key });
 }
@@ -71,15 +80,10 @@ describe('with the default limits', () => {
     assert.ok(text !== undefined, 'the text is stored');
     assert.match(text, /^FIRST-PARAGRAPH/);
     assert.match(text, /LAST-PARAGRAPH$/);
-    const stored = await services.store.getHtmlDocument(delivered.message.uuid);
-    assert.ok(stored, 'the document is stored');
-    assert.ok(stored.remoteImages > 0);
-    const json = [];
-    for (let seq = 0; ; seq++) {
-      const chunk = await services.store.readJsonChunk(delivered.message.uuid, 'content', seq);
-      if (!chunk) break;
-      json.push(chunk);
-    }
+    const info = await services.store.getDocumentInfo(delivered.message.uuid);
+    assert.ok(info && info.remoteImages > 0, 'the document is stored, its remote images counted');
+    const document = Buffer.concat(await storedChunks(server, delivered.message.uuid, 'document'));
+    const json = await storedChunks(server, delivered.message.uuid, 'content');
     assert.ok(json.length > 1, 'the JSON of a big text is stored in several chunks');
     assert.equal(JSON.parse(Buffer.concat(json).toString()), text);
 
@@ -91,7 +95,7 @@ describe('with the default limits', () => {
       assert.match(detail.body.message.html, /^<html><body><p>FIRST-PARAGRAPH/);
       const frame = await readFrame(server, delivered);
       assert.equal(frame.status, 200);
-      assert.ok(frame.raw.equals(stored.document), 'the frame serves the stored document');
+      assert.ok(frame.raw.equals(document), 'the frame serves the stored document');
       assert.match(frame.headers.get('content-security-policy') ?? '', /img-src data: 'self';/);
     }
     assert.equal(services.htmlWork.counts.done, before.done + 3);
@@ -128,7 +132,7 @@ describe('with the default limits', () => {
     assert.equal(detail.status, 200);
     assert.equal(detail.body.message.content, 'Stored before derivation existed');
     assert.equal(await services.store.getHtmlText(message.uuid), 'Stored before derivation existed');
-    assert.equal((await services.store.getHtmlDocument(message.uuid))?.remoteImages, 1);
+    assert.equal((await services.store.getDocumentInfo(message.uuid))?.remoteImages, 1);
     assert.equal(services.htmlWork.counts.done, before + 2);
 
     const frame = await readFrame(server, delivered);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { DomainType } from '../../src/config/plans.ts';
 import type {
+  ChunkedPart,
   ClaimResult,
   MailboxRecord,
   MailContent,
@@ -226,6 +227,16 @@ function finish(
     },
     outcome,
   );
+}
+
+/** Every chunk of a stored part of a message's mail, read one at a time. */
+async function readChunks(store: Store, uuid: string, part: ChunkedPart): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for (let seq = 0; ; seq++) {
+    const chunk = await store.readChunk(uuid, part, seq);
+    if (!chunk) return chunks;
+    chunks.push(chunk);
+  }
 }
 
 /**
@@ -974,12 +985,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.ok(first && second);
         for (const message of [first, second]) {
           assert.equal(await store.getHtmlText(message.uuid), derived.htmlText);
-          assert.deepEqual(await store.getHtmlDocument(message.uuid), {
+          assert.deepEqual(await store.getDocumentInfo(message.uuid), {
             mailboxId: message.mailboxId,
-            document: derived.htmlDocument,
             remoteImages: 3,
           });
-          assert.equal(await store.getRemoteImages(message.uuid), 3);
+          assert.deepEqual(await readChunks(store, message.uuid, 'document'), [derived.htmlDocument]);
+          assert.equal(
+            await store.readChunk(message.uuid, 'content', 0),
+            undefined,
+            'no JSON for small mail',
+          );
         }
         // Stored once: a later save does not replace it.
         await store.saveDerivedBodies(first.uuid, {
@@ -988,6 +1003,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
           remoteImages: 0,
         });
         assert.equal(await store.getHtmlText(second.uuid), derived.htmlText);
+        assert.deepEqual(await readChunks(store, second.uuid, 'document'), [derived.htmlDocument]);
         // Empty results are results too (not "not made yet").
         const [plain] = await store.insertDelivery({
           content: content('plain', { html: '' }),
@@ -997,12 +1013,10 @@ export function storeContract(name: string, factory: StoreFactory): void {
         });
         assert.ok(plain);
         assert.equal(await store.getHtmlText(plain.uuid), '');
-        assert.deepEqual(await store.getHtmlDocument(plain.uuid), {
-          mailboxId: a.id,
-          document: Buffer.alloc(0),
-          remoteImages: 0,
-        });
+        assert.deepEqual(await store.getDocumentInfo(plain.uuid), { mailboxId: a.id, remoteImages: 0 });
+        assert.deepEqual(await readChunks(store, plain.uuid, 'document'), [Buffer.alloc(0)]);
         assert.equal(await store.getHtmlText(randomUUID()), undefined, 'no such message');
+        assert.equal(await store.getDocumentInfo(randomUUID()), undefined, 'no such message');
       });
 
       it('mail stored without what is made from its HTML gets it saved later, once', async (store) => {
@@ -1014,8 +1028,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
         });
         assert.ok(message);
         assert.equal(await store.getHtmlText(message.uuid), undefined);
-        assert.equal(await store.getHtmlDocument(message.uuid), undefined);
-        assert.equal(await store.getRemoteImages(message.uuid), undefined);
+        assert.equal(await store.getDocumentInfo(message.uuid), undefined);
+        assert.equal(await store.readChunk(message.uuid, 'document', 0), undefined);
         const derived = {
           htmlText: 'Made later',
           htmlDocument: Buffer.from('<p>later</p>'),
@@ -1028,65 +1042,56 @@ export function storeContract(name: string, factory: StoreFactory): void {
           remoteImages: 2,
         });
         assert.equal(await store.getHtmlText(message.uuid), 'Made later');
-        assert.deepEqual(await store.getHtmlDocument(message.uuid), {
-          mailboxId: a.id,
-          document: derived.htmlDocument,
-          remoteImages: 1,
-        });
+        assert.deepEqual(await store.getDocumentInfo(message.uuid), { mailboxId: a.id, remoteImages: 1 });
+        assert.deepEqual(await readChunks(store, message.uuid, 'document'), [derived.htmlDocument]);
         // Reading the message itself is unchanged.
         assert.deepEqual((await store.getMessage(message.id))?.content, content('later', { text: '' }));
       });
 
-      it('big fields are stored as JSON in chunks; a head is read without the bodies', async (store) => {
+      it('big parts are stored in chunks; a head is read without the bodies', async (store) => {
         const a = await claim(store, 'a');
-        /** Every chunk of a stored JSON field, read one at a time. */
-        const readAll = async (uuid: string, field: 'content' | 'html') => {
-          const chunks: Buffer[] = [];
-          for (let seq = 0; ; seq++) {
-            const chunk = await store.readJsonChunk(uuid, field, seq);
-            if (!chunk) return chunks;
-            chunks.push(chunk);
-          }
-        };
         const longText = `${'Zoë 🎉 "quoted" \\ line\r\n'.repeat(40_000)}end`;
         const json = { content: Buffer.from(JSON.stringify(longText)), html: Buffer.from('"<p>x</p>"') };
+        const bigDocument = Buffer.from(`<p>${'x'.repeat(700_000)}</p>`);
         const [message] = await store.insertDelivery({
           content: content('json', { text: longText, html: '<p>x</p>' }),
-          derived: { htmlText: '', htmlDocument: Buffer.from('<p>x</p>'), remoteImages: 0, json },
+          derived: { htmlText: '', htmlDocument: bigDocument, remoteImages: 0, json },
           receivedAt: T0,
           recipients: [recipient(a)],
         });
         assert.ok(message);
-        const contentChunks = await readAll(message.uuid, 'content');
-        assert.ok(contentChunks.length > 1, 'a big field takes several chunks');
+        const contentChunks = await readChunks(store, message.uuid, 'content');
+        assert.ok(contentChunks.length > 1, 'a big part takes several chunks');
         assert.deepEqual(Buffer.concat(contentChunks), json.content);
-        assert.deepEqual(Buffer.concat(await readAll(message.uuid, 'html')), json.html);
-        assert.equal(await store.readJsonChunk(randomUUID(), 'html', 0), undefined);
+        assert.deepEqual(Buffer.concat(await readChunks(store, message.uuid, 'html')), json.html);
+        const documentChunks = await readChunks(store, message.uuid, 'document');
+        assert.equal(documentChunks.length, 3);
+        assert.deepEqual(Buffer.concat(documentChunks), bigDocument);
+        assert.equal(await store.readChunk(randomUUID(), 'html', 0), undefined);
 
         const { content: full, ...rest } = message;
-        const { text: _text, html: _html, ...head } = full;
-        assert.deepEqual(await store.getMessageHeadByUuid(message.uuid), { ...rest, content: head });
+        assert.deepEqual(await store.getMessageHeadByUuid(message.uuid), {
+          ...rest,
+          content: { subject: full.subject, fromName: full.fromName, fromEmail: full.fromEmail },
+        });
         assert.equal(await store.getMessageHeadByUuid(randomUUID()), undefined);
 
-        // Without JSON (small mail), nothing is stored; saved later, it is.
-        const [small] = await store.insertDelivery({
-          content: content('small'),
+        // Saved later for mail stored without them, JSON included.
+        const [older] = await store.insertDelivery({
+          content: content('older'),
           receivedAt: T0,
           recipients: [recipient(a)],
         });
-        assert.ok(small);
-        assert.equal(await store.readJsonChunk(small.uuid, 'content', 0), undefined);
-        await store.saveDerivedBodies(small.uuid, {
+        assert.ok(older);
+        await store.saveDerivedBodies(older.uuid, {
           htmlText: '',
           htmlDocument: Buffer.from('d'),
           remoteImages: 0,
           json: { content: Buffer.from('"c"'), html: Buffer.from('"h"') },
         });
-        assert.deepEqual(await readAll(small.uuid, 'content'), [Buffer.from('"c"')]);
-        assert.deepEqual(await readAll(small.uuid, 'html'), [Buffer.from('"h"')]);
-        // Deleting the message takes its chunks with it.
-        await store.deleteMessage(message.id);
-        assert.equal(await store.readJsonChunk(message.uuid, 'content', 0), undefined);
+        assert.deepEqual(await readChunks(store, older.uuid, 'content'), [Buffer.from('"c"')]);
+        assert.deepEqual(await readChunks(store, older.uuid, 'html'), [Buffer.from('"h"')]);
+        assert.deepEqual(await readChunks(store, older.uuid, 'document'), [Buffer.from('d')]);
       });
 
       it('insertDelivery skips recipients whose mailbox no longer exists', async (store) => {

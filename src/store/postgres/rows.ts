@@ -151,9 +151,12 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
 
 /** The message columns but its bodies: a head is read without loading them. */
 export const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
-  ml.subject, ml.from_name, ml.from_email, ml.size, ml.blob_key, ml.attachments`;
+  ml.subject, ml.from_name, ml.from_email`;
 
-export type MessageHeadRow = Omit<MessageRow, 'text_body' | 'html_body'>;
+export type MessageHeadRow = Omit<
+  MessageRow,
+  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments'
+>;
 
 export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
   id: r.public_id,
@@ -166,9 +169,6 @@ export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
     subject: fromDbText(r.subject),
     fromName: fromDbText(r.from_name),
     fromEmail: fromDbText(r.from_email),
-    size: r.size,
-    blobKey: r.blob_key,
-    attachments: JSON.parse(r.attachments),
   },
 });
 

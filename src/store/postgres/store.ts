@@ -12,12 +12,12 @@ import postgres from 'postgres';
 import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
 import type {
+  ChunkedPart,
   ClaimRequest,
   ClaimResult,
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
-  JsonField,
   MailboxRecord,
   MessageHead,
   MessageRecord,
@@ -116,27 +116,32 @@ interface Release {
   releasedAt: number;
 }
 
-/** Stored JSON fields are cut in chunks of this size, each read on its own. */
-const jsonChunkBytes = 256 * 1024;
+/** Stored documents and JSON fields are cut in chunks of this size, each read on its own. */
+const chunkBytes = 256 * 1024;
+
+/** Stands in for a delivery stored without derived bodies (its chunk insert selects no mail). */
+const noDerived: DerivedBodies = { htmlText: '', htmlDocument: Buffer.alloc(0), remoteImages: 0 };
 
 /**
- * An INSERT of the chunks of `json` (none when undefined) for the mail whose id `mailIds`
- * selects: each literal cut into jsonChunkBytes pieces by the database.
+ * An INSERT of the chunks of `derived` (its document, and its JSON fields if any) for the mail
+ * whose id `mailIds` selects (none when it selects nothing): each cut into chunkBytes pieces by
+ * the database, at least one chunk each.
  */
-function jsonChunksInsert(
+function chunksInsert(
   sql: Queryable,
   mailIds: postgres.PendingQuery<postgres.Row[]>,
-  json: Record<JsonField, Buffer> | undefined,
+  derived: DerivedBodies,
 ) {
   return sql`
-    INSERT INTO mail_json_chunks (mail_id, field, seq, data)
-    SELECT mail.id, f.field, g.seq, substring(f.data FROM g.seq * ${jsonChunkBytes} + 1 FOR ${jsonChunkBytes})
+    INSERT INTO mail_chunks (mail_id, part, seq, data)
+    SELECT mail.id, p.part, g.seq, substring(p.data FROM g.seq * ${chunkBytes} + 1 FOR ${chunkBytes})
     FROM (${mailIds}) AS mail,
-      (VALUES ('content', ${json?.content ?? Buffer.alloc(0)}::bytea), ('html', ${json?.html ?? Buffer.alloc(0)}::bytea))
-        AS f(field, data),
-      generate_series(0, (length(f.data) - 1) / ${jsonChunkBytes}) AS g(seq)
-    WHERE ${json !== undefined}::boolean
-    ON CONFLICT DO NOTHING`;
+      (VALUES ('document', ${derived.htmlDocument}::bytea, true),
+        ('content', ${derived.json?.content ?? Buffer.alloc(0)}::bytea, ${derived.json !== undefined}::boolean),
+        ('html', ${derived.json?.html ?? Buffer.alloc(0)}::bytea, ${derived.json !== undefined}::boolean))
+        AS p(part, data, wanted),
+      generate_series(0, greatest(length(p.data) - 1, 0) / ${chunkBytes}) AS g(seq)
+    WHERE p.wanted`;
 }
 
 export class PostgresStore implements Store {
@@ -655,13 +660,13 @@ export class PostgresStore implements Store {
           RETURNING id
         ),
         derived AS (
-          INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document)
-          SELECT mail.id, ${d.derived?.remoteImages ?? 0}::integer, ${toDbText(d.derived?.htmlText ?? '')}::text,
-            ${d.derived?.htmlDocument ?? Buffer.alloc(0)}::bytea
+          INSERT INTO mail_derived (mail_id, remote_images, html_text)
+          SELECT mail.id, ${d.derived?.remoteImages ?? 0}::integer, ${toDbText(d.derived?.htmlText ?? '')}::text
           FROM mail WHERE ${d.derived !== undefined}::boolean
+          RETURNING mail_id AS id
         ),
-        json_chunks AS (
-          ${jsonChunksInsert(sql, sql`SELECT id FROM mail`, d.derived?.json)}
+        chunks AS (
+          ${chunksInsert(sql, sql`SELECT id FROM derived`, d.derived ?? noDerived)}
         ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
@@ -943,38 +948,24 @@ export class PostgresStore implements Store {
     return row && fromDbText(row.html_text);
   }
 
-  async getHtmlDocument(
-    uuid: string,
-  ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined> {
-    const [row] = await this.#sql<{ mailbox_id: number; remote_images: number; html_document: Buffer }[]>`
-      SELECT m.mailbox_id, d.remote_images, d.html_document
-      FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ${uuid}`;
-    return (
-      row && {
-        mailboxId: Number(row.mailbox_id),
-        document: row.html_document,
-        remoteImages: row.remote_images,
-      }
-    );
-  }
-
-  async getRemoteImages(uuid: string): Promise<number | undefined> {
-    const [row] = await this.#sql<{ remote_images: number }[]>`
-      SELECT d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ${uuid}`;
-    return row?.remote_images;
+  async getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined> {
+    const [row] = await this.#sql<{ mailbox_id: number; remote_images: number }[]>`
+      SELECT m.mailbox_id, d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id
+      WHERE m.uuid = ${uuid}`;
+    return row && { mailboxId: Number(row.mailbox_id), remoteImages: row.remote_images };
   }
 
   async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
     const sql = this.#sql;
     await sql`
       WITH saved AS (
-          INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document)
-          SELECT mail_id, ${derived.remoteImages}, ${toDbText(derived.htmlText)}, ${derived.htmlDocument}
+          INSERT INTO mail_derived (mail_id, remote_images, html_text)
+          SELECT mail_id, ${derived.remoteImages}, ${toDbText(derived.htmlText)}
           FROM messages WHERE uuid = ${uuid}
           ON CONFLICT (mail_id) DO NOTHING
           RETURNING mail_id AS id
         )
-      ${jsonChunksInsert(sql, sql`SELECT id FROM saved`, derived.json)}`;
+      ${chunksInsert(sql, sql`SELECT id FROM saved`, derived)}`;
   }
 
   async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {
@@ -984,10 +975,10 @@ export class PostgresStore implements Store {
     return row && toMessageHead(row);
   }
 
-  async readJsonChunk(uuid: string, field: JsonField, seq: number): Promise<Buffer | undefined> {
+  async readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined> {
     const [row] = await this.#sql<{ data: Buffer }[]>`
-      SELECT c.data FROM messages m JOIN mail_json_chunks c ON c.mail_id = m.mail_id
-      WHERE m.uuid = ${uuid} AND c.field = ${field} AND c.seq = ${seq}`;
+      SELECT c.data FROM messages m JOIN mail_chunks c ON c.mail_id = m.mail_id
+      WHERE m.uuid = ${uuid} AND c.part = ${part} AND c.seq = ${seq}`;
     return row?.data;
   }
 

@@ -95,7 +95,10 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
 });
 
 /** A message row without its bodies (see headColumns in store.ts). */
-export type MessageHeadRow = Omit<MessageRow, 'text_body' | 'html_body'>;
+export type MessageHeadRow = Omit<
+  MessageRow,
+  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments'
+>;
 
 export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
   id: r.public_id,
@@ -108,9 +111,6 @@ export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
     subject: r.subject,
     fromName: r.from_name,
     fromEmail: r.from_email,
-    size: r.size,
-    blobKey: r.blob_key,
-    attachments: JSON.parse(r.attachments),
   },
 });
 

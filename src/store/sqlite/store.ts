@@ -8,12 +8,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
 import type {
+  ChunkedPart,
   ClaimRequest,
   ClaimResult,
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
-  JsonField,
   MailboxRecord,
   MessageHead,
   MessageRecord,
@@ -61,10 +61,10 @@ const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.receiv
 
 /** The message columns but its bodies: a head is read without loading them. */
 const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
-  ml.subject, ml.from_name, ml.from_email, ml.size, ml.blob_key, ml.attachments`;
+  ml.subject, ml.from_name, ml.from_email`;
 
-/** Stored JSON fields are cut in chunks of this size, each read on its own. */
-const jsonChunkBytes = 256 * 1024;
+/** Stored documents and JSON fields are cut in chunks of this size, each read on its own. */
+const chunkBytes = 256 * 1024;
 
 /** A write waiting for the next group commit. */
 interface PendingWrite {
@@ -919,26 +919,23 @@ export class SqliteStore implements Store {
   }
 
   #insertDerived(mailId: number, derived: DerivedBodies): void {
-    this.#run(
-      `INSERT INTO mail_derived (mail_id, remote_images, html_text, html_document) VALUES (?, ?, ?, ?)
+    const inserted = this.#run(
+      `INSERT INTO mail_derived (mail_id, remote_images, html_text) VALUES (?, ?, ?)
        ON CONFLICT (mail_id) DO NOTHING`,
       mailId,
       derived.remoteImages,
       derived.htmlText,
-      derived.htmlDocument,
-    );
-    if (!derived.json) return;
+    ).changes;
+    if (!inserted) return;
     const insertChunk = this.#statement(
-      'INSERT OR IGNORE INTO mail_json_chunks (mail_id, field, seq, data) VALUES (?, ?, ?, ?)',
+      'INSERT INTO mail_chunks (mail_id, part, seq, data) VALUES (?, ?, ?, ?)',
     );
-    for (const [field, literal] of Object.entries(derived.json)) {
-      for (let seq = 0; seq * jsonChunkBytes < literal.length; seq++) {
-        insertChunk.run(
-          mailId,
-          field,
-          seq,
-          literal.subarray(seq * jsonChunkBytes, (seq + 1) * jsonChunkBytes),
-        );
+    const parts: [ChunkedPart, Buffer][] = [['document', derived.htmlDocument]];
+    if (derived.json) parts.push(['content', derived.json.content], ['html', derived.json.html]);
+    for (const [part, bytes] of parts) {
+      // At least one chunk, even for an empty document: its presence says it was made.
+      for (let seq = 0; seq === 0 || seq * chunkBytes < bytes.length; seq++) {
+        insertChunk.run(mailId, part, seq, bytes.subarray(seq * chunkBytes, (seq + 1) * chunkBytes));
       }
     }
   }
@@ -951,12 +948,12 @@ export class SqliteStore implements Store {
     return row && toMessageHead(row);
   }
 
-  async readJsonChunk(uuid: string, field: JsonField, seq: number): Promise<Buffer | undefined> {
+  async readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined> {
     return this.#get<{ data: Buffer }>(
-      `SELECT c.data FROM messages m JOIN mail_json_chunks c ON c.mail_id = m.mail_id
-       WHERE m.uuid = ? AND c.field = ? AND c.seq = ?`,
+      `SELECT c.data FROM messages m JOIN mail_chunks c ON c.mail_id = m.mail_id
+       WHERE m.uuid = ? AND c.part = ? AND c.seq = ?`,
       uuid,
-      field,
+      part,
       seq,
     )?.data;
   }
@@ -968,22 +965,13 @@ export class SqliteStore implements Store {
     )?.html_text;
   }
 
-  async getHtmlDocument(
-    uuid: string,
-  ): Promise<{ mailboxId: number; document: Buffer; remoteImages: number } | undefined> {
-    const row = this.#get<{ mailbox_id: number; remote_images: number; html_document: Buffer }>(
-      `SELECT m.mailbox_id, d.remote_images, d.html_document
-       FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ?`,
+  async getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined> {
+    const row = this.#get<{ mailbox_id: number; remote_images: number }>(
+      `SELECT m.mailbox_id, d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id
+       WHERE m.uuid = ?`,
       uuid,
     );
-    return row && { mailboxId: row.mailbox_id, document: row.html_document, remoteImages: row.remote_images };
-  }
-
-  async getRemoteImages(uuid: string): Promise<number | undefined> {
-    return this.#get<{ remote_images: number }>(
-      'SELECT d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ?',
-      uuid,
-    )?.remote_images;
+    return row && { mailboxId: row.mailbox_id, remoteImages: row.remote_images };
   }
 
   async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {

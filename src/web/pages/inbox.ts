@@ -1,6 +1,8 @@
 // The public inbox: a guest's mailbox (cookie holding its token), any mailbox opened by its
 // token (read-only unless it is the guest's own or the signed-in owner's), the message
 // reader's JSON, downloads, the sanitised HTML body, and the live channel.
+
+import { Readable } from 'node:stream';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
@@ -254,14 +256,14 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
       const allowRemoteImages = request.query.images === '1';
       // Made once, when the message arrived, and read alone (not the message's raw HTML); its
       // inline parts are linked relative to this URL. A message stored before gets it made now.
-      const { document } =
+      const { chunks } =
         (await services.bodies.storedDocumentIn(mailbox, id)) ??
         (await services.bodies.documentOf(await messages.requireInMailbox(mailbox, id)));
       return reply
         .header('Content-Security-Policy', messageDocumentCsp(allowRemoteImages))
         .header('Cache-Control', 'private, no-store')
         .type('text/html; charset=utf-8')
-        .send(document);
+        .send(Readable.from(chunks));
     },
   );
 
