@@ -1,7 +1,8 @@
 // What readers are shown of a message's HTML: the plain text of HTML-only mail (the dialects'
-// `content`, webhook payloads) and the sanitised document of the web UI. Both are made once, in
-// the HTML worker pool, when the message arrives, and stored with it; reading a message only
-// reads them. Mail stored before this existed gets them made on its first read, then stored.
+// `content`, webhook payloads) and the sanitised document of the web UI, and for big mail the
+// APIs' `content` and `html` as JSON. All are made once, in the HTML worker pool, when the
+// message arrives, and stored with it (big values in chunks); reading a message only reads them,
+// a chunk at a time. Mail stored before this existed gets them made on its first read.
 import type { HtmlDocument, HtmlWorkPool } from '../mail/html-work.ts';
 import { emptyDocument } from '../mail/html-work.ts';
 import type {
