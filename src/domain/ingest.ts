@@ -77,10 +77,11 @@ export class IngestService {
     const dropBlob = async () => {
       if (!inlineBlob) await this.#ctx.blobs.delete([blobKey]).catch(() => {});
     };
-    // The text and document made from the HTML are stored with the message, so that reading it
-    // never makes them again. Made in the worker pool, bounded: a failure gives empty text.
+    // The text and document made from the HTML are stored with the message (for small mail with
+    // a text part: on its first view), so that reading it never makes them again. Made in the
+    // worker pool, bounded: a failure gives empty text.
     const [derived] = await Promise.all([
-      this.#bodies.derive({ text: parsed.text, html: parsed.html, attachments }),
+      this.#bodies.deriveAtIngest({ text: parsed.text, html: parsed.html, attachments }),
       inlineBlob ? undefined : this.#ctx.blobs.put(blobKey, chunks),
     ]);
     if (signal?.aborted) {
@@ -103,7 +104,9 @@ export class IngestService {
       const uuid = newUuid();
       // Built only if the owner has a webhook: most mail is never pushed.
       const payload = () =>
-        JSON.stringify(newMessagePayload(m, { uuid, receivedAt, content }, content.text || derived.htmlText));
+        JSON.stringify(
+          newMessagePayload(m, { uuid, receivedAt, content }, content.text || (derived?.htmlText ?? '')),
+        );
       return {
         mailboxId: m.id,
         recipient: m.address,

@@ -53,6 +53,21 @@ export class MessageBodies {
   }
 
   /**
+   * What to store with received content, made now if it is needed now or costly: the text of
+   * HTML-only mail (its webhook payload and `content` need it) and everything for big mail.
+   * Undefined for small mail with a text part: its document is made on its first view (in the
+   * pool too, then stored), which spares ingest the work for the many messages never viewed.
+   */
+  async deriveAtIngest(
+    content: Pick<MailContent, 'text' | 'html'> & {
+      attachments: Pick<AttachmentRecord, 'name' | 'contentId'>[];
+    },
+  ): Promise<DerivedBodies | undefined> {
+    const big = content.text.length + content.html.length > bigContentChars;
+    return big || isHtmlOnly(content) ? this.derive(content) : undefined;
+  }
+
+  /**
    * Makes the text and document of received content, and for big content the APIs' `content`
    * and `html` as JSON literals (in the worker pool; never fails: what could not be made in time
    * is empty, or for the literals absent).

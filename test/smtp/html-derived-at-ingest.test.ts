@@ -101,6 +101,39 @@ describe('with the default limits', () => {
     assert.equal(services.htmlWork.counts.done, before.done + 3);
   });
 
+  test('small mail with a text part gets its document on its first view, in the pool, once', async () => {
+    const { services } = server.burnbox;
+    const user = await createUser(server, 'small@reader.test');
+    const { email: address } = await createMailbox(server, user);
+    const before = services.htmlWork.counts.done;
+    const sent = await sendMail(server, {
+      to: address,
+      subject: 'Small',
+      text: 'Small text part',
+      html: '<p>Small <b>HTML</b> part</p><img src="https://pixel.example/s.gif">',
+    });
+    assert.match(sent.response, /^250 /);
+    const mailbox = (await services.store.getMailboxByAddress(address)) as MailboxRecord;
+    const [message] = await services.store.listMessages(mailbox.id);
+    assert.ok(message);
+    // Nothing was made at ingest: its content is its text part.
+    assert.equal(services.htmlWork.counts.done, before);
+    assert.equal(await services.store.getDocumentInfo(message.uuid), undefined);
+    const delivered = { user, mailbox, message };
+    const detail = await readDetail(server, delivered);
+    assert.equal(detail.body.message.content, 'Small text part');
+    assert.equal(services.htmlWork.counts.done, before);
+
+    // The first view makes the document in the pool and stores it; later views read it.
+    for (let i = 0; i < 2; i++) {
+      const frame = await readFrame(server, delivered);
+      assert.equal(frame.status, 200);
+      assert.match(frame.raw.toString(), /<p>Small <b>HTML<\/b> part<\/p>/);
+    }
+    assert.equal(services.htmlWork.counts.done, before + 1);
+    assert.equal((await services.store.getDocumentInfo(message.uuid))?.remoteImages, 1);
+  });
+
   test('a message stored without them gets them on its first read, once', async () => {
     const { services } = server.burnbox;
     const user = await createUser(server, 'older@reader.test');
