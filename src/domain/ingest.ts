@@ -6,7 +6,7 @@ import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
 import type { MessageBodies } from './message-bodies.ts';
-import { newMessageEvent, newMessagePayload } from './webhooks.ts';
+import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
 
 export type RecipientVerdict =
   | { accepted: true; mailbox: MailboxRecord }
@@ -104,8 +104,11 @@ export class IngestService {
       const uuid = newUuid();
       // Built only if the owner has a webhook: most mail is never pushed.
       const payload = () =>
-        JSON.stringify(
-          newMessagePayload(m, { uuid, receivedAt, content }, content.text || (derived?.htmlText ?? '')),
+        newMessagePayloadJson(
+          m,
+          { uuid, receivedAt, content },
+          content.text || (derived?.htmlText ?? ''),
+          derived?.json,
         );
       return {
         mailboxId: m.id,

@@ -1,6 +1,7 @@
 // HTML nested thousands deep (which overflows html-to-text's recursion) is delivered like any
 // other mail: 250 for a recipient whose owner has a webhook (its payload needs the text), the
-// key API's detail and the web frame answer 200, and the text is still readable.
+// key API's detail and the web frame answer 200, and the text is still readable. And a big
+// HTML-only mail is pushed with the same text and HTML the key API shows.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MailboxRecord } from '../../src/store/types.ts';
@@ -74,4 +75,29 @@ test('deeply nested HTML-only mail is readable through the key API by an owner w
   const detail = await api(server, 'GET', `/api/emails/${mailbox.uuid}/${message.uuid}`, { key: user.key });
   assert.equal(detail.status, 200);
   assert.match(detail.body.message.content, /Deep inside the nest/);
+});
+
+test('a big HTML-only mail is pushed with its text and its whole HTML, as the key API shows them', async () => {
+  const { user, address } = await hookedUser(server, 'big@owner.test', hook.url);
+  const { services } = server.burnbox;
+  const row = '<tr><td>Row <b>"quoted"</b> \\ and üñíçødé 🎉</td></tr>\n';
+  const html = `<html><body><p>START</p><table>${row.repeat(8000)}</table><p>END</p></body></html>`;
+  const pushed = hook.requests.length;
+  const sent = await sendMail(server, { to: address, subject: 'Big push', html });
+  assert.match(sent.response, /^250 /);
+  const request = (await hook.waitFor(pushed + 1))[pushed];
+  const payload = JSON.parse(request?.body ?? '{}');
+  assert.equal(payload.subject, 'Big push');
+  assert.match(payload.content, /^START/);
+  assert.match(payload.content, /END$/);
+  assert.match(payload.content, /Row "quoted" \\ and üñíçødé 🎉/);
+
+  const mailbox = (await services.store.getMailboxByAddress(address)) as MailboxRecord;
+  const [message] = await services.store.listMessages(mailbox.id);
+  assert.ok(message);
+  assert.equal(payload.html, message.content.html);
+  const detail = await api(server, 'GET', `/api/emails/${mailbox.uuid}/${message.uuid}`, { key: user.key });
+  assert.equal(detail.status, 200);
+  assert.equal(detail.body.message.content, payload.content);
+  assert.equal(detail.body.message.html, payload.html);
 });
