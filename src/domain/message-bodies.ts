@@ -155,9 +155,11 @@ export class MessageBodies {
   }
 
   /** How many remote images the message's document has (shown only when the reader asks). */
-  async remoteImagesOf(message: MessageRecord): Promise<number> {
+  async remoteImagesOf(message: Pick<MessageRecord, 'uuid'>): Promise<number> {
     const info = await this.#ctx.store.getDocumentInfo(message.uuid);
-    return info ? info.remoteImages : (await this.#madeFor(message)).remoteImages;
+    if (info) return info.remoteImages;
+    const whole = await this.#ctx.store.getMessageByUuid(message.uuid);
+    return whole ? (await this.#madeFor(whole)).remoteImages : 0;
   }
 
   async *#chunks(uuid: string, part: ChunkedPart, first: Buffer): AsyncIterable<Buffer> {

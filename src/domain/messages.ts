@@ -5,6 +5,7 @@ import type {
   MailboxRecord,
   MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   PageCursor,
   UserRecord,
 } from '../store/types.ts';
@@ -57,7 +58,7 @@ export class MessageService {
   }
 
   /** Marks the message seen (reading it, in any dialect or page). */
-  async markRead(message: MessageRecord): Promise<MessageRecord> {
+  async markRead<M extends Pick<MessageRecord, 'id' | 'seen'>>(message: M): Promise<M> {
     if (!message.seen) await this.#ctx.store.markSeen(message.id);
     return { ...message, seen: true };
   }
@@ -94,6 +95,16 @@ export class MessageService {
   /** Message `messageUuid` of `mailbox`; the caller has checked access to the mailbox. */
   async requireInMailbox(mailbox: MailboxRecord, messageUuid: string): Promise<MessageRecord> {
     const message = await this.#ctx.store.getMessageByUuid(messageUuid.toLowerCase());
+    if (!message || message.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
+    return message;
+  }
+
+  /**
+   * Message `messageUuid` of `mailbox` without its raw HTML (for the web UI's reader, which shows
+   * the HTML from its stored document); the caller has checked access to the mailbox.
+   */
+  async viewInMailbox(mailbox: MailboxRecord, messageUuid: string): Promise<MessageWithoutHtml> {
+    const message = await this.#ctx.store.getMessageWithoutHtmlByUuid(messageUuid.toLowerCase());
     if (!message || message.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
     return message;
   }

@@ -142,6 +142,11 @@ export type JsonField = 'content' | 'html';
 /** What is stored in chunks: the document, and the JSON fields. */
 export type ChunkedPart = JsonField | 'document';
 
+/** A message with all but its raw HTML, and whether it has any (the web UI's reader). */
+export type MessageWithoutHtml = Omit<MessageRecord, 'content'> & {
+  content: Omit<MailContent, 'html'> & { hasHtml: boolean };
+};
+
 /**
  * A message with only the columns stored before its bodies: read without loading them (or
  * walking their pages to reach later columns).
@@ -416,6 +421,8 @@ export interface Store {
    * undefined when the document was not made yet (or there is no such message).
    */
   getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined>;
+  /** Message `uuid` without its raw HTML (not read; only whether there is any). */
+  getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined>;
   /** Message `uuid` without its bodies (neither is read). */
   getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined>;
   /**

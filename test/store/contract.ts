@@ -1075,6 +1075,19 @@ export function storeContract(name: string, factory: StoreFactory): void {
           content: { subject: full.subject, fromName: full.fromName, fromEmail: full.fromEmail },
         });
         assert.equal(await store.getMessageHeadByUuid(randomUUID()), undefined);
+        const { html: _html, ...withoutHtml } = full;
+        assert.deepEqual(await store.getMessageWithoutHtmlByUuid(message.uuid), {
+          ...rest,
+          content: { ...withoutHtml, hasHtml: true },
+        });
+        const [textOnly] = await store.insertDelivery({
+          content: content('text-only', { html: '' }),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(textOnly);
+        assert.equal((await store.getMessageWithoutHtmlByUuid(textOnly.uuid))?.content.hasHtml, false);
+        assert.equal(await store.getMessageWithoutHtmlByUuid(randomUUID()), undefined);
 
         // Saved later for mail stored without them, JSON included.
         const [older] = await store.insertDelivery({

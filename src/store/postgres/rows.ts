@@ -7,6 +7,7 @@ import type {
   MailboxRecord,
   MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   OutboxItem,
   OutboxOutcome,
   SessionRecord,
@@ -148,6 +149,19 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
 });
+
+/** The message columns but its raw HTML, and whether it has any (octet_length reads no content). */
+export const withoutHtmlColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, octet_length(ml.html_body) > 0 AS has_html,
+  ml.size, ml.blob_key, ml.attachments`;
+
+export type MessageWithoutHtmlRow = Omit<MessageRow, 'html_body'> & { has_html: boolean };
+
+export const toMessageWithoutHtml = ({ has_html, ...r }: MessageWithoutHtmlRow): MessageWithoutHtml => {
+  const message = toMessage({ ...r, html_body: '' });
+  const { html: _html, ...content } = message.content;
+  return { ...message, content: { ...content, hasHtml: has_html } };
+};
 
 /** The message columns but its bodies: a head is read without loading them. */
 export const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,

@@ -21,6 +21,7 @@ import type {
   MailboxRecord,
   MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   NewDelivery,
   NewUser,
   OutboxItem,
@@ -44,6 +45,7 @@ import {
   type MailboxRow,
   type MessageHeadRow,
   type MessageRow,
+  type MessageWithoutHtmlRow,
   messageColumns,
   type OutboxRow,
   type SessionRow,
@@ -53,12 +55,14 @@ import {
   toMailbox,
   toMessage,
   toMessageHead,
+  toMessageWithoutHtml,
   toOutboxItem,
   toSession,
   toUser,
   toWebhook,
   type UserRow,
   type WebhookRow,
+  withoutHtmlColumns,
 } from './rows.ts';
 
 /** A postgres.js connection (pool) whose int8 values arrive as numbers. */
@@ -966,6 +970,14 @@ export class PostgresStore implements Store {
           RETURNING mail_id AS id
         )
       ${chunksInsert(sql, sql`SELECT id FROM saved`, derived)}`;
+  }
+
+  async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {
+    const sql = this.#sql;
+    const [row] = await sql<MessageWithoutHtmlRow[]>`
+      SELECT ${sql.unsafe(withoutHtmlColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+      WHERE m.uuid = ${uuid}`;
+    return row && toMessageWithoutHtml(row);
   }
 
   async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {

@@ -5,6 +5,7 @@ import type {
   MailboxRecord,
   MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   OutboxItem,
   OutboxOutcome,
   SessionRecord,
@@ -93,6 +94,15 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
 });
+
+/** A message row without its raw HTML (see withoutHtmlColumns in store.ts). */
+export type MessageWithoutHtmlRow = Omit<MessageRow, 'html_body'> & { has_html: number };
+
+export const toMessageWithoutHtml = ({ has_html, ...r }: MessageWithoutHtmlRow): MessageWithoutHtml => {
+  const message = toMessage({ ...r, html_body: '' });
+  const { html: _html, ...content } = message.content;
+  return { ...message, content: { ...content, hasHtml: has_html === 1 } };
+};
 
 /** A message row without its bodies (see headColumns in store.ts). */
 export type MessageHeadRow = Omit<

@@ -17,6 +17,7 @@ import type {
   MailboxRecord,
   MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   NewDelivery,
   NewUser,
   OutboxItem,
@@ -38,6 +39,7 @@ import {
   type MailboxRow,
   type MessageHeadRow,
   type MessageRow,
+  type MessageWithoutHtmlRow,
   type OutboxRow,
   type SessionRow,
   toAttempt,
@@ -45,6 +47,7 @@ import {
   toMailbox,
   toMessage,
   toMessageHead,
+  toMessageWithoutHtml,
   toOutboxItem,
   toSession,
   toUser,
@@ -58,6 +61,11 @@ const attemptLogLength = 200;
 
 const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
+
+/** The message columns but its raw HTML, and whether it has any (octet_length reads no content). */
+const withoutHtmlColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, octet_length(ml.html_body) > 0 AS has_html,
+  ml.size, ml.blob_key, ml.attachments`;
 
 /** The message columns but its bodies: a head is read without loading them. */
 const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
@@ -938,6 +946,14 @@ export class SqliteStore implements Store {
         insertChunk.run(mailId, part, seq, bytes.subarray(seq * chunkBytes, (seq + 1) * chunkBytes));
       }
     }
+  }
+
+  async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {
+    const row = this.#get<MessageWithoutHtmlRow>(
+      `SELECT ${withoutHtmlColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && toMessageWithoutHtml(row);
   }
 
   async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {

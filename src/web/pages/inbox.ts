@@ -235,7 +235,9 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
 
   app.get<MessageParams>('/inbox/:token/messages/:id', async (request) => {
     const { token, id } = request.params;
-    const message = await messages.markRead(await openMessage(request, token, id));
+    const { mailbox } = await open(request, token);
+    // Without its raw HTML: the reader shows the stored document (body.html).
+    const message = await messages.markRead(await messages.viewInMailbox(mailbox, id));
     const view = detailView(message, token);
     // Counted when the document was made: shown once the reader asks (the CSP blocks them till then).
     const blockedImages = view.hasHtml ? await services.bodies.remoteImagesOf(message) : 0;
