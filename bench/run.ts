@@ -1,10 +1,12 @@
 // `npm run bench`: SMTP ingest throughput and visibility latency, user-API list latency, and
 // webhook push latency and cost, against real Burnbox server processes on loopback. Prints a
 // table of medians over rounds. BENCH_WEBHOOKS=0 skips the webhook part, BENCH_POSTGRES=0 the
-// backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored).
+// backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored),
+// BENCH_BIG_HTML=0 the big HTML reads (bench/big-html.ts: other requests' latency meanwhile).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
+import { runBigHtmlBench } from './big-html.ts';
 import { runHttpLoad } from './http-load.ts';
 import { startBenchServer } from './server-process.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
@@ -153,6 +155,9 @@ async function main(): Promise<[string, string][]> {
 const rows = await main();
 if (process.env.BENCH_WEBHOOKS !== '0') {
   rows.push(...(await runWebhookBench({ rounds, messages: messagesPerRound, connections })));
+}
+if (process.env.BENCH_BIG_HTML !== '0') {
+  rows.push(...(await runBigHtmlBench({ rounds, baseline: process.env.BENCH_BIG_HTML_BASELINE })));
 }
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 const width = Math.max(...rows.map(([k]) => k.length));

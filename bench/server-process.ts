@@ -16,15 +16,22 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(settings: Record<string, string>): Promise<BenchServer> {
+/** `cliPath`: another checkout's bin/burnbox.mjs, to measure that code side by side with this. */
+export async function startBenchServer(
+  settings: Record<string, string>,
+  cliPath?: string,
+): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-bench-'));
-  const serve = await startServe({ BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'warn', ...settings });
+  const serve = await startServe(
+    { BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'warn', ...settings },
+    cliPath,
+  );
   return {
     httpPort: serve.httpPort,
     smtpPort: serve.smtpPort,
     baseUrl: serve.baseUrl,
     cli(...args) {
-      const result = runCli(args, serve.env);
+      const result = runCli(args, serve.env, cliPath);
       if (result.status !== 0) throw new Error(`burnbox ${args.join(' ')}: ${result.stderr}`);
       return result.stdout;
     },

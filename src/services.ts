@@ -10,12 +10,14 @@ import { ExpiryService } from './domain/expiry.ts';
 import { newSecret } from './domain/ids.ts';
 import { IngestService } from './domain/ingest.ts';
 import { MailboxService } from './domain/mailboxes.ts';
+import { MessageBodies } from './domain/message-bodies.ts';
 import { MessageService } from './domain/messages.ts';
 import { QuotaService } from './domain/quota.ts';
 import { RateLimiter } from './domain/rate-limits.ts';
 import { SessionService } from './domain/sessions.ts';
 import { StatsService } from './domain/stats.ts';
 import { WebhookService } from './domain/webhooks.ts';
+import { HtmlWorkPool } from './mail/html-work.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -29,6 +31,10 @@ export interface Services {
   domains: DomainService;
   mailboxes: MailboxService;
   messages: MessageService;
+  /** The text and document made from messages' HTML (once, in the worker pool). */
+  bodies: MessageBodies;
+  /** The worker threads that make them. */
+  htmlWork: HtmlWorkPool;
   quota: QuotaService;
   ingest: IngestService;
   expiry: ExpiryService;
@@ -85,6 +91,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await store.getOrCreateSecret('mailbox-token', newSecret),
   );
   const expiry = new ExpiryService(context, config.sweep.batchSize);
+  const htmlWork = new HtmlWorkPool(config.html);
+  const bodies = new MessageBodies(context, htmlWork);
   return {
     config,
     context,
@@ -94,8 +102,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     domains,
     mailboxes,
     messages: new MessageService(context, mailboxes),
+    bodies,
+    htmlWork,
     quota: new QuotaService(context),
-    ingest: new IngestService(context),
+    ingest: new IngestService(context, bodies),
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),
     sessions: new SessionService(context, config.web.sessionTtlMs),
@@ -104,6 +114,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       await relay?.stop();
       await expiry.stop();
+      await htmlWork.close();
       await store.close();
     },
   };

@@ -200,6 +200,21 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'Live inbox streams one client address may hold open at once (per process); more are answered 429',
   },
+  BURNBOX_HTML_WORKERS: {
+    default: '1',
+    schema: positiveInt,
+    help: 'Worker threads that sanitise received HTML and make text of it, off the event loop',
+  },
+  BURNBOX_HTML_MAX_BYTES: {
+    default: String(8 * 1024 * 1024),
+    schema: positiveInt,
+    help: 'HTML of a message beyond this size is left out of its shown document and text (the raw message keeps it)',
+  },
+  BURNBOX_HTML_TIME_BUDGET_SECONDS: {
+    default: '10',
+    schema: z.coerce.number().positive(),
+    help: "Sanitising or converting one message's HTML is stopped after this long (the result is empty); may be fractional",
+  },
 } as const;
 
 export type SettingName = keyof typeof settingDefinitions;
@@ -245,6 +260,8 @@ export interface Config {
     /** Live inbox streams open at once per client address, in one process. */
     liveStreamsPerClient: number;
   };
+  /** The worker pool for received HTML (src/mail/html-work.ts). */
+  html: { workers: number; maxBytes: number; budgetMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -336,6 +353,11 @@ export function loadConfig(
       guestMailboxesPerHour: raw.BURNBOX_GUEST_MAILBOX_LIMIT as number,
       loginAttemptsPer15Min: raw.BURNBOX_LOGIN_ATTEMPT_LIMIT as number,
       liveStreamsPerClient: raw.BURNBOX_LIVE_STREAMS_PER_CLIENT as number,
+    },
+    html: {
+      workers: raw.BURNBOX_HTML_WORKERS as number,
+      maxBytes: raw.BURNBOX_HTML_MAX_BYTES as number,
+      budgetMs: Math.max(1, Math.round((raw.BURNBOX_HTML_TIME_BUDGET_SECONDS as number) * 1000)),
     },
   };
 }

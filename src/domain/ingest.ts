@@ -5,7 +5,8 @@ import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
-import { newMessageEvent, newMessagePayload } from './webhooks.ts';
+import type { MessageBodies } from './message-bodies.ts';
+import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
 
 export type RecipientVerdict =
   | { accepted: true; mailbox: MailboxRecord }
@@ -13,8 +14,10 @@ export type RecipientVerdict =
 
 export class IngestService {
   readonly #ctx: ServiceContext;
-  constructor(ctx: ServiceContext) {
+  readonly #bodies: MessageBodies;
+  constructor(ctx: ServiceContext, bodies: MessageBodies) {
     this.#ctx = ctx;
+    this.#bodies = bodies;
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
@@ -74,7 +77,13 @@ export class IngestService {
     const dropBlob = async () => {
       if (!inlineBlob) await this.#ctx.blobs.delete([blobKey]).catch(() => {});
     };
-    if (!inlineBlob) await this.#ctx.blobs.put(blobKey, chunks);
+    // The text and document made from the HTML are stored with the message (for small mail with
+    // a text part: on its first view), so that reading it never makes them again. Made in the
+    // worker pool, bounded: a failure gives empty text.
+    const [derived] = await Promise.all([
+      this.#bodies.deriveAtIngest({ text: parsed.text, html: parsed.html, attachments }),
+      inlineBlob ? undefined : this.#ctx.blobs.put(blobKey, chunks),
+    ]);
     if (signal?.aborted) {
       await dropBlob();
       signal.throwIfAborted();
@@ -94,7 +103,13 @@ export class IngestService {
     const copies = recipients.map((m) => {
       const uuid = newUuid();
       // Built only if the owner has a webhook: most mail is never pushed.
-      const payload = () => JSON.stringify(newMessagePayload(m, { uuid, receivedAt, content }));
+      const payload = () =>
+        newMessagePayloadJson(
+          m,
+          { uuid, receivedAt, content },
+          content.text || (derived?.htmlText ?? ''),
+          derived?.json,
+        );
       return {
         mailboxId: m.id,
         recipient: m.address,
@@ -105,7 +120,13 @@ export class IngestService {
     });
     let stored: DeliveredMessage[];
     try {
-      stored = await this.#ctx.store.insertDelivery({ inlineBlob, receivedAt, content, recipients: copies });
+      stored = await this.#ctx.store.insertDelivery({
+        inlineBlob,
+        receivedAt,
+        content,
+        derived,
+        recipients: copies,
+      });
     } catch (err) {
       await dropBlob();
       throw err;

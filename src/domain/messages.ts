@@ -3,7 +3,9 @@ import type { Readable } from 'node:stream';
 import type {
   AttachmentRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   PageCursor,
   UserRecord,
 } from '../store/types.ts';
@@ -56,7 +58,7 @@ export class MessageService {
   }
 
   /** Marks the message seen (reading it, in any dialect or page). */
-  async markRead(message: MessageRecord): Promise<MessageRecord> {
+  async markRead<M extends Pick<MessageRecord, 'id' | 'seen'>>(message: M): Promise<M> {
     if (!message.seen) await this.#ctx.store.markSeen(message.id);
     return { ...message, seen: true };
   }
@@ -97,6 +99,16 @@ export class MessageService {
     return message;
   }
 
+  /**
+   * Message `messageUuid` of `mailbox` without its raw HTML (for the web UI's reader, which shows
+   * the HTML from its stored document); the caller has checked access to the mailbox.
+   */
+  async viewInMailbox(mailbox: MailboxRecord, messageUuid: string): Promise<MessageWithoutHtml> {
+    const message = await this.#ctx.store.getMessageWithoutHtmlByUuid(messageUuid.toLowerCase());
+    if (!message || message.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
+    return message;
+  }
+
   /** Message `messageUuid` of the user's live mailbox `mailboxUuid`; anything else is "not found". */
   async requireOwnedByUuid(
     user: UserRecord,
@@ -104,6 +116,18 @@ export class MessageService {
     messageUuid: string,
   ): Promise<MessageRecord> {
     return this.requireInMailbox(await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid), messageUuid);
+  }
+
+  /**
+   * Message `messageUuid` of the user's live mailbox `mailboxUuid` without its bodies (for big
+   * mail, read from stored JSON: see MessageBodies.jsonFieldsOf), marked seen.
+   */
+  async readHeadByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageHead> {
+    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    const head = await this.#ctx.store.getMessageHeadByUuid(messageUuid.toLowerCase());
+    if (!head || head.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
+    if (!head.seen) await this.#ctx.store.markSeen(head.id);
+    return { ...head, seen: true };
   }
 
   async readByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageRecord> {

@@ -1,8 +1,8 @@
 // Per-user webhooks: configuration, the signing secret, the event payload and its signature,
 // and the delivery log. Delivery itself is the job in src/jobs/webhook-delivery.ts.
-import { createHmac } from 'node:crypto';
-import { plainTextOf } from '../mail/plain-text.ts';
+import { createHmac, randomUUID } from 'node:crypto';
 import type {
+  JsonField,
   MailboxRecord,
   MessageRecord,
   UserRecord,
@@ -28,21 +28,46 @@ export function wireEvent(stored: string): { event: string; test: boolean } {
 }
 const maxUrlLength = 2048;
 
-/** The seed's payload of a `new_message` event, field for field. */
+/**
+ * The seed's payload of a `new_message` event, field for field. `text` is the message's plain
+ * text (its text part, or the text made from its HTML at ingest: see message-bodies.ts).
+ */
 export function newMessagePayload(
   mailbox: MailboxRecord,
   message: Pick<MessageRecord, 'uuid' | 'receivedAt' | 'content'>,
+  text: string,
 ) {
   return {
     emailId: mailbox.uuid,
     messageId: message.uuid,
     fromAddress: message.content.fromEmail,
     subject: message.content.subject,
-    content: plainTextOf(message.content),
+    content: text,
     html: message.content.html,
     receivedAt: new Date(message.receivedAt).toISOString(),
     toAddress: mailbox.address,
   };
+}
+
+/**
+ * The `new_message` payload as JSON. For big mail, `json` holds its `content` and `html` already
+ * written as JSON (in the worker pool, at ingest): they are put in as they are, so that the
+ * event loop does not escape megabytes here.
+ */
+export function newMessagePayloadJson(
+  mailbox: MailboxRecord,
+  message: Pick<MessageRecord, 'uuid' | 'receivedAt' | 'content'>,
+  text: string,
+  json?: Record<JsonField, Buffer>,
+): string {
+  const payload = newMessagePayload(mailbox, message, text);
+  if (!json) return JSON.stringify(payload);
+  // Placeholders no field of the message can imitate.
+  const tag = randomUUID();
+  const skeleton = JSON.stringify({ ...payload, content: `${tag}:content`, html: `${tag}:html` });
+  return skeleton
+    .replace(`"${tag}:content"`, () => json.content.toString('utf8'))
+    .replace(`"${tag}:html"`, () => json.html.toString('utf8'));
 }
 
 /**

@@ -1,9 +1,41 @@
-// The plain-text body of a message: its text part, or, for HTML-only mail, text made from the
-// HTML (done on demand: most mail has a text part, and conversion is costly).
+// Plain text made from a message's HTML, for HTML-only mail (the dialects' `content`, webhook
+// payloads). Runs in the HTML worker (html-worker.ts), never on the server's event loop.
 import { convert } from 'html-to-text';
-import type { MailContent } from '../store/types.ts';
 
-export function plainTextOf(content: Pick<MailContent, 'text' | 'html'>): string {
-  if (content.text || !content.html) return content.text;
-  return convert(content.html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+/**
+ * The text of `html`. html-to-text walks the document tree recursively, so markup nested a few
+ * thousand deep overflows the stack; such mail gets the flat reading of flatText instead.
+ */
+export function htmlToPlainText(html: string): string {
+  try {
+    return convert(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+  } catch {
+    return flatText(html);
+  }
+}
+
+const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/**
+ * A reading of HTML that cannot recurse: the content of script, style and head goes, block ends
+ * become line breaks, every other tag goes, and the common entities are decoded.
+ */
+export function flatText(html: string): string {
+  return html
+    .replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<br\b[^>]*>|<\/(?:p|div|tr|li|h[1-6]|table|blockquote|pre)\s*>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]+);/gi, (match, name: string) => {
+      if (name[0] !== '#') return entities[name.toLowerCase()] ?? match;
+      const code =
+        name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+      return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
+        ? String.fromCodePoint(code)
+        : '\uFFFD';
+    })
+    .replace(/[ \t\f\v]+/g, ' ')
+    .replace(/ ?\n[\s]*\n\s*/g, '\n\n')
+    .replace(/ ?\n ?/g, '\n')
+    .trim();
 }

@@ -19,6 +19,8 @@ export const copiedTables = [
   'mailboxes',
   'released_addresses',
   'mails',
+  'mail_derived',
+  'mail_chunks',
   'messages',
   'received_per_hour',
   'inline_blobs',

@@ -116,8 +116,49 @@ export type ClaimResult =
   | { ok: true; mailbox: MailboxRecord; releasedBlobKeys: string[] }
   | { ok: false; reason: 'taken' | 'quarantined' | 'replaced_missing' | 'limit_reached' };
 
+/**
+ * What is made from a mail's HTML once, in a worker (src/mail/html-work.ts), and stored with it,
+ * so that reading a message never sanitises or converts it again.
+ */
+export interface DerivedBodies {
+  /** Plain text made from the HTML, for HTML-only mail ('' when the mail has a text part or no HTML). */
+  htmlText: string;
+  /** The sanitised HTML document (UTF-8) the web UI shows; empty when the mail has no HTML. */
+  htmlDocument: Buffer;
+  /** Remote images in that document (its CSP blocks them until the reader asks). */
+  remoteImages: number;
+  /**
+   * For big mail: the APIs' `content` (the text part, or htmlText) and `html` as JSON string
+   * literals (UTF-8, quotes included), stored in chunks and sent as they are read, so that
+   * reading the message neither loads megabytes in one go nor escapes them again. Absent for
+   * small mail, or when they could not be made in time: then they are escaped when read.
+   */
+  json?: Record<JsonField, Buffer>;
+}
+
+/** The fields of a message the APIs may send from stored JSON literals. */
+export type JsonField = 'content' | 'html';
+
+/** What is stored in chunks: the document, and the JSON fields. */
+export type ChunkedPart = JsonField | 'document';
+
+/** A message with all but its raw HTML, and whether it has any (the web UI's reader). */
+export type MessageWithoutHtml = Omit<MessageRecord, 'content'> & {
+  content: Omit<MailContent, 'html'> & { hasHtml: boolean };
+};
+
+/**
+ * A message with only the columns stored before its bodies: read without loading them (or
+ * walking their pages to reach later columns).
+ */
+export type MessageHead = Omit<MessageRecord, 'content'> & {
+  content: Pick<MailContent, 'subject' | 'fromName' | 'fromEmail'>;
+};
+
 export interface NewDelivery {
   content: MailContent;
+  /** Stored with the content; absent = made on first read (as for mail stored before it existed). */
+  derived?: DerivedBodies;
   /**
    * The content's bytes (raw message, then attachments) when they are small enough to live in
    * the store itself, committed with the rows under `content.blobKey`. Otherwise they are
@@ -373,6 +414,27 @@ export interface Store {
   /** Newest first. */
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
+  /**
+   * The plain text made from the HTML of the mail of message `uuid`; undefined when it was not
+   * made yet (or there is no such message).
+   */
+  getHtmlText(uuid: string): Promise<string | undefined>;
+  /**
+   * The mailbox of message `uuid` and how many remote images its mail's document has;
+   * undefined when the document was not made yet (or there is no such message).
+   */
+  getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined>;
+  /** Message `uuid` without its raw HTML (not read; only whether there is any). */
+  getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined>;
+  /** Message `uuid` without its bodies (neither is read). */
+  getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined>;
+  /**
+   * Chunk `seq` (from 0) of `part` stored with the mail of message `uuid`: its document, or a
+   * JSON field (see DerivedBodies.json); undefined past its end, or when it is not stored.
+   */
+  readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined>;
+  /** Stores what was made from the HTML of the mail of message `uuid`, unless it is stored already. */
+  saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void>;
   markSeen(id: string): Promise<void>;
   deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
 }

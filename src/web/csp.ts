@@ -12,3 +12,21 @@ export const pageCsp = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The CSP of a received message's sanitised document (src/mail/message-html.ts): no script, no
+ * form, sandboxed, and remote images only when the reader asked for them (tracking pixels), so
+ * that one stored document serves both views.
+ */
+export function messageDocumentCsp(allowRemoteImages: boolean): string {
+  return [
+    "default-src 'none'",
+    "style-src 'unsafe-inline'",
+    `img-src data: 'self'${allowRemoteImages ? ' https: http:' : ''}`,
+    'font-src data:',
+    "form-action 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'self'",
+    'sandbox allow-popups allow-popups-to-escape-sandbox',
+  ].join('; ');
+}

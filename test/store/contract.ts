@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { DomainType } from '../../src/config/plans.ts';
 import type {
+  ChunkedPart,
   ClaimResult,
   MailboxRecord,
   MailContent,
@@ -226,6 +227,16 @@ function finish(
     },
     outcome,
   );
+}
+
+/** Every chunk of a stored part of a message's mail, read one at a time. */
+async function readChunks(store: Store, uuid: string, part: ChunkedPart): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for (let seq = 0; ; seq++) {
+    const chunk = await store.readChunk(uuid, part, seq);
+    if (!chunk) return chunks;
+    chunks.push(chunk);
+  }
 }
 
 /**
@@ -969,6 +980,145 @@ export function storeContract(name: string, factory: StoreFactory): void {
           const read = await store.getMessage(message.id);
           assert.deepEqual(read?.content, c);
         }
+      });
+
+      it('what is made from the HTML is stored with the mail, shared by its copies', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const derived = {
+          htmlText: 'Text made from the HTML 🎉\u0000 with a NUL',
+          htmlDocument: Buffer.from('<!doctype html><p>Grüße</p>\u0000', 'utf8'),
+          remoteImages: 3,
+        };
+        const [first, second] = await store.insertDelivery({
+          content: content('derived', { text: '' }),
+          derived,
+          receivedAt: T0,
+          recipients: [recipient(a), recipient(b)],
+        });
+        assert.ok(first && second);
+        for (const message of [first, second]) {
+          assert.equal(await store.getHtmlText(message.uuid), derived.htmlText);
+          assert.deepEqual(await store.getDocumentInfo(message.uuid), {
+            mailboxId: message.mailboxId,
+            remoteImages: 3,
+          });
+          assert.deepEqual(await readChunks(store, message.uuid, 'document'), [derived.htmlDocument]);
+          assert.equal(
+            await store.readChunk(message.uuid, 'content', 0),
+            undefined,
+            'no JSON for small mail',
+          );
+        }
+        // Stored once: a later save does not replace it.
+        await store.saveDerivedBodies(first.uuid, {
+          htmlText: 'other',
+          htmlDocument: Buffer.from('x'),
+          remoteImages: 0,
+        });
+        assert.equal(await store.getHtmlText(second.uuid), derived.htmlText);
+        assert.deepEqual(await readChunks(store, second.uuid, 'document'), [derived.htmlDocument]);
+        // Empty results are results too (not "not made yet").
+        const [plain] = await store.insertDelivery({
+          content: content('plain', { html: '' }),
+          derived: { htmlText: '', htmlDocument: Buffer.alloc(0), remoteImages: 0 },
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(plain);
+        assert.equal(await store.getHtmlText(plain.uuid), '');
+        assert.deepEqual(await store.getDocumentInfo(plain.uuid), { mailboxId: a.id, remoteImages: 0 });
+        assert.deepEqual(await readChunks(store, plain.uuid, 'document'), [Buffer.alloc(0)]);
+        assert.equal(await store.getHtmlText(randomUUID()), undefined, 'no such message');
+        assert.equal(await store.getDocumentInfo(randomUUID()), undefined, 'no such message');
+      });
+
+      it('mail stored without what is made from its HTML gets it saved later, once', async (store) => {
+        const a = await claim(store, 'a');
+        const [message] = await store.insertDelivery({
+          content: content('later', { text: '' }),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(message);
+        assert.equal(await store.getHtmlText(message.uuid), undefined);
+        assert.equal(await store.getDocumentInfo(message.uuid), undefined);
+        assert.equal(await store.readChunk(message.uuid, 'document', 0), undefined);
+        const derived = {
+          htmlText: 'Made later',
+          htmlDocument: Buffer.from('<p>later</p>'),
+          remoteImages: 1,
+        };
+        await store.saveDerivedBodies(message.uuid, derived);
+        await store.saveDerivedBodies(message.uuid, {
+          htmlText: 'again',
+          htmlDocument: Buffer.from('y'),
+          remoteImages: 2,
+        });
+        assert.equal(await store.getHtmlText(message.uuid), 'Made later');
+        assert.deepEqual(await store.getDocumentInfo(message.uuid), { mailboxId: a.id, remoteImages: 1 });
+        assert.deepEqual(await readChunks(store, message.uuid, 'document'), [derived.htmlDocument]);
+        // Reading the message itself is unchanged.
+        assert.deepEqual((await store.getMessage(message.id))?.content, content('later', { text: '' }));
+      });
+
+      it('big parts are stored in chunks; a head is read without the bodies', async (store) => {
+        const a = await claim(store, 'a');
+        const longText = `${'Zoë 🎉 "quoted" \\ line\r\n'.repeat(40_000)}end`;
+        const json = { content: Buffer.from(JSON.stringify(longText)), html: Buffer.from('"<p>x</p>"') };
+        const bigDocument = Buffer.from(`<p>${'x'.repeat(700_000)}</p>`);
+        const [message] = await store.insertDelivery({
+          content: content('json', { text: longText, html: '<p>x</p>' }),
+          derived: { htmlText: '', htmlDocument: bigDocument, remoteImages: 0, json },
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(message);
+        const contentChunks = await readChunks(store, message.uuid, 'content');
+        assert.ok(contentChunks.length > 1, 'a big part takes several chunks');
+        assert.deepEqual(Buffer.concat(contentChunks), json.content);
+        assert.deepEqual(Buffer.concat(await readChunks(store, message.uuid, 'html')), json.html);
+        const documentChunks = await readChunks(store, message.uuid, 'document');
+        assert.equal(documentChunks.length, 3);
+        assert.deepEqual(Buffer.concat(documentChunks), bigDocument);
+        assert.equal(await store.readChunk(randomUUID(), 'html', 0), undefined);
+
+        const { content: full, ...rest } = message;
+        assert.deepEqual(await store.getMessageHeadByUuid(message.uuid), {
+          ...rest,
+          content: { subject: full.subject, fromName: full.fromName, fromEmail: full.fromEmail },
+        });
+        assert.equal(await store.getMessageHeadByUuid(randomUUID()), undefined);
+        const { html: _html, ...withoutHtml } = full;
+        assert.deepEqual(await store.getMessageWithoutHtmlByUuid(message.uuid), {
+          ...rest,
+          content: { ...withoutHtml, hasHtml: true },
+        });
+        const [textOnly] = await store.insertDelivery({
+          content: content('text-only', { html: '' }),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(textOnly);
+        assert.equal((await store.getMessageWithoutHtmlByUuid(textOnly.uuid))?.content.hasHtml, false);
+        assert.equal(await store.getMessageWithoutHtmlByUuid(randomUUID()), undefined);
+
+        // Saved later for mail stored without them, JSON included.
+        const [older] = await store.insertDelivery({
+          content: content('older'),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(older);
+        await store.saveDerivedBodies(older.uuid, {
+          htmlText: '',
+          htmlDocument: Buffer.from('d'),
+          remoteImages: 0,
+          json: { content: Buffer.from('"c"'), html: Buffer.from('"h"') },
+        });
+        assert.deepEqual(await readChunks(store, older.uuid, 'content'), [Buffer.from('"c"')]);
+        assert.deepEqual(await readChunks(store, older.uuid, 'html'), [Buffer.from('"h"')]);
+        assert.deepEqual(await readChunks(store, older.uuid, 'document'), [Buffer.from('d')]);
       });
 
       it('insertDelivery skips recipients whose mailbox no longer exists', async (store) => {

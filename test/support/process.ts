@@ -26,9 +26,9 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...Object.fromEntries(inherited), ...env };
 }
 
-/** Runs `burnbox <args>` to completion. */
-export function runCli(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [cli, ...args], {
+/** Runs `burnbox <args>` to completion (`cliPath`: another checkout's bin/burnbox.mjs). */
+export function runCli(args: string[], env: Record<string, string>, cliPath = cli) {
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
     env: childEnv(env),
     encoding: 'utf8',
     timeout: 30000,
@@ -68,7 +68,7 @@ export interface ServeProcess {
 }
 
 /** Starts `burnbox serve` on free loopback ports and waits until both listeners are up. */
-export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+export async function startServe(env: Record<string, string>, cliPath = cli): Promise<ServeProcess> {
   const smtpPort = await freePort();
   const httpPort = await freePort();
   const fullEnv = {
@@ -79,7 +79,7 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
     BURNBOX_LOG_LEVEL: 'silent',
     ...env,
   };
-  const child = spawn(process.execPath, [cli, 'serve'], {
+  const child = spawn(process.execPath, [cliPath, 'serve'], {
     env: childEnv(fullEnv),
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,16 +1,13 @@
 // Received HTML made safe for the web UI: hostile markup, URLs and CSS are removed, links open
-// in a new context, images come from the message itself unless remote ones were asked for.
+// in a new context, images come from the message itself, or from elsewhere only when the reader
+// asked for them (the document's CSP decides, so that one document serves both views).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  type MessageHtmlOptions,
-  messageDocumentCsp,
-  renderMessageDocument,
-} from '../../src/web/message-html.ts';
+import { type MessageHtmlOptions, renderMessageDocument } from '../../src/mail/message-html.ts';
+import { messageDocumentCsp } from '../../src/web/csp.ts';
 
 const inlineParts: Record<string, string> = { 'logo@example.com': '/inline/1/logo' };
 const defaults: MessageHtmlOptions = {
-  allowRemoteImages: false,
   inlinePartUrl: (contentId) => inlineParts[contentId],
 };
 
@@ -34,8 +31,8 @@ function messageStyles(html: string): string {
 }
 
 test('the document is standalone, with no-referrer, links opening outside, and readable defaults', () => {
-  const { document, blockedImages } = render('<p>Hello</p>');
-  assert.equal(blockedImages, 0);
+  const { document, remoteImages } = render('<p>Hello</p>');
+  assert.equal(remoteImages, 0);
   assert.match(
     document,
     /^<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><base target="_blank"><style>[^<]*<\/style><\/head><body><p>Hello<\/p><\/body><\/html>$/,
@@ -193,39 +190,27 @@ test('an unclosed style element does not swallow the document', () => {
   assert.match(document, /<style>\.x\{color:red\}<\/style><\/head><body><\/body><\/html>$/);
 });
 
-test('remote images are blocked by default, counted, and leave only their alt text', () => {
+test('remote images are kept for the CSP to block or allow, counted, without srcset', () => {
   const html =
     '<p>Hi<img src="https://track.example/open.gif?u=1" width="1" height="1"></p>' +
     '<img src="http://cdn.example/logo.png" alt="Example &amp; Co" srcset="https://cdn.example/logo2.png 2x">' +
     '<img src="//cdn.example/p.png"><img src="  HTTPS://cdn.example/x.png ">';
-  const { document, blockedImages } = render(html);
-  assert.equal(blockedImages, 4);
-  assert.doesNotMatch(document, /example\//);
-  assert.match(document, /<body><p>Hi<\/p><span>Example &amp; Co<\/span><\/body>/);
-});
-
-test('remote images are shown when the reader asked for them, without srcset', () => {
-  const html =
-    '<img src="https://track.example/open.gif" width="1" height="1">' +
-    '<img src="https://cdn.example/logo.png" srcset="https://cdn.example/logo2.png 2x" alt="Logo">' +
-    '<img src="//cdn.example/p.png">';
-  const { document, blockedImages } = render(html, { allowRemoteImages: true });
-  assert.equal(blockedImages, 0);
+  const { document, remoteImages } = render(html);
+  assert.equal(remoteImages, 4);
   assert.match(
     document,
-    /<body><img width="1" height="1" src="https:\/\/track\.example\/open\.gif" \/><img alt="Logo" src="https:\/\/cdn\.example\/logo\.png" \/><img src="https:\/\/cdn\.example\/p\.png" \/><\/body>/,
+    /<body><p>Hi<img width="1" height="1" src="https:\/\/track\.example\/open\.gif\?u=1" \/><\/p><img alt="Example &amp; Co" src="http:\/\/cdn\.example\/logo\.png" \/><img src="https:\/\/cdn\.example\/p\.png" \/><img src="HTTPS:\/\/cdn\.example\/x\.png" \/><\/body>/,
   );
   assert.doesNotMatch(document, /srcset|logo2/);
+  // Only the CSP of the reader who asked lets them load.
+  assert.doesNotMatch(messageDocumentCsp(false), /https?:/);
 });
 
-test('remote background attributes are dropped unless remote images are allowed', () => {
+test('remote background attributes are kept and counted; others are dropped', () => {
   const html = '<table background="https://cdn.example/bg.png" cellpadding="0"><tr><td>x</td></tr></table>';
-  const blocked = render(html);
-  assert.equal(blocked.blockedImages, 1);
-  assert.doesNotMatch(blocked.document, /background|bg\.png/);
-  const allowed = render(html, { allowRemoteImages: true });
-  assert.equal(allowed.blockedImages, 0);
-  assert.match(allowed.document, /<table cellpadding="0" background="https:\/\/cdn\.example\/bg\.png">/);
+  const { document, remoteImages } = render(html);
+  assert.equal(remoteImages, 1);
+  assert.match(document, /<table cellpadding="0" background="https:\/\/cdn\.example\/bg\.png">/);
   assert.equal(
     body('<td background="javascript:alert(1)">x</td><td background="cid:logo@example.com">y</td>'),
     '<td>x</td><td background="/inline/1/logo">y</td>',
@@ -275,8 +260,8 @@ test('a newsletter keeps its tables, text and formatting', () => {
 </td></tr></table>
 <p style="font-size:11px">You can <a href="https://news.example/unsubscribe">unsubscribe</a>.</p></center>
 </body></html>`;
-  const { document, blockedImages } = render(html);
-  assert.equal(blockedImages, 1);
+  const { document, remoteImages } = render(html);
+  assert.equal(remoteImages, 1);
   assert.match(
     document,
     /<style>body\{margin:0\} \.title\{font-size:24px;color:#333\} @media only screen and \(max-width:600px\)\{\.col\{width:100%!important\}\}<\/style><\/head>/,
@@ -299,5 +284,7 @@ test('a newsletter keeps its tables, text and formatting', () => {
   );
   assert.match(document, /<\/td><\/tr><\/table>/);
   assert.match(document, /<p style="font-size:11px">You can <a href="https:\/\/news\.example\/unsubscribe"/);
-  assert.doesNotMatch(document, /Weekly news|open\.gif|mso|<meta http-equiv/);
+  assert.doesNotMatch(document, /Weekly news|mso|<meta http-equiv/);
+  // The pixel stays for the CSP to block (it loads only for a reader who asks for images).
+  assert.match(document, /<img width="1" height="1" alt="" src="https:\/\/news\.example\/open\.gif" \/>/);
 });

@@ -8,6 +8,7 @@ import type { Services } from '../../services.ts';
 import type { UserRecord } from '../../store/types.ts';
 import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { viewOfError } from '../errors.ts';
+import { jsonStream, RawJson } from '../json-stream.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import { presentDelivery, presentMailbox, presentMessage, presentMessageSummary } from './presenters.ts';
 import {
@@ -133,9 +134,16 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   app.get<{ Params: MessageParams }>(
     '/api/emails/:emailId/:messageId',
     { schema: { params: messageParams, response: responses.message } },
-    async (request) => {
+    async (request, reply) => {
       const { emailId, messageId } = request.params;
-      return { message: presentMessage(await messages.readByUuid(userOf(request), emailId, messageId)) };
+      const head = await messages.readHeadByUuid(userOf(request), emailId, messageId);
+      // Its text and HTML as stored (for big mail, JSON written at ingest), sent as they are read.
+      const fields = await services.bodies.jsonFieldsOf(head);
+      const raw = (v: string | AsyncIterable<Buffer>) => (typeof v === 'string' ? v : new RawJson(v));
+      const body = {
+        message: presentMessage(head, { content: raw(fields.content), html: raw(fields.html) }),
+      };
+      return reply.type('application/json; charset=utf-8').send(jsonStream(body));
     },
   );
 

@@ -1,7 +1,12 @@
 // The key dialect's output shapes, field by field as in the seed's examples. Dates are ISO 8601
 // in UTC with milliseconds (MoeMail's `toISOString()`), message times Unix milliseconds.
-import { plainTextOf } from '../../mail/plain-text.ts';
-import type { MailboxRecord, MessageRecord, UserRecord, WebhookAttempt } from '../../store/types.ts';
+import type {
+  MailboxRecord,
+  MessageHead,
+  MessageRecord,
+  UserRecord,
+  WebhookAttempt,
+} from '../../store/types.ts';
 
 /** What MoeMail clients expect as the expiry of a mailbox that never expires. */
 export const permanentExpiresAt = '9999-01-01T00:00:00.000Z';
@@ -27,13 +32,17 @@ export function presentMessageSummary(m: MessageRecord) {
   };
 }
 
-export function presentMessage(m: MessageRecord) {
+/**
+ * `bodies`: the message's plain text (its text part, or the text made from its HTML at ingest)
+ * and raw HTML, as strings or as stored JSON (RawJson).
+ */
+export function presentMessage<Body>(m: MessageHead, bodies: { content: Body; html: Body }) {
   return {
     id: m.uuid,
     from_address: m.content.fromEmail,
     subject: m.content.subject,
-    content: plainTextOf(m.content),
-    html: m.content.html,
+    content: bodies.content,
+    html: bodies.html,
     received_at: m.receivedAt,
   };
 }

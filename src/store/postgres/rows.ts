@@ -5,7 +5,9 @@ import type { DomainType } from '../../config/plans.ts';
 import type {
   DomainRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   OutboxItem,
   OutboxOutcome,
   SessionRecord,
@@ -146,6 +148,42 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
   userId: r.user_id,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+});
+
+/** The message columns but its raw HTML, and whether it has any (octet_length reads no content). */
+export const withoutHtmlColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, octet_length(ml.html_body) > 0 AS has_html,
+  ml.size, ml.blob_key, ml.attachments`;
+
+export type MessageWithoutHtmlRow = Omit<MessageRow, 'html_body'> & { has_html: boolean };
+
+export const toMessageWithoutHtml = ({ has_html, ...r }: MessageWithoutHtmlRow): MessageWithoutHtml => {
+  const message = toMessage({ ...r, html_body: '' });
+  const { html: _html, ...content } = message.content;
+  return { ...message, content: { ...content, hasHtml: has_html } };
+};
+
+/** The message columns but its bodies: a head is read without loading them. */
+export const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email`;
+
+export type MessageHeadRow = Omit<
+  MessageRow,
+  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments'
+>;
+
+export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
+  id: r.public_id,
+  uuid: r.uuid,
+  mailboxId: r.mailbox_id,
+  recipient: r.recipient,
+  receivedAt: r.received_at,
+  seen: r.seen,
+  content: {
+    subject: fromDbText(r.subject),
+    fromName: fromDbText(r.from_name),
+    fromEmail: fromDbText(r.from_email),
+  },
 });
 
 export const toMessage = (r: MessageRow): MessageRecord => ({

@@ -14,12 +14,16 @@ import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
 import { hourOf } from '../hours.ts';
 import type {
+  ChunkedPart,
   ClaimRequest,
   ClaimResult,
   DeliveredMessage,
+  DerivedBodies,
   DomainRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   NewDelivery,
   NewUser,
   OutboxItem,
@@ -38,8 +42,12 @@ import { migratePostgres } from './migrate.ts';
 import {
   type AttemptRow,
   type DomainRow,
+  fromDbText,
+  headColumns,
   type MailboxRow,
+  type MessageHeadRow,
   type MessageRow,
+  type MessageWithoutHtmlRow,
   messageColumns,
   type OutboxRow,
   type SessionRow,
@@ -48,12 +56,15 @@ import {
   toDomain,
   toMailbox,
   toMessage,
+  toMessageHead,
+  toMessageWithoutHtml,
   toOutboxItem,
   toSession,
   toUser,
   toWebhook,
   type UserRow,
   type WebhookRow,
+  withoutHtmlColumns,
 } from './rows.ts';
 
 /** A postgres.js connection (pool) whose int8 values arrive as numbers. */
@@ -109,6 +120,34 @@ const live = (m: MailboxRow, now: number) => m.expires_at === null || m.expires_
 interface Release {
   row: MailboxRow;
   releasedAt: number;
+}
+
+/** Stored documents and JSON fields are cut in chunks of this size, each read on its own. */
+const chunkBytes = 256 * 1024;
+
+/** Stands in for a delivery stored without derived bodies (its chunk insert selects no mail). */
+const noDerived: DerivedBodies = { htmlText: '', htmlDocument: Buffer.alloc(0), remoteImages: 0 };
+
+/**
+ * An INSERT of the chunks of `derived` (its document, and its JSON fields if any) for the mail
+ * whose id `mailIds` selects (none when it selects nothing): each cut into chunkBytes pieces by
+ * the database, at least one chunk each.
+ */
+function chunksInsert(
+  sql: Queryable,
+  mailIds: postgres.PendingQuery<postgres.Row[]>,
+  derived: DerivedBodies,
+) {
+  return sql`
+    INSERT INTO mail_chunks (mail_id, part, seq, data)
+    SELECT mail.id, p.part, g.seq, substring(p.data FROM g.seq * ${chunkBytes} + 1 FOR ${chunkBytes})
+    FROM (${mailIds}) AS mail,
+      (VALUES ('document', ${derived.htmlDocument}::bytea, true),
+        ('content', ${derived.json?.content ?? Buffer.alloc(0)}::bytea, ${derived.json !== undefined}::boolean),
+        ('html', ${derived.json?.html ?? Buffer.alloc(0)}::bytea, ${derived.json !== undefined}::boolean))
+        AS p(part, data, wanted),
+      generate_series(0, greatest(length(p.data) - 1, 0) / ${chunkBytes}) AS g(seq)
+    WHERE p.wanted`;
 }
 
 export class PostgresStore implements Store {
@@ -638,6 +677,15 @@ export class PostgresStore implements Store {
           WHERE EXISTS (SELECT 1 FROM live)
           RETURNING id
         ),
+        derived AS (
+          INSERT INTO mail_derived (mail_id, remote_images, html_text)
+          SELECT mail.id, ${d.derived?.remoteImages ?? 0}::integer, ${toDbText(d.derived?.htmlText ?? '')}::text
+          FROM mail WHERE ${d.derived !== undefined}::boolean
+          RETURNING mail_id AS id
+        ),
+        chunks AS (
+          ${chunksInsert(sql, sql`SELECT id FROM derived`, d.derived ?? noDerived)}
+        ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
           SELECT r.public_id, r.uuid, r.mailbox_id, mail.id, r.recipient, ${d.receivedAt}
@@ -914,6 +962,54 @@ export class PostgresStore implements Store {
       SELECT ${sql.unsafe(messageColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
       WHERE m.public_id = ${id}`;
     return row && toMessage(row);
+  }
+
+  async getHtmlText(uuid: string): Promise<string | undefined> {
+    const [row] = await this.#sql<{ html_text: string }[]>`
+      SELECT d.html_text FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ${uuid}`;
+    return row && fromDbText(row.html_text);
+  }
+
+  async getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined> {
+    const [row] = await this.#sql<{ mailbox_id: number; remote_images: number }[]>`
+      SELECT m.mailbox_id, d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id
+      WHERE m.uuid = ${uuid}`;
+    return row && { mailboxId: Number(row.mailbox_id), remoteImages: row.remote_images };
+  }
+
+  async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
+    const sql = this.#sql;
+    await sql`
+      WITH saved AS (
+          INSERT INTO mail_derived (mail_id, remote_images, html_text)
+          SELECT mail_id, ${derived.remoteImages}, ${toDbText(derived.htmlText)}
+          FROM messages WHERE uuid = ${uuid}
+          ON CONFLICT (mail_id) DO NOTHING
+          RETURNING mail_id AS id
+        )
+      ${chunksInsert(sql, sql`SELECT id FROM saved`, derived)}`;
+  }
+
+  async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {
+    const sql = this.#sql;
+    const [row] = await sql<MessageWithoutHtmlRow[]>`
+      SELECT ${sql.unsafe(withoutHtmlColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+      WHERE m.uuid = ${uuid}`;
+    return row && toMessageWithoutHtml(row);
+  }
+
+  async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {
+    const sql = this.#sql;
+    const [row] = await sql<MessageHeadRow[]>`
+      SELECT ${sql.unsafe(headColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ${uuid}`;
+    return row && toMessageHead(row);
+  }
+
+  async readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined> {
+    const [row] = await this.#sql<{ data: Buffer }[]>`
+      SELECT c.data FROM messages m JOIN mail_chunks c ON c.mail_id = m.mail_id
+      WHERE m.uuid = ${uuid} AND c.part = ${part} AND c.seq = ${seq}`;
+    return row?.data;
   }
 
   async markSeen(id: string): Promise<void> {

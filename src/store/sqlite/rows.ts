@@ -3,7 +3,9 @@ import type { DomainType } from '../../config/plans.ts';
 import type {
   DomainRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   OutboxItem,
   OutboxOutcome,
   SessionRecord,
@@ -91,6 +93,35 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
   userId: r.user_id,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+});
+
+/** A message row without its raw HTML (see withoutHtmlColumns in store.ts). */
+export type MessageWithoutHtmlRow = Omit<MessageRow, 'html_body'> & { has_html: number };
+
+export const toMessageWithoutHtml = ({ has_html, ...r }: MessageWithoutHtmlRow): MessageWithoutHtml => {
+  const message = toMessage({ ...r, html_body: '' });
+  const { html: _html, ...content } = message.content;
+  return { ...message, content: { ...content, hasHtml: has_html === 1 } };
+};
+
+/** A message row without its bodies (see headColumns in store.ts). */
+export type MessageHeadRow = Omit<
+  MessageRow,
+  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments'
+>;
+
+export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
+  id: r.public_id,
+  uuid: r.uuid,
+  mailboxId: r.mailbox_id,
+  recipient: r.recipient,
+  receivedAt: r.received_at,
+  seen: r.seen === 1,
+  content: {
+    subject: r.subject,
+    fromName: r.from_name,
+    fromEmail: r.from_email,
+  },
 });
 
 export const toMessage = (r: MessageRow): MessageRecord => ({

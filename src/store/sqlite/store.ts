@@ -9,12 +9,16 @@ import type { DomainType } from '../../config/plans.ts';
 import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
 import { hourOf } from '../hours.ts';
 import type {
+  ChunkedPart,
   ClaimRequest,
   ClaimResult,
   DeliveredMessage,
+  DerivedBodies,
   DomainRecord,
   MailboxRecord,
+  MessageHead,
   MessageRecord,
+  MessageWithoutHtml,
   NewDelivery,
   NewUser,
   OutboxItem,
@@ -34,13 +38,17 @@ import {
   type AttemptRow,
   type DomainRow,
   type MailboxRow,
+  type MessageHeadRow,
   type MessageRow,
+  type MessageWithoutHtmlRow,
   type OutboxRow,
   type SessionRow,
   toAttempt,
   toDomain,
   toMailbox,
   toMessage,
+  toMessageHead,
+  toMessageWithoutHtml,
   toOutboxItem,
   toSession,
   toUser,
@@ -54,6 +62,18 @@ const attemptLogLength = 200;
 
 const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
+
+/** The message columns but its raw HTML, and whether it has any (octet_length reads no content). */
+const withoutHtmlColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, octet_length(ml.html_body) > 0 AS has_html,
+  ml.size, ml.blob_key, ml.attachments`;
+
+/** The message columns but its bodies: a head is read without loading them. */
+const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
+  ml.subject, ml.from_name, ml.from_email`;
+
+/** Stored documents and JSON fields are cut in chunks of this size, each read on its own. */
+const chunkBytes = 256 * 1024;
 
 /** A write waiting for the next group commit. */
 interface PendingWrite {
@@ -593,6 +613,7 @@ export class SqliteStore implements Store {
         JSON.stringify(c.attachments),
       ).lastInsertRowid,
     );
+    if (d.derived) this.#insertDerived(mailId, d.derived);
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -921,6 +942,77 @@ export class SqliteStore implements Store {
       id,
     );
     return row && toMessage(row);
+  }
+
+  #insertDerived(mailId: number, derived: DerivedBodies): void {
+    const inserted = this.#run(
+      `INSERT INTO mail_derived (mail_id, remote_images, html_text) VALUES (?, ?, ?)
+       ON CONFLICT (mail_id) DO NOTHING`,
+      mailId,
+      derived.remoteImages,
+      derived.htmlText,
+    ).changes;
+    if (!inserted) return;
+    const insertChunk = this.#statement(
+      'INSERT INTO mail_chunks (mail_id, part, seq, data) VALUES (?, ?, ?, ?)',
+    );
+    const parts: [ChunkedPart, Buffer][] = [['document', derived.htmlDocument]];
+    if (derived.json) parts.push(['content', derived.json.content], ['html', derived.json.html]);
+    for (const [part, bytes] of parts) {
+      // At least one chunk, even for an empty document: its presence says it was made.
+      for (let seq = 0; seq === 0 || seq * chunkBytes < bytes.length; seq++) {
+        insertChunk.run(mailId, part, seq, bytes.subarray(seq * chunkBytes, (seq + 1) * chunkBytes));
+      }
+    }
+  }
+
+  async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {
+    const row = this.#get<MessageWithoutHtmlRow>(
+      `SELECT ${withoutHtmlColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && toMessageWithoutHtml(row);
+  }
+
+  async getMessageHeadByUuid(uuid: string): Promise<MessageHead | undefined> {
+    const row = this.#get<MessageHeadRow>(
+      `SELECT ${headColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && toMessageHead(row);
+  }
+
+  async readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined> {
+    return this.#get<{ data: Buffer }>(
+      `SELECT c.data FROM messages m JOIN mail_chunks c ON c.mail_id = m.mail_id
+       WHERE m.uuid = ? AND c.part = ? AND c.seq = ?`,
+      uuid,
+      part,
+      seq,
+    )?.data;
+  }
+
+  async getHtmlText(uuid: string): Promise<string | undefined> {
+    return this.#get<{ html_text: string }>(
+      'SELECT d.html_text FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id WHERE m.uuid = ?',
+      uuid,
+    )?.html_text;
+  }
+
+  async getDocumentInfo(uuid: string): Promise<{ mailboxId: number; remoteImages: number } | undefined> {
+    const row = this.#get<{ mailbox_id: number; remote_images: number }>(
+      `SELECT m.mailbox_id, d.remote_images FROM messages m JOIN mail_derived d ON d.mail_id = m.mail_id
+       WHERE m.uuid = ?`,
+      uuid,
+    );
+    return row && { mailboxId: row.mailbox_id, remoteImages: row.remote_images };
+  }
+
+  async saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void> {
+    this.#db.transaction(() => {
+      const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE uuid = ?', uuid);
+      if (row) this.#insertDerived(row.mail_id, derived);
+    })();
   }
 
   async markSeen(id: string): Promise<void> {

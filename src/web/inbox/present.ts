@@ -1,6 +1,6 @@
 // The JSON the inbox page's script reads: message summaries for the list (also pushed live)
 // and one message in full. URLs are built here so the script never assembles paths.
-import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
+import type { MailboxRecord, MailContent, MessageRecord, MessageWithoutHtml } from '../../store/types.ts';
 
 export interface MessageSummaryView {
   id: string;
@@ -41,7 +41,12 @@ export function messagePath(token: string, messageUuid: string): string {
 
 const previewLength = 140;
 
-export function summaryView(message: MessageRecord): MessageSummaryView {
+/** What a summary is made from: a message, with or without its raw HTML. */
+type SummarySource = Pick<MessageRecord, 'uuid' | 'receivedAt' | 'seen'> & {
+  content: Pick<MailContent, 'fromEmail' | 'fromName' | 'subject' | 'text' | 'size' | 'attachments'>;
+};
+
+export function summaryView(message: SummarySource): MessageSummaryView {
   const { content } = message;
   return {
     id: message.uuid,
@@ -56,13 +61,13 @@ export function summaryView(message: MessageRecord): MessageSummaryView {
   };
 }
 
-export function detailView(message: MessageRecord, token: string): MessageDetailView {
+export function detailView(message: MessageWithoutHtml, token: string): MessageDetailView {
   const base = messagePath(token, message.uuid);
   return {
     ...summaryView(message),
     to: message.recipient,
     text: message.content.text,
-    hasHtml: message.content.html.trim() !== '',
+    hasHtml: message.content.hasHtml,
     htmlUrl: `${base}/body.html`,
     rawUrl: `${base}/raw`,
     attachmentList: message.content.attachments.map((a) => ({

@@ -1,11 +1,13 @@
 // The public inbox: a guest's mailbox (kept by a sealed cookie, see guest-cookie.ts), any
 // mailbox opened by its token (read-only unless it is the guest's own or the signed-in
 // owner's), the message reader's JSON, downloads, the sanitised HTML body, and the live channel.
+import { Readable } from 'node:stream';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
 import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
+import { messageDocumentCsp } from '../csp.ts';
 import { WebError } from '../errors.ts';
 import { type FormSentences, withFormErrors } from '../forms.ts';
 import { GuestCookie } from '../guest-cookie.ts';
@@ -20,7 +22,6 @@ import {
   summaryView,
 } from '../inbox/present.ts';
 import { type ChangeAttempt, inboxMain } from '../inbox/view.ts';
-import { messageDocumentCsp, renderMessageDocument } from '../message-html.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
 const listLimit = 100;
@@ -266,26 +267,16 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     },
   );
 
-  /** The sanitised HTML document of a message, with its inline parts served from our paths. */
-  function messageDocument(message: MessageRecord, token: string, allowRemoteImages: boolean) {
-    const base = messagePath(token, message.uuid);
-    return renderMessageDocument(message.content.html, {
-      allowRemoteImages,
-      inlinePartUrl: (cid) => {
-        const part = message.content.attachments.find((a) => a.contentId === cid);
-        return part ? `${base}/attachments/${encodeURIComponent(part.name)}` : undefined;
-      },
-    });
-  }
-
   app.get<MessageParams>('/inbox/:token/messages/:id', async (request) => {
     const { token, id } = request.params;
     const { mailbox, canWrite } = await open(request, token);
-    const found = await messages.requireInMailbox(mailbox, id);
+    // Without its raw HTML: the reader shows the stored document (body.html).
+    const found = await messages.viewInMailbox(mailbox, id);
     // Only its owner's reading marks a message seen: a shared, read-only view changes nothing.
     const message = canWrite ? await messages.markRead(found) : found;
     const view = detailView(message, token);
-    const blockedImages = view.hasHtml ? messageDocument(message, token, false).blockedImages : 0;
+    // Counted when the document was made: shown once the reader asks (the CSP blocks them till then).
+    const blockedImages = view.hasHtml ? await services.bodies.remoteImagesOf(message) : 0;
     return { ...view, blockedImages };
   });
 
@@ -299,14 +290,18 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     '/inbox/:token/messages/:id/body.html',
     async (request, reply) => {
       const { token, id } = request.params;
-      const message = await openMessage(request, token, id);
+      const { mailbox } = await open(request, token);
       const allowRemoteImages = request.query.images === '1';
-      const { document } = messageDocument(message, token, allowRemoteImages);
+      // Made once, when the message arrived, and read alone (not the message's raw HTML); its
+      // inline parts are linked relative to this URL. A message stored before gets it made now.
+      const { chunks } =
+        (await services.bodies.storedDocumentIn(mailbox, id)) ??
+        (await services.bodies.documentOf(await messages.requireInMailbox(mailbox, id)));
       return reply
         .header('Content-Security-Policy', messageDocumentCsp(allowRemoteImages))
         .header('Cache-Control', 'private, no-store')
         .type('text/html; charset=utf-8')
-        .send(document);
+        .send(Readable.from(chunks));
     },
   );
 

@@ -1,14 +1,17 @@
 // Received HTML mail made safe to show in the web UI: sanitize-html with an allowlist of the
 // formatting and layout markup mail uses, links that open in a new browsing context, images that
-// come from the message itself (cid:) or data: URLs, and remote images only on request. The
-// result is a standalone document meant for a sandboxed iframe, sent with the CSP of
-// messageDocumentCsp, which blocks scripts, forms and every load the sanitiser missed.
+// come from the message itself (cid:), data: URLs or remote http(s) URLs. The result is a
+// standalone document meant for a sandboxed iframe, sent with the CSP of messageDocumentCsp
+// (src/web/csp.ts), which blocks scripts, forms and every load the sanitiser missed, and remote
+// images unless the reader asked for them (tracking pixels). Being the same for every reader and
+// every view, the document is made once, when the message arrives, in a worker (html-work.ts).
 import sanitizeHtml from 'sanitize-html';
 
 export interface MessageHtmlOptions {
-  /** Remote (http/https) images are shown only when the reader asked for them (tracking pixels). */
-  allowRemoteImages: boolean;
-  /** URL of an inline part by its Content-ID (without <>), or undefined if the message has none. */
+  /**
+   * URL of an inline part by its Content-ID (without <>), or undefined if the message has none.
+   * Relative to the document's own URL, so that one document serves every recipient's copy.
+   */
   inlinePartUrl(contentId: string): string | undefined;
 }
 
@@ -256,39 +259,25 @@ const defaultStyle =
   'body{margin:8px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;' +
   'line-height:1.4;overflow-wrap:break-word}img{max-width:100%}pre{white-space:pre-wrap}';
 
-/** The Content-Security-Policy header to send with that document. */
-export function messageDocumentCsp(allowRemoteImages: boolean): string {
-  return [
-    "default-src 'none'",
-    "style-src 'unsafe-inline'",
-    `img-src data: 'self'${allowRemoteImages ? ' https: http:' : ''}`,
-    'font-src data:',
-    "form-action 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'self'",
-    'sandbox allow-popups allow-popups-to-escape-sandbox',
-  ].join('; ');
-}
-
 /** A complete, standalone HTML document for the message body, safe for a sandboxed iframe. */
 export function renderMessageDocument(
   html: string,
   options: MessageHtmlOptions,
-): { document: string; blockedImages: number } {
-  let blockedImages = 0;
+): { document: string; remoteImages: number } {
+  // Remote images are kept (the CSP decides whether they load) and counted, so that the reader
+  // can be offered to show them.
+  let remoteImages = 0;
   const styleSheets: string[] = [];
-  // The attributes of the <span>s that stand for blocked images (their frames still say 'img').
-  const altTextSpans = new WeakSet<object>();
 
-  /** An image URL as it may be shown, 'blocked' for a remote one not allowed, or undefined. */
-  function imageUrl(raw: string): string | 'blocked' | undefined {
+  /** An image URL as it may be shown (remote ones counted), or undefined. */
+  function imageUrl(raw: string): string | undefined {
     const url = urlAsBrowserSeesIt(raw);
     const scheme = schemeOf(url);
     if (scheme === 'cid') return inlinePartUrl(url);
     if (scheme === 'data') return /^data:image\//i.test(url) ? url : undefined;
     const remote = remoteUrl(url, scheme);
-    if (remote === undefined) return undefined;
-    return options.allowRemoteImages ? remote : 'blocked';
+    if (remote !== undefined) remoteImages++;
+    return remote;
   }
 
   function inlinePartUrl(cidUrl: string): string | undefined {
@@ -320,14 +309,6 @@ export function renderMessageDocument(
     img(tagName, attribs) {
       const { src, srcset, ...rest } = attribs;
       const url = src === undefined ? undefined : imageUrl(src);
-      if (url === 'blocked') {
-        blockedImages++;
-        const alt = attribs.alt?.trim();
-        if (!alt) return { tagName, attribs: {} };
-        const spanAttribs = {};
-        altTextSpans.add(spanAttribs);
-        return { tagName: 'span', attribs: spanAttribs, text: alt };
-      }
       // An <img> left without src is removed by exclusiveFilter. (Renaming it to a disallowed tag
       // instead would leave the rename behind for the next closing tag at the same depth.)
       if (url === undefined) return { tagName, attribs: {} };
@@ -344,8 +325,7 @@ export function renderMessageDocument(
       if (attribs.background === undefined || !backgroundTags.has(tagName)) return { tagName, attribs };
       const { background, ...rest } = attribs;
       const url = imageUrl(background);
-      if (url === 'blocked') blockedImages++;
-      if (url === undefined || url === 'blocked') return { tagName, attribs: rest };
+      if (url === undefined) return { tagName, attribs: rest };
       return { tagName, attribs: { ...rest, background: url } };
     },
   };
@@ -365,7 +345,7 @@ export function renderMessageDocument(
     enforceHtmlBoundary: false,
     transformTags,
     exclusiveFilter(frame) {
-      if (frame.tag === 'img') return !frame.attribs.src && !altTextSpans.has(frame.attribs);
+      if (frame.tag === 'img') return !frame.attribs.src;
       if (frame.tag !== 'style') return false;
       // The raw text of the <style> element: cleaned and moved to <head>, its place left empty.
       const media = frame.attribs.media;
@@ -381,7 +361,7 @@ export function renderMessageDocument(
     '<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">' +
     `<base target="_blank"><style>${defaultStyle}</style>${styleSheets.join('')}</head>` +
     `<body>${body}</body></html>`;
-  return { document, blockedImages };
+  return { document, remoteImages };
 }
 
 /** A link target as it may be shown (http, https, mailto), or undefined. */
