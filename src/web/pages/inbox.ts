@@ -13,14 +13,7 @@ import { type FormSentences, withFormErrors } from '../forms.ts';
 import { GuestCookie } from '../guest-cookie.ts';
 import { clientStrings, type MessageKey } from '../i18n/translator.ts';
 import { LiveStreams } from '../inbox/live.ts';
-import {
-  detailView,
-  emlFileName,
-  inboxPath,
-  mailboxView,
-  messagePath,
-  summaryView,
-} from '../inbox/present.ts';
+import { detailView, emlFileName, inboxPath, mailboxView, summaryView } from '../inbox/present.ts';
 import { type ChangeAttempt, inboxMain } from '../inbox/view.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
