@@ -1,10 +1,12 @@
 // `npm run bench`: SMTP ingest throughput and visibility latency, user-API list latency, and
 // webhook push latency and cost, against real Burnbox server processes on loopback. Prints a
 // table of medians over rounds. BENCH_WEBHOOKS=0 skips the webhook part, BENCH_POSTGRES=0 the
-// backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored).
+// backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored),
+// BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
+import { runBigMessageBench } from './big-messages.ts';
 import { runHttpLoad } from './http-load.ts';
 import { startBenchServer } from './server-process.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
@@ -154,6 +156,7 @@ const rows = await main();
 if (process.env.BENCH_WEBHOOKS !== '0') {
   rows.push(...(await runWebhookBench({ rounds, messages: messagesPerRound, connections })));
 }
+if (process.env.BENCH_BIG !== '0') rows.push(...(await runBigMessageBench({ rounds })));
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'measure'.padEnd(width)} | result\n${'-'.repeat(width)}-|-------`);
