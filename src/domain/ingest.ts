@@ -1,5 +1,7 @@
 // Receiving mail: which recipients we accept, and storing a message for all of them.
 // Knows nothing of SMTP: the SMTP adapter turns these answers into reply codes.
+import { createReadStream } from 'node:fs';
+import { AttachmentsInFile, AttachmentsInMemory, type StagedAttachments } from '../mail/attachment-sinks.ts';
 import { parseMail } from '../mail/parse.ts';
 import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
@@ -10,6 +12,22 @@ import { newMessageEvent, newMessagePayload } from './webhooks.ts';
 export type RecipientVerdict =
   | { accepted: true; mailbox: MailboxRecord }
   | { accepted: false; reason: 'no_such_mailbox' | 'foreign_domain' | 'bad_address' };
+
+/**
+ * A large message written to a file while it was received. The file belongs to the caller, who
+ * removes it once `deliver` has settled; `deliver` only reads it (and uses `<file>.parts`, next
+ * to it, for the decoded attachments, which it removes itself).
+ */
+export interface SpooledMessage {
+  file: string;
+  size: number;
+}
+
+/** The raw bytes of a received message: in memory, or spooled to a file. */
+export type RawMessage = Buffer | SpooledMessage;
+
+/** Reading buffer of a spooled message being copied to the blob store. */
+const spoolReadBytes = 1024 * 1024;
 
 export class IngestService {
   readonly #ctx: ServiceContext;
@@ -46,35 +64,60 @@ export class IngestService {
    * under way can still land.
    */
   async deliver(
-    raw: Buffer,
+    raw: RawMessage,
     recipients: MailboxRecord[],
     envelopeFrom = '',
     signal?: AbortSignal,
   ): Promise<DeliveredMessage[]> {
-    const parsed = await parseMail(raw, envelopeFrom);
+    const staged: StagedAttachments = Buffer.isBuffer(raw)
+      ? new AttachmentsInMemory()
+      : new AttachmentsInFile(`${raw.file}.parts`);
+    try {
+      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal);
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  async #deliver(
+    raw: RawMessage,
+    staged: StagedAttachments,
+    recipients: MailboxRecord[],
+    envelopeFrom: string,
+    signal: AbortSignal | undefined,
+  ): Promise<DeliveredMessage[]> {
+    const parsed = await parseMail(Buffer.isBuffer(raw) ? raw : { file: raw.file }, envelopeFrom, staged);
     signal?.throwIfAborted();
+    const rawSize = Buffer.isBuffer(raw) ? raw.length : raw.size;
     const blobKey = newSecret();
     const attachments: AttachmentRecord[] = [];
-    let offset = raw.length;
+    let offset = rawSize;
     for (const a of parsed.attachments) {
       attachments.push({
         name: a.name,
         contentType: a.contentType,
-        size: a.content.length,
+        size: a.size,
         blobOffset: offset,
         contentId: a.contentId,
         inline: a.inline,
       });
-      offset += a.content.length;
+      offset += a.size;
     }
-    const chunks = [raw, ...parsed.attachments.map((a) => a.content)];
+    // The blob: the raw message, then each attachment's decoded bytes (a failed parse left none
+    // to keep). A spooled message is copied from its file, never held whole.
+    const blobChunks = async function* () {
+      if (Buffer.isBuffer(raw)) yield raw;
+      else yield* createReadStream(raw.file, { highWaterMark: spoolReadBytes });
+      if (attachments.length > 0) yield* staged.chunks();
+    };
     // Small messages travel with their rows (one commit, one fsync for a whole batch of
     // deliveries); large ones go to the blob store first.
-    const inlineBlob = offset <= this.#ctx.inlineMessageBytes ? Buffer.concat(chunks, offset) : undefined;
+    const inlineBlob =
+      offset <= this.#ctx.inlineMessageBytes ? await collect(blobChunks(), offset) : undefined;
     const dropBlob = async () => {
       if (!inlineBlob) await this.#ctx.blobs.delete([blobKey]).catch(() => {});
     };
-    if (!inlineBlob) await this.#ctx.blobs.put(blobKey, chunks);
+    if (!inlineBlob) await this.#ctx.blobs.put(blobKey, blobChunks());
     if (signal?.aborted) {
       await dropBlob();
       signal.throwIfAborted();
@@ -86,7 +129,7 @@ export class IngestService {
       fromEmail: parsed.fromEmail,
       text: parsed.text,
       html: parsed.html,
-      size: raw.length,
+      size: rawSize,
       blobKey,
       attachments,
     };
@@ -121,4 +164,10 @@ export class IngestService {
     }
     return stored;
   }
+}
+
+async function collect(chunks: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts, size);
 }
