@@ -11,6 +11,7 @@ import { newSecret } from './domain/ids.ts';
 import { IngestService } from './domain/ingest.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageService } from './domain/messages.ts';
+import { OperatorMailboxService } from './domain/operator-mailboxes.ts';
 import { QuotaService } from './domain/quota.ts';
 import { RateLimiter } from './domain/rate-limits.ts';
 import { SessionService } from './domain/sessions.ts';
@@ -30,6 +31,8 @@ export interface Services {
   messages: MessageService;
   quota: QuotaService;
   ingest: IngestService;
+  /** postmaster@ and abuse@ of the hosted domains, read by the operator. */
+  operatorMailboxes: OperatorMailboxService;
   expiry: ExpiryService;
   webhooks: WebhookService;
   /** Web UI login sessions. */
@@ -74,6 +77,7 @@ export async function createServices(
     await store.getOrCreateSecret('mailbox-token', newSecret),
   );
   const expiry = new ExpiryService(context, config.sweep.batchSize);
+  const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
   return {
     config,
     context,
@@ -84,7 +88,8 @@ export async function createServices(
     mailboxes,
     messages: new MessageService(context, mailboxes),
     quota: new QuotaService(context),
-    ingest: new IngestService(context),
+    ingest: new IngestService(context, operatorMailboxes),
+    operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context),
     sessions: new SessionService(context, config.web.sessionTtlMs),

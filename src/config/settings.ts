@@ -309,6 +309,13 @@ export function loadConfig(
     }
     raw[name] = parsed.data;
   }
+  // A message the size limit allows must fit in flight on its own, or its sender would be told
+  // to retry forever.
+  if ((raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT as number) < (raw.BURNBOX_MAX_MESSAGE_BYTES as number)) {
+    throw new ConfigError(
+      `Invalid setting BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT="${raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT}": must be at least BURNBOX_MAX_MESSAGE_BYTES (${raw.BURNBOX_MAX_MESSAGE_BYTES}), or a message of the largest size could never be accepted`,
+    );
+  }
   let plans: Plans;
   try {
     plans = parsePlans(raw.BURNBOX_PLANS as string);

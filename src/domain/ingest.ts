@@ -7,6 +7,7 @@ import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
+import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
 import { newMessageEvent, newMessagePayload } from './webhooks.ts';
 
 export type RecipientVerdict =
@@ -31,15 +32,24 @@ const spoolReadBytes = 1024 * 1024;
 
 export class IngestService {
   readonly #ctx: ServiceContext;
-  constructor(ctx: ServiceContext) {
+  readonly #operators: OperatorMailboxService;
+  constructor(ctx: ServiceContext, operators: OperatorMailboxService) {
     this.#ctx = ctx;
+    this.#operators = operators;
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
+    // RFC 5321 §4.1.1.3: the domainless postmaster is accepted too.
+    if (rawAddress.toLowerCase() === 'postmaster') {
+      const home = await this.#operators.defaultDomain();
+      if (!home) return { accepted: false, reason: 'no_such_mailbox' };
+      return { accepted: true, mailbox: await this.#operators.mailboxFor('postmaster', home) };
+    }
+    let local: string;
     let address: string;
     let domain: string;
     try {
-      ({ address, domain } = parseAddress(rawAddress));
+      ({ local, address, domain } = parseAddress(rawAddress));
     } catch {
       // A syntactically odd local part on one of our domains is still "no such mailbox".
       const at = rawAddress.lastIndexOf('@');
@@ -53,6 +63,10 @@ export class IngestService {
     const mailbox = await this.#ctx.store.getMailboxByAddress(address);
     if (mailbox && (mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now())) {
       return { accepted: true, mailbox };
+    }
+    // postmaster@ and abuse@ of every hosted domain take mail, for the operator to read.
+    if (isOperatorLocalPart(local)) {
+      return { accepted: true, mailbox: await this.#operators.mailboxFor(local, domain) };
     }
     return { accepted: false, reason: 'no_such_mailbox' };
   }

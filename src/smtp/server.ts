@@ -118,10 +118,12 @@ export class SmtpListener {
     }
     const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     // On timeout the sender is told to retry, so the late delivery is abandoned (not a duplicate).
     const abandon = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        timedOut = true;
         abandon.abort(replies.storeTimeout());
         reject(replies.storeTimeout());
       }, this.#options.storeTimeoutMs);
@@ -129,7 +131,7 @@ export class SmtpListener {
     const delivery = this.#ingest.deliver(message.raw, [...mailboxes.values()], from, abandon.signal);
     // The bytes stay counted, and the spool file stays, until the delivery has settled, even
     // one abandoned after a timeout (it may still be reading the file).
-    void delivery.then(
+    const released = delivery.then(
       () => message.release(),
       () => message.release(),
     );
@@ -141,6 +143,8 @@ export class SmtpListener {
       throw replies.storeFailed();
     } finally {
       clearTimeout(timer);
+      // Answered once the spool file is gone, unless the sender is being told about a timeout.
+      if (!timedOut) await released;
     }
   }
 

@@ -4,6 +4,7 @@ import type { UserRecord } from '../../store/types.ts';
 import { WebError } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { planLabel, type Translator } from '../i18n/translator.ts';
+import { inboxPath } from '../inbox/present.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
 const usersPerPage = 50;
@@ -53,10 +54,11 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
     if (!requireAdmin(request, reply)) return reply;
     const { t } = request.web;
     const pageNumber = Math.max(0, Number.parseInt(request.query.page ?? '0', 10) || 0);
-    const [stats, domains, users] = await Promise.all([
+    const [stats, domains, users, operatorMailboxes] = await Promise.all([
       services.stats.overview(),
       services.domains.list(),
       services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage),
+      services.operatorMailboxes.list(),
     ]);
     const received = stats.messagesPerHour.reduce((sum, b) => sum + b.count, 0);
     const planNames = Object.keys(services.config.plans);
@@ -98,6 +100,17 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
     <label>${t.t('admin.domainType')} <select name="type"><option value="free">${t.t('admin.typeFree')}</option><option value="premium">${t.t('admin.typePremium')}</option></select></label>
     <button type="submit" class="button button-primary">${t.t('admin.addDomain')}</button>
   </form>
+</section>
+<section class="card" aria-labelledby="operator-mail-title">
+  <h2 id="operator-mail-title">${t.t('admin.operatorMail')}</h2>
+  ${
+    operatorMailboxes.length === 0
+      ? html`<p class="notice">${t.t('admin.operatorMailEmpty')}</p>`
+      : html`<ul class="operator-mailboxes">${operatorMailboxes.map(
+          (m) =>
+            html`<li><a href="${inboxPath(services.mailboxes.token(m))}" dir="ltr">${m.address}</a></li>`,
+        )}</ul>`
+  }
 </section>
 <section class="card" aria-labelledby="users-title">
   <h2 id="users-title">${t.t('admin.usersTitle')} <span class="count">${t.number(users.total)}</span></h2>
