@@ -32,7 +32,7 @@ test('a message that would pass the bytes-in-flight cap gets 451 4.3.1, nothing 
   try {
     // The first message is received in full and held while it is stored: its bytes are in flight.
     const firstSent = first.send(from, [address], sizable(address, 'first'));
-    await writes.started;
+    await writes.heldDuring(firstSent);
     const blobsBefore = await storedBlobCount(server);
 
     const refused = await second.send(from, [address], sizable(address, 'second'));
@@ -55,8 +55,8 @@ test('a message that would pass the bytes-in-flight cap gets 451 4.3.1, nothing 
     ]);
   } finally {
     writes.restore();
-    await first.quit();
-    await second.quit();
+    first.destroy();
+    second.destroy();
   }
 });
 
@@ -67,7 +67,7 @@ test('MAIL FROM declaring a SIZE that does not fit in flight now gets 452 4.3.1'
   const second = (await RawSmtpClient.open(server.smtpPort)).client;
   try {
     const firstSent = first.send(from, [address], sizable(address, 'first'));
-    await writes.started;
+    await writes.heldDuring(firstSent);
     const declared = await second.command(`MAIL FROM:<${from}> SIZE=${640 * 1024}`);
     assert.equal(declared.code, 452);
     assert.match(declared.text, /^4\.3\.1 /);
@@ -76,7 +76,7 @@ test('MAIL FROM declaring a SIZE that does not fit in flight now gets 452 4.3.1'
     assert.equal((await second.command(`MAIL FROM:<${from}> SIZE=${640 * 1024}`)).code, 250);
   } finally {
     writes.restore();
-    await first.quit();
-    await second.quit();
+    first.destroy();
+    second.destroy();
   }
 });

@@ -107,6 +107,15 @@ export function holdBlobWrites(server: TestServer) {
   context.blobs = held;
   return {
     started,
+    /** Resolves when a write is held, rejects if `sending` settles before one is. */
+    heldDuring(sending: Promise<unknown>): Promise<void> {
+      return Promise.race([
+        started,
+        sending.then(() => {
+          throw new Error('the message was answered without its blob write being held');
+        }),
+      ]);
+    },
     release,
     restore() {
       release();

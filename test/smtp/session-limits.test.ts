@@ -78,7 +78,7 @@ test('a session running out of time while its message is stored gets the 250 fir
       const { client: later } = await RawSmtpClient.open(server.smtpPort, { timeoutMs: 10_000 });
       try {
         const sending = client.send(from, [address], simpleMessage(address, 'stored late'));
-        await writes.started;
+        await writes.heldDuring(sending);
         assert.equal((await later.reply()).code, 421);
         assert.equal(client.unread, 0, 'nothing said while the message is being stored');
 
