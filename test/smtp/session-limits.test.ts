@@ -3,6 +3,7 @@
 // connection. Other clients (here: another source address on loopback) are not affected.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { clientOf } from '../../src/smtp/session-limits.ts';
 import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
 import { holdBlobWrites, listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
 import { RawSmtpClient } from './raw-client.ts';
@@ -125,4 +126,11 @@ test('the transaction after the per-session cap gets 421 4.7.0; a new session ma
       'two',
     ]);
   });
+});
+
+test('connections count per IPv4 address and per IPv6 /64 (an IPv4-mapped address is its IPv4 one)', () => {
+  assert.equal(clientOf('::ffff:192.0.2.7'), clientOf('192.0.2.7'));
+  assert.notEqual(clientOf('192.0.2.7'), clientOf('192.0.2.8'));
+  assert.equal(clientOf('2001:db8:1:2::1'), clientOf('2001:db8:1:2:ffff::9'));
+  assert.notEqual(clientOf('2001:db8:1:2::1'), clientOf('2001:db8:1:3::1'));
 });
