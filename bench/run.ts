@@ -156,7 +156,10 @@ const rows = await main();
 if (process.env.BENCH_WEBHOOKS !== '0') {
   rows.push(...(await runWebhookBench({ rounds, messages: messagesPerRound, connections })));
 }
-if (process.env.BENCH_BIG !== '0') rows.push(...(await runBigMessageBench({ rounds })));
+if (process.env.BENCH_BIG !== '0') {
+  rows.push(...(await runBigMessageBench({ rounds })));
+  rows.push(...(await runBigMessageBench({ rounds, senders: 16 })));
+}
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'measure'.padEnd(width)} | result\n${'-'.repeat(width)}-|-------`);

@@ -18,6 +18,8 @@ export const replies = {
   tooBig: (limit: number) => new SmtpReply(552, `5.3.4 Message exceeds the maximum size of ${limit} bytes`),
   storeFailed: () =>
     new SmtpReply(451, '4.3.0 Temporary failure storing the message, please try again later'),
+  recipientCheckFailed: () =>
+    new SmtpReply(451, '4.3.0 Temporary failure checking the recipient, please try again later'),
   storeTimeout: () => new SmtpReply(451, '4.3.0 Storing the message timed out, please try again later'),
   shuttingDown: () => new SmtpReply(421, '4.3.2 Service shutting down, please try again later'),
   /** Too many message bytes in flight on this server right now: the sender retries later. */

@@ -12,7 +12,7 @@ import {
 } from 'smtp-server';
 import type { Config } from '../config/settings.ts';
 import type { Logger } from '../domain/context.ts';
-import type { IngestService } from '../domain/ingest.ts';
+import type { IngestService, RecipientVerdict } from '../domain/ingest.ts';
 import type { MailboxRecord } from '../store/types.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { readIncoming } from './incoming-message.ts';
@@ -85,7 +85,15 @@ export class SmtpListener {
 
   async #checkRecipient(address: SMTPServerAddress): Promise<void> {
     if (this.#closing) throw replies.shuttingDown();
-    const verdict = await this.#ingest.checkRecipient(address.address);
+    let verdict: RecipientVerdict;
+    try {
+      verdict = await this.#ingest.checkRecipient(address.address);
+    } catch (err) {
+      // The store failing (or an operator mailbox that could not be made) is no reason to
+      // refuse the recipient for good.
+      this.#log.error({ err }, 'checking a recipient failed');
+      throw replies.recipientCheckFailed();
+    }
     if (verdict.accepted) {
       this.#mailboxOf.set(address, verdict.mailbox);
       return;
