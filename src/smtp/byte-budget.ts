@@ -10,10 +10,6 @@ export class ByteBudget {
     this.limit = limit;
   }
 
-  get used(): number {
-    return this.#used;
-  }
-
   /** Takes `bytes` if they fit under the limit; false (and nothing taken) otherwise. */
   tryTake(bytes: number): boolean {
     if (this.#used + bytes > this.limit) return false;
