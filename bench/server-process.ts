@@ -9,6 +9,8 @@ export interface BenchServer {
   httpPort: number;
   smtpPort: number;
   baseUrl: string;
+  /** Process id of the server. */
+  pid: number;
   /** Runs a `burnbox` admin command against the same data; returns its stdout. */
   cli(...args: string[]): string;
   /** Peak resident set size of the server process, in MiB (VmHWM). */
@@ -30,6 +32,7 @@ export async function startBenchServer(
     httpPort: serve.httpPort,
     smtpPort: serve.smtpPort,
     baseUrl: serve.baseUrl,
+    pid: serve.child.pid as number,
     cli(...args) {
       const result = runCli(args, serve.env, cliPath);
       if (result.status !== 0) throw new Error(`burnbox ${args.join(' ')}: ${result.stderr}`);

@@ -12,6 +12,7 @@ import { IngestService } from './domain/ingest.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageBodies } from './domain/message-bodies.ts';
 import { MessageService } from './domain/messages.ts';
+import { OperatorMailboxService } from './domain/operator-mailboxes.ts';
 import { QuotaService } from './domain/quota.ts';
 import { RateLimiter } from './domain/rate-limits.ts';
 import { SessionService } from './domain/sessions.ts';
@@ -37,6 +38,8 @@ export interface Services {
   htmlWork: HtmlWorkPool;
   quota: QuotaService;
   ingest: IngestService;
+  /** postmaster@ and abuse@ of the hosted domains, read by the operator. */
+  operatorMailboxes: OperatorMailboxService;
   expiry: ExpiryService;
   webhooks: WebhookService;
   /** Web UI login sessions. */
@@ -93,6 +96,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const expiry = new ExpiryService(context, config.sweep.batchSize);
   const htmlWork = new HtmlWorkPool(config.html);
   const bodies = new MessageBodies(context, htmlWork);
+  const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
   return {
     config,
     context,
@@ -105,7 +109,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     bodies,
     htmlWork,
     quota: new QuotaService(context),
-    ingest: new IngestService(context, bodies),
+    ingest: new IngestService(context, bodies, operatorMailboxes),
+    operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),
     sessions: new SessionService(context, config.web.sessionTtlMs),

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { privateDirMode, privateFileMode } from '../fs/private-files.ts';
-import type { BlobStore } from './types.ts';
+import type { BlobSource, BlobStore } from './types.ts';
 
 const keyPattern = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -26,14 +26,14 @@ export class DiskBlobStore implements BlobStore {
     return path.join(this.#root, key.slice(0, 2), key);
   }
 
-  async put(key: string, chunks: Buffer[]): Promise<void> {
+  async put(key: string, chunks: BlobSource): Promise<void> {
     const file = this.#pathOf(key);
     const temp = `${file}.tmp`;
     const handle = await this.#create(temp);
     try {
       try {
         // writeFile on a handle writes everything from the current position, looping on short writes.
-        for (const chunk of chunks) await handle.writeFile(chunk);
+        for await (const chunk of chunks) await handle.writeFile(chunk);
         if (this.#sync) await handle.datasync();
       } finally {
         await handle.close();

@@ -5,7 +5,7 @@
 // range asked for, trimmed by the server: a large blob is never in memory at once.
 import { Readable } from 'node:stream';
 import type { Sql } from 'postgres';
-import type { BlobStore } from './types.ts';
+import type { BlobSource, BlobStore } from './types.ts';
 
 /** Chunk size of new blobs. */
 export const blobChunkBytes = 256 * 1024;
@@ -29,25 +29,31 @@ export class PostgresBlobStore implements BlobStore {
     this.#chunkBytes = options.chunkBytes ?? blobChunkBytes;
   }
 
-  async put(key: string, chunks: Buffer[]): Promise<void> {
-    const size = chunks.reduce((sum, c) => sum + c.length, 0);
+  async put(key: string, chunks: BlobSource): Promise<void> {
     const chunkBytes = this.#chunkBytes;
     await this.#sql.begin(async (tx) => {
-      // A blob written again under its key is replaced whole.
+      // A blob written again under its key is replaced whole. Its size is known once the source
+      // is read (it may be a stream); nobody sees the row before the commit.
       await tx`DELETE FROM blobs WHERE key = ${key}`;
-      await tx`INSERT INTO blobs (key, size, chunk_size) VALUES (${key}, ${size}, ${chunkBytes})`;
+      await tx`INSERT INTO blobs (key, size, chunk_size) VALUES (${key}, 0, ${chunkBytes})`;
       let inFlight: Promise<unknown>[] = [];
       let seq = 0;
-      for (const piece of pieces(chunks, chunkBytes)) {
-        inFlight.push(
-          tx`INSERT INTO blob_chunks (key, seq, data) VALUES (${key}, ${seq++}, ${piece})`.execute(),
-        );
+      let size = 0;
+      for await (const piece of pieces(chunks, chunkBytes)) {
+        size += piece.length;
+        const insert =
+          tx`INSERT INTO blob_chunks (key, seq, data) VALUES (${key}, ${seq++}, ${piece})`.execute();
+        // Observed now, awaited below: a failure while the source is being read must not be an
+        // unhandled rejection.
+        insert.catch(() => {});
+        inFlight.push(insert);
         if (inFlight.length === insertsInFlight) {
           await Promise.all(inFlight);
           inFlight = [];
         }
       }
       await Promise.all(inFlight);
+      await tx`UPDATE blobs SET size = ${size} WHERE key = ${key}`;
     });
   }
 
@@ -90,10 +96,10 @@ export class PostgresBlobStore implements BlobStore {
 }
 
 /** The concatenation of `chunks` cut into pieces of `size` bytes (the last may be shorter). */
-function* pieces(chunks: Buffer[], size: number): Generator<Buffer> {
+async function* pieces(chunks: BlobSource, size: number): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let filled = 0;
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(size - filled, chunk.length - offset);

@@ -109,6 +109,31 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'Most concurrent SMTP connections',
   },
+  BURNBOX_SMTP_MAX_CLIENTS_PER_ADDRESS: {
+    default: '20',
+    schema: positiveInt,
+    help: 'Most concurrent SMTP connections from one client address (one IPv6 /64 counts as one address); more get 421',
+  },
+  BURNBOX_SMTP_MAX_SESSION_SECONDS: {
+    default: '600',
+    schema: positiveInt,
+    help: 'An SMTP connection open longer than this is closed with 421 (after the reply to a message being stored)',
+  },
+  BURNBOX_SMTP_MAX_MESSAGES_PER_SESSION: {
+    default: '1000',
+    schema: positiveInt,
+    help: 'Most transactions (MAIL FROM) in one SMTP connection; the next one gets 421 and the sender reconnects',
+  },
+  BURNBOX_SMTP_SPOOL_BYTES: {
+    default: String(1024 * 1024),
+    schema: z.coerce.number().int().min(0),
+    help: 'A message growing past this size while received is written to a spool file in the data directory instead of memory (0 = always)',
+  },
+  BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT: {
+    default: String(256 * 1024 * 1024),
+    schema: positiveInt,
+    help: 'Most message bytes being received or stored at once, over all connections; past it a message gets 451 (try again later)',
+  },
   BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: {
     default: '60',
     schema: positiveInt,
@@ -231,6 +256,14 @@ export interface Config {
     maxMessageBytes: number;
     maxRecipients: number;
     maxClients: number;
+    maxClientsPerAddress: number;
+    maxSessionMs: number;
+    maxMessagesPerSession: number;
+    /** Messages growing past this are spooled to a file while received. */
+    spoolBytes: number;
+    /** Where spool files live (data directory/spool). */
+    spoolDir: string;
+    maxBytesInFlight: number;
     storeTimeoutMs: number;
   };
   http: { host: string; port: number; trustProxy: boolean | string };
@@ -305,6 +338,13 @@ export function loadConfig(
     }
     raw[name] = parsed.data;
   }
+  // A message the size limit allows must fit in flight on its own, or its sender would be told
+  // to retry forever.
+  if ((raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT as number) < (raw.BURNBOX_MAX_MESSAGE_BYTES as number)) {
+    throw new ConfigError(
+      `Invalid setting BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT="${raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT}": must be at least BURNBOX_MAX_MESSAGE_BYTES (${raw.BURNBOX_MAX_MESSAGE_BYTES}), or a message of the largest size could never be accepted`,
+    );
+  }
   let plans: Plans;
   try {
     plans = parsePlans(raw.BURNBOX_PLANS as string);
@@ -322,6 +362,12 @@ export function loadConfig(
       maxMessageBytes: raw.BURNBOX_MAX_MESSAGE_BYTES as number,
       maxRecipients: raw.BURNBOX_MAX_RECIPIENTS as number,
       maxClients: raw.BURNBOX_SMTP_MAX_CLIENTS as number,
+      maxClientsPerAddress: raw.BURNBOX_SMTP_MAX_CLIENTS_PER_ADDRESS as number,
+      maxSessionMs: (raw.BURNBOX_SMTP_MAX_SESSION_SECONDS as number) * 1000,
+      maxMessagesPerSession: raw.BURNBOX_SMTP_MAX_MESSAGES_PER_SESSION as number,
+      spoolBytes: raw.BURNBOX_SMTP_SPOOL_BYTES as number,
+      spoolDir: path.join(path.resolve(raw.BURNBOX_DATA_DIR as string), 'spool'),
+      maxBytesInFlight: raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT as number,
       storeTimeoutMs: (raw.BURNBOX_SMTP_STORE_TIMEOUT_SECONDS as number) * 1000,
     },
     http: {

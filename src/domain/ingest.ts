@@ -1,30 +1,58 @@
 // Receiving mail: which recipients we accept, and storing a message for all of them.
 // Knows nothing of SMTP: the SMTP adapter turns these answers into reply codes.
+import { createReadStream } from 'node:fs';
+import { AttachmentsInFile, AttachmentsInMemory, type StagedAttachments } from '../mail/attachment-sinks.ts';
 import { parseMail } from '../mail/parse.ts';
 import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
 import type { MessageBodies } from './message-bodies.ts';
+import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
 import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
 
 export type RecipientVerdict =
   | { accepted: true; mailbox: MailboxRecord }
   | { accepted: false; reason: 'no_such_mailbox' | 'foreign_domain' | 'bad_address' };
 
+/**
+ * A large message written to a file while it was received. The file belongs to the caller, who
+ * removes it once `deliver` has settled; `deliver` only reads it (and uses `<file>.parts`, next
+ * to it, for the decoded attachments, which it removes itself).
+ */
+export interface SpooledMessage {
+  file: string;
+  size: number;
+}
+
+/** The raw bytes of a received message: in memory, or spooled to a file. */
+export type RawMessage = Buffer | SpooledMessage;
+
+/** Reading buffer of a spooled message being copied to the blob store. */
+const spoolReadBytes = 1024 * 1024;
+
 export class IngestService {
   readonly #ctx: ServiceContext;
   readonly #bodies: MessageBodies;
-  constructor(ctx: ServiceContext, bodies: MessageBodies) {
+  readonly #operators: OperatorMailboxService;
+  constructor(ctx: ServiceContext, bodies: MessageBodies, operators: OperatorMailboxService) {
     this.#ctx = ctx;
     this.#bodies = bodies;
+    this.#operators = operators;
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
+    // RFC 5321 §4.1.1.3: the domainless postmaster is accepted too.
+    if (rawAddress.toLowerCase() === 'postmaster') {
+      const home = await this.#operators.defaultDomain();
+      if (!home) return { accepted: false, reason: 'no_such_mailbox' };
+      return { accepted: true, mailbox: await this.#operators.mailboxFor('postmaster', home) };
+    }
+    let local: string;
     let address: string;
     let domain: string;
     try {
-      ({ address, domain } = parseAddress(rawAddress));
+      ({ local, address, domain } = parseAddress(rawAddress));
     } catch {
       // A syntactically odd local part on one of our domains is still "no such mailbox".
       const at = rawAddress.lastIndexOf('@');
@@ -39,6 +67,10 @@ export class IngestService {
     if (mailbox && (mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now())) {
       return { accepted: true, mailbox };
     }
+    // postmaster@ and abuse@ of every hosted domain take mail, for the operator to read.
+    if (isOperatorLocalPart(local)) {
+      return { accepted: true, mailbox: await this.#operators.mailboxFor(local, domain) };
+    }
     return { accepted: false, reason: 'no_such_mailbox' };
   }
 
@@ -49,31 +81,56 @@ export class IngestService {
    * under way can still land.
    */
   async deliver(
-    raw: Buffer,
+    raw: RawMessage,
     recipients: MailboxRecord[],
     envelopeFrom = '',
     signal?: AbortSignal,
   ): Promise<DeliveredMessage[]> {
-    const parsed = await parseMail(raw, envelopeFrom);
+    const staged: StagedAttachments = Buffer.isBuffer(raw)
+      ? new AttachmentsInMemory()
+      : new AttachmentsInFile(`${raw.file}.parts`);
+    try {
+      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal);
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  async #deliver(
+    raw: RawMessage,
+    staged: StagedAttachments,
+    recipients: MailboxRecord[],
+    envelopeFrom: string,
+    signal: AbortSignal | undefined,
+  ): Promise<DeliveredMessage[]> {
+    const parsed = await parseMail(Buffer.isBuffer(raw) ? raw : { file: raw.file }, envelopeFrom, staged);
     signal?.throwIfAborted();
+    const rawSize = Buffer.isBuffer(raw) ? raw.length : raw.size;
     const blobKey = newSecret();
     const attachments: AttachmentRecord[] = [];
-    let offset = raw.length;
+    let offset = rawSize;
     for (const a of parsed.attachments) {
       attachments.push({
         name: a.name,
         contentType: a.contentType,
-        size: a.content.length,
+        size: a.size,
         blobOffset: offset,
         contentId: a.contentId,
         inline: a.inline,
       });
-      offset += a.content.length;
+      offset += a.size;
     }
-    const chunks = [raw, ...parsed.attachments.map((a) => a.content)];
+    // The blob: the raw message, then each attachment's decoded bytes (a failed parse left none
+    // to keep). A spooled message is copied from its file, never held whole.
+    const blobChunks = async function* () {
+      if (Buffer.isBuffer(raw)) yield raw;
+      else yield* createReadStream(raw.file, { highWaterMark: spoolReadBytes });
+      if (attachments.length > 0) yield* staged.chunks();
+    };
     // Small messages travel with their rows (one commit, one fsync for a whole batch of
     // deliveries); large ones go to the blob store first.
-    const inlineBlob = offset <= this.#ctx.inlineMessageBytes ? Buffer.concat(chunks, offset) : undefined;
+    const inlineBlob =
+      offset <= this.#ctx.inlineMessageBytes ? await collect(blobChunks(), offset) : undefined;
     const dropBlob = async () => {
       if (!inlineBlob) await this.#ctx.blobs.delete([blobKey]).catch(() => {});
     };
@@ -82,7 +139,7 @@ export class IngestService {
     // worker pool, bounded: a failure gives empty text.
     const [derived] = await Promise.all([
       this.#bodies.deriveAtIngest({ text: parsed.text, html: parsed.html, attachments }),
-      inlineBlob ? undefined : this.#ctx.blobs.put(blobKey, chunks),
+      inlineBlob ? undefined : this.#ctx.blobs.put(blobKey, blobChunks()),
     ]);
     if (signal?.aborted) {
       await dropBlob();
@@ -95,7 +152,7 @@ export class IngestService {
       fromEmail: parsed.fromEmail,
       text: parsed.text,
       html: parsed.html,
-      size: raw.length,
+      size: rawSize,
       blobKey,
       attachments,
     };
@@ -142,4 +199,10 @@ export class IngestService {
     }
     return stored;
   }
+}
+
+async function collect(chunks: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts, size);
 }

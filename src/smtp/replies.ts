@@ -18,6 +18,22 @@ export const replies = {
   tooBig: (limit: number) => new SmtpReply(552, `5.3.4 Message exceeds the maximum size of ${limit} bytes`),
   storeFailed: () =>
     new SmtpReply(451, '4.3.0 Temporary failure storing the message, please try again later'),
+  recipientCheckFailed: () =>
+    new SmtpReply(451, '4.3.0 Temporary failure checking the recipient, please try again later'),
   storeTimeout: () => new SmtpReply(451, '4.3.0 Storing the message timed out, please try again later'),
   shuttingDown: () => new SmtpReply(421, '4.3.2 Service shutting down, please try again later'),
+  /** Too many message bytes in flight on this server right now: the sender retries later. */
+  busy: () => new SmtpReply(451, '4.3.1 Too much mail in progress, please try again later'),
+  /** MAIL FROM declared (SIZE=) more than fits right now (RFC 1870: 452). */
+  busyForSize: () =>
+    new SmtpReply(
+      452,
+      '4.3.1 Insufficient system storage for a message this size now, please try again later',
+    ),
+  // Each 421 ends the session (smtp-server closes the connection after it).
+  tooManyConnections: () =>
+    new SmtpReply(421, '4.7.0 Too many connections from your address, please try again later'),
+  sessionTooLong: () => new SmtpReply(421, '4.4.2 Session time limit reached, please reconnect'),
+  tooManyMessages: () =>
+    new SmtpReply(421, '4.7.0 Too many messages in one session, please reconnect to send more'),
 };

@@ -1,6 +1,8 @@
 // The SMTP listener: the MX for our domains. It answers RCPT from the recipient rules of the
-// ingest service, reads DATA within the size limit, and replies 250 only after the message
-// is durably stored (451 otherwise, so the sender retries).
+// ingest service, reads DATA within the size limit (large messages into a spool file, all of
+// them within the bytes-in-flight budget), and replies 250 only after the message is durably
+// stored (451 otherwise, so the sender retries). Session limits keep one client from holding
+// every connection.
 import type { AddressInfo } from 'node:net';
 import {
   SMTPServer,
@@ -10,9 +12,13 @@ import {
 } from 'smtp-server';
 import type { Config } from '../config/settings.ts';
 import type { Logger } from '../domain/context.ts';
-import type { IngestService } from '../domain/ingest.ts';
+import type { IngestService, RecipientVerdict } from '../domain/ingest.ts';
 import type { MailboxRecord } from '../store/types.ts';
+import { ByteBudget } from './byte-budget.ts';
+import { readIncoming } from './incoming-message.ts';
 import { replies, type SmtpReply } from './replies.ts';
+import { SessionLimits } from './session-limits.ts';
+import { Spool } from './spool.ts';
 
 export type SmtpOptions = Config['smtp'];
 
@@ -23,15 +29,22 @@ export class SmtpListener {
   readonly #log: Logger;
   /** The mailbox each accepted RCPT resolved to (keyed by smtp-server's address object). */
   readonly #mailboxOf = new WeakMap<SMTPServerAddress, MailboxRecord>();
+  readonly #spool: Spool;
+  readonly #budget: ByteBudget;
+  readonly #limits: SessionLimits;
   #closing = false;
 
   constructor(ingest: IngestService, options: SmtpOptions, log: Logger) {
     this.#ingest = ingest;
     this.#options = options;
     this.#log = log;
+    this.#spool = new Spool(options.spoolDir);
+    this.#budget = new ByteBudget(options.maxBytesInFlight);
+    this.#limits = new SessionLimits(options, () => this.#server);
     this.#server = new SMTPServer({
       name: options.hostname,
-      banner: 'Burnbox ESMTP',
+      // smtp-server says "ESMTP" itself: "220 <hostname> ESMTP Burnbox".
+      banner: 'Burnbox',
       size: options.maxMessageBytes,
       maxClients: options.maxClients,
       maxRecipients: options.maxRecipients,
@@ -41,6 +54,13 @@ export class SmtpListener {
       hideENHANCEDSTATUSCODES: true,
       disableReverseLookup: true,
       logger: false,
+      onConnect: (session, callback) => {
+        callback(this.#closing ? replies.shuttingDown() : this.#limits.connected(session));
+      },
+      onClose: (session) => this.#limits.closed(session),
+      onMailFrom: (address, session, callback) => {
+        callback(this.#limits.transactionStarts(session) ?? this.#checkDeclaredSize(address));
+      },
       onRcptTo: (address, _session, callback) => {
         this.#checkRecipient(address).then(
           () => callback(),
@@ -49,8 +69,14 @@ export class SmtpListener {
       },
       onData: (stream, session, callback) => {
         this.#receive(stream, session).then(
-          () => callback(null, replies.stored),
-          (err: Error) => callback(err),
+          () => {
+            callback(null, replies.stored);
+            this.#limits.stored(session);
+          },
+          (err: Error) => {
+            callback(err);
+            this.#limits.stored(session);
+          },
         );
       },
     });
@@ -58,7 +84,15 @@ export class SmtpListener {
 
   async #checkRecipient(address: SMTPServerAddress): Promise<void> {
     if (this.#closing) throw replies.shuttingDown();
-    const verdict = await this.#ingest.checkRecipient(address.address);
+    let verdict: RecipientVerdict;
+    try {
+      verdict = await this.#ingest.checkRecipient(address.address);
+    } catch (err) {
+      // The store failing (or an operator mailbox that could not be made) is no reason to
+      // refuse the recipient for good.
+      this.#log.error({ err }, 'checking a recipient failed');
+      throw replies.recipientCheckFailed();
+    }
     if (verdict.accepted) {
       this.#mailboxOf.set(address, verdict.mailbox);
       return;
@@ -68,40 +102,61 @@ export class SmtpListener {
     throw replies.noSuchMailbox(address.address);
   }
 
+  /** A sender that declares its size (SIZE=) is told at once when that does not fit now. */
+  #checkDeclaredSize(address: SMTPServerAddress): SmtpReply | undefined {
+    const declared = address.args ? Number(address.args.SIZE ?? 0) : 0;
+    return declared > 0 && !this.#budget.fits(declared) ? replies.busyForSize() : undefined;
+  }
+
   async #receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
-    const chunks: Buffer[] = [];
-    // Past the limit the rest is only drained, not kept: the reply is 552 anyway, and keeping it
-    // would let one client fill our memory with an endless DATA.
-    for await (const chunk of stream) if (!stream.sizeExceeded) chunks.push(chunk as Buffer);
-    if (stream.sizeExceeded) throw replies.tooBig(this.#options.maxMessageBytes);
+    const read = await readIncoming(stream, {
+      spool: this.#spool,
+      spoolBytes: this.#options.spoolBytes,
+      budget: this.#budget,
+    });
+    if (read.outcome === 'too_big') throw replies.tooBig(this.#options.maxMessageBytes);
+    if (read.outcome === 'over_budget') throw replies.busy();
+    const { message } = read;
+    this.#limits.storing(session);
     const mailboxes = new Map<number, MailboxRecord>();
     for (const rcpt of session.envelope.rcptTo) {
       const mailbox = this.#mailboxOf.get(rcpt);
       if (mailbox) mailboxes.set(mailbox.id, mailbox);
     }
     const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-    const raw = Buffer.concat(chunks);
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     // On timeout the sender is told to retry, so the late delivery is abandoned (not a duplicate).
     const abandon = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        timedOut = true;
         abandon.abort(replies.storeTimeout());
         reject(replies.storeTimeout());
       }, this.#options.storeTimeoutMs);
     });
+    const delivery = this.#ingest.deliver(message.raw, [...mailboxes.values()], from, abandon.signal);
+    // The bytes stay counted, and the spool file stays, until the delivery has settled, even
+    // one abandoned after a timeout (it may still be reading the file).
+    const released = delivery.then(
+      () => message.release(),
+      () => message.release(),
+    );
     try {
-      await Promise.race([this.#ingest.deliver(raw, [...mailboxes.values()], from, abandon.signal), timeout]);
+      await Promise.race([delivery, timeout]);
     } catch (err) {
       if ((err as SmtpReply).responseCode) throw err;
       this.#log.error({ err, session: session.id }, 'storing a received message failed');
       throw replies.storeFailed();
     } finally {
       clearTimeout(timer);
+      // Answered once the spool file is gone, unless the sender is being told about a timeout.
+      if (!timedOut) await released;
     }
   }
 
   async listen(): Promise<number> {
+    await this.#spool.prepare();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(this.#options.port, this.#options.host, () => {
@@ -118,5 +173,6 @@ export class SmtpListener {
   async close(): Promise<void> {
     this.#closing = true;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#limits.clear();
   }
 }

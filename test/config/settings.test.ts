@@ -41,6 +41,10 @@ test('a wrong setting is refused with one line naming the setting and the reason
     ],
     [{ BURNBOX_PLANS: 'nope' }, /^Invalid setting BURNBOX_PLANS: not valid JSON/],
     [{ BURNBOX_SYNC_WRITES: 'maybe' }, /^Invalid setting BURNBOX_SYNC_WRITES="maybe"/],
+    [
+      { BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT: '1000', BURNBOX_MAX_MESSAGE_BYTES: '2000' },
+      /^Invalid setting BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT="1000": must be at least BURNBOX_MAX_MESSAGE_BYTES/,
+    ],
   ];
   for (const [env, expected] of cases) {
     assert.throws(

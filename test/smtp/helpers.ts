@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { BlobStore } from '../../src/blobs/types.ts';
 import { api, createMailbox, createUser, type TestServer, type TestUser } from '../support/harness.ts';
 
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -76,4 +77,49 @@ export function simpleMessage(to: string, subject: string, body = 'Hello.'): Buf
   return Buffer.from(
     [`From: Tester <tester@example.org>`, `To: ${to}`, `Subject: ${subject}`, '', body, ''].join('\r\n'),
   );
+}
+
+/**
+ * Holds back the blob writes of `server` (messages larger than the inline limit) until
+ * `release()`: `started` resolves when the first one is waiting. `restore()` puts the real blob
+ * store back.
+ */
+export function holdBlobWrites(server: TestServer) {
+  const { context } = server.burnbox.services;
+  const real = context.blobs;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let markStarted = () => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
+  });
+  const held: BlobStore = {
+    put: async (key, chunks) => {
+      markStarted();
+      await released;
+      return real.put(key, chunks);
+    },
+    read: (key, range) => real.read(key, range),
+    delete: (keys) => real.delete(keys),
+  };
+  context.blobs = held;
+  return {
+    started,
+    /** Resolves when a write is held, rejects if `sending` settles before one is. */
+    heldDuring(sending: Promise<unknown>): Promise<void> {
+      return Promise.race([
+        started,
+        sending.then(() => {
+          throw new Error('the message was answered without its blob write being held');
+        }),
+      ]);
+    },
+    release,
+    restore() {
+      release();
+      context.blobs = real;
+    },
+  };
 }

@@ -12,6 +12,13 @@ export interface Reply {
 
 const replyLine = /^(\d{3})([ -])(.*)$/;
 
+export interface ConnectOptions {
+  host?: string;
+  /** Source address of the connection. */
+  localAddress?: string;
+  timeoutMs?: number;
+}
+
 /** Dot-stuffs a message (every "." at the start of a line gets doubled) and appends the terminator. */
 export function encodeData(raw: Buffer): Buffer {
   const parts: Buffer[] = [];
@@ -36,6 +43,8 @@ export class RawSmtpClient {
   #partial: string[] = [];
   #buffer = '';
   #closedError: Error | undefined;
+  /** Resolves once the connection has closed (by either side). */
+  readonly closed: Promise<void>;
   /** Called synchronously for each reply as it is parsed (before anyone awaits it). */
   onReply: ((reply: Reply) => void) | undefined;
 
@@ -49,13 +58,21 @@ export class RawSmtpClient {
       for (const w of this.#waiters.splice(0)) w.reject(this.#closedError);
     };
     socket.on('error', fail);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', () => fail(new Error('connection closed by the server')));
   }
 
-  /** Connects; the greeting is the first reply (read it with `reply()`). */
-  static connect(port: number, options: { host?: string; timeoutMs?: number } = {}): Promise<RawSmtpClient> {
+  /**
+   * Connects; the greeting is the first reply (read it with `reply()`). `localAddress` picks the
+   * source address (any of 127.0.0.0/8 works on Linux loopback).
+   */
+  static connect(port: number, options: ConnectOptions = {}): Promise<RawSmtpClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, options.host ?? '127.0.0.1');
+      const socket = net.connect({
+        port,
+        host: options.host ?? '127.0.0.1',
+        localAddress: options.localAddress,
+      });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -65,7 +82,7 @@ export class RawSmtpClient {
   }
 
   /** Connects, reads the greeting and says EHLO; returns both replies. */
-  static async open(port: number, options: { host?: string; timeoutMs?: number } = {}) {
+  static async open(port: number, options: ConnectOptions = {}) {
     const client = await RawSmtpClient.connect(port, options);
     const greeting = await client.reply();
     const ehlo = await client.command('EHLO client.test');

@@ -21,10 +21,11 @@ after(() => server.close());
 
 const from = 'sender@example.org';
 
-test('greeting is 220 and EHLO advertises SIZE and PIPELINING', async () => {
+test('greeting is 220 and says ESMTP once; EHLO advertises SIZE and PIPELINING', async () => {
   const { client, greeting, ehlo } = await RawSmtpClient.open(server.smtpPort);
   try {
     assert.equal(greeting.code, 220);
+    assert.equal(greeting.text.match(/\bESMTP\b/g)?.length, 1, greeting.text);
     assert.equal(ehlo.code, 250);
     assert.ok(ehlo.lines.length > 1, 'multi-line EHLO reply');
     assert.ok(ehlo.lines.includes(`SIZE ${maxBytes}`), ehlo.text);

@@ -102,3 +102,24 @@ test('a store that times out gives 451 and the late write is abandoned, so a ret
     await client.quit();
   }
 });
+
+test('a store failing while a recipient is checked gives 451 4.3.0, not a permanent refusal', async () => {
+  const { address } = await userWithMailbox(server);
+  const { store } = server.burnbox.services;
+  const realGetDomain = store.getDomain;
+  store.getDomain = async () => {
+    throw new Error('database is locked');
+  };
+  const { client } = await RawSmtpClient.open(server.smtpPort);
+  try {
+    assert.equal((await client.command(`MAIL FROM:<${from}>`)).code, 250);
+    const rcpt = await client.command(`RCPT TO:<${address}>`);
+    assert.equal(rcpt.code, 451);
+    assert.match(rcpt.text, /^4\.3\.0 /);
+    store.getDomain = realGetDomain;
+    assert.equal((await client.command(`RCPT TO:<${address}>`)).code, 250);
+  } finally {
+    store.getDomain = realGetDomain;
+    await client.quit();
+  }
+});

@@ -35,6 +35,8 @@ export const admin = defineMessages(
     'admin.previous': 'Previous',
     'admin.next': 'Next',
     'admin.onlyAdmins': 'Only operators can open the admin area.',
+    'admin.operatorMail': 'Mail to postmaster and abuse',
+    'admin.operatorMailEmpty': 'None yet: mail to postmaster@ or abuse@ of a hosted domain appears here.',
   },
   {
     'admin.title': 'الإدارة',
@@ -69,5 +71,7 @@ export const admin = defineMessages(
     'admin.previous': 'السابق',
     'admin.next': 'التالي',
     'admin.onlyAdmins': 'يمكن للمشغّلين فقط فتح منطقة الإدارة.',
+    'admin.operatorMail': 'البريد الوارد إلى postmaster وabuse',
+    'admin.operatorMailEmpty': 'لا شيء بعد: يظهر هنا البريد المرسل إلى postmaster@ أو abuse@ لنطاق مستضاف.',
   },
 );

@@ -6,6 +6,7 @@ import { domainRule, ruleAttributes } from '../form-rules.ts';
 import { type FormError, formErrorNote, invalidField, withFormErrors } from '../forms.ts';
 import { html, ltr, type SafeHtml } from '../html.ts';
 import { planLabel, type Translator } from '../i18n/translator.ts';
+import { inboxPath } from '../inbox/present.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
 const usersPerPage = 50;
@@ -71,7 +72,11 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const { t } = request.web;
     const domainError = attempt?.form === 'domain' ? attempt.error : undefined;
     if (attempt) reply.code(attempt.error.status);
-    const [stats, domains] = await Promise.all([services.stats.overview(), services.domains.list()]);
+    const [stats, domains, operatorMailboxes] = await Promise.all([
+      services.stats.overview(),
+      services.domains.list(),
+      services.operatorMailboxes.list(),
+    ]);
     const lastPage = Math.max(0, Math.ceil(stats.users / usersPerPage) - 1);
     const pageNumber = Math.min(asked, lastPage);
     const users = await services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage);
@@ -122,6 +127,16 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
     <button type="submit" class="button button-primary">${t.t('admin.addDomain')}</button>
     ${formErrorNote(domainError, 'domain-error')}
   </form>
+</section>
+<section class="card" aria-labelledby="operator-mail-title">
+  <h2 id="operator-mail-title">${t.t('admin.operatorMail')}</h2>
+  ${
+    operatorMailboxes.length === 0
+      ? html`<p class="notice">${t.t('admin.operatorMailEmpty')}</p>`
+      : html`<ul class="operator-mailboxes">${operatorMailboxes.map(
+          (m) => html`<li><a href="${inboxPath(services.mailboxes.token(m))}">${ltr(m.address)}</a></li>`,
+        )}</ul>`
+  }
 </section>
 <section class="card" aria-labelledby="users-title">
   <h2 id="users-title">${t.t('admin.usersTitle')} <span class="count">${t.number(users.total)}</span></h2>
