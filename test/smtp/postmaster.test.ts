@@ -66,7 +66,7 @@ test('postmaster@ and abuse@ of hosted domains get 250, and the operator reads t
 
   const page = await admin.get('/admin');
   const links = new Map(
-    [...page.text.matchAll(/<li><a href="(\/inbox\/[^"]+)" dir="ltr">([^<]+)<\/a><\/li>/g)].map((m) => [
+    [...page.text.matchAll(/<li><a href="(\/inbox\/[^"]+)"><bdi dir="ltr">([^<]+)<\/bdi><\/a><\/li>/g)].map((m) => [
       m[2] as string,
       m[1] as string,
     ]),

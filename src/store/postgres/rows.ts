@@ -186,24 +186,20 @@ export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
   },
 });
 
-export const toMessage = (r: MessageRow): MessageRecord => ({
-  id: r.public_id,
-  uuid: r.uuid,
-  mailboxId: r.mailbox_id,
-  recipient: r.recipient,
-  receivedAt: r.received_at,
-  seen: r.seen,
-  content: {
-    subject: fromDbText(r.subject),
-    fromName: fromDbText(r.from_name),
-    fromEmail: fromDbText(r.from_email),
-    text: fromDbText(r.text_body),
-    html: fromDbText(r.html_body),
-    size: r.size,
-    blobKey: r.blob_key,
-    attachments: JSON.parse(r.attachments),
-  },
-});
+export const toMessage = (r: MessageRow): MessageRecord => {
+  const head = toMessageHead(r);
+  return {
+    ...head,
+    content: {
+      ...head.content,
+      text: fromDbText(r.text_body),
+      html: fromDbText(r.html_body),
+      size: r.size,
+      blobKey: r.blob_key,
+      attachments: JSON.parse(r.attachments),
+    },
+  };
+};
 
 export const toWebhook = (r: WebhookRow): WebhookConfig => ({
   userId: r.user_id,

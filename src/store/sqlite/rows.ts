@@ -124,24 +124,20 @@ export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
   },
 });
 
-export const toMessage = (r: MessageRow): MessageRecord => ({
-  id: r.public_id,
-  uuid: r.uuid,
-  mailboxId: r.mailbox_id,
-  recipient: r.recipient,
-  receivedAt: r.received_at,
-  seen: r.seen === 1,
-  content: {
-    subject: r.subject,
-    fromName: r.from_name,
-    fromEmail: r.from_email,
-    text: r.text_body,
-    html: r.html_body,
-    size: r.size,
-    blobKey: r.blob_key,
-    attachments: JSON.parse(r.attachments),
-  },
-});
+export const toMessage = (r: MessageRow): MessageRecord => {
+  const head = toMessageHead(r);
+  return {
+    ...head,
+    content: {
+      ...head.content,
+      text: r.text_body,
+      html: r.html_body,
+      size: r.size,
+      blobKey: r.blob_key,
+      attachments: JSON.parse(r.attachments),
+    },
+  };
+};
 
 export interface WebhookRow {
   user_id: number;
