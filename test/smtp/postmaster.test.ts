@@ -66,10 +66,9 @@ test('postmaster@ and abuse@ of hosted domains get 250, and the operator reads t
 
   const page = await admin.get('/admin');
   const links = new Map(
-    [...page.text.matchAll(/<li><a href="(\/inbox\/[^"]+)"><bdi dir="ltr">([^<]+)<\/bdi><\/a><\/li>/g)].map((m) => [
-      m[2] as string,
-      m[1] as string,
-    ]),
+    [...page.text.matchAll(/<li><a href="(\/inbox\/[^"]+)"><bdi dir="ltr">([^<]+)<\/bdi><\/a><\/li>/g)].map(
+      (m) => [m[2] as string, m[1] as string],
+    ),
   );
   assert.deepEqual(
     [...links.keys()],
