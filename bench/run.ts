@@ -3,7 +3,8 @@
 // table of medians over rounds. BENCH_WEBHOOKS=0 skips the webhook part, BENCH_POSTGRES=0 the
 // backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored),
 // BENCH_BIG_HTML=0 the big HTML reads (bench/big-html.ts: other requests' latency meanwhile),
-// BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts).
+// BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts), BENCH_HOG=0 one
+// address holding SMTP connections while others send (bench/slot-hogging.ts).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
@@ -11,6 +12,7 @@ import { runBigHtmlBench } from './big-html.ts';
 import { runBigMessageBench } from './big-messages.ts';
 import { runHttpLoad } from './http-load.ts';
 import { startBenchServer } from './server-process.ts';
+import { runSlotHoggingBench } from './slot-hogging.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
 import { median, percentiles, round3 } from './stats.ts';
 import { runWebhookBench } from './webhook-bench.ts';
@@ -164,6 +166,9 @@ if (process.env.BENCH_BIG_HTML !== '0') {
 if (process.env.BENCH_BIG !== '0') {
   rows.push(...(await runBigMessageBench({ rounds })));
   rows.push(...(await runBigMessageBench({ rounds, senders: 16 })));
+}
+if (process.env.BENCH_HOG !== '0') {
+  rows.push(...(await runSlotHoggingBench({ rounds, baseline: process.env.BENCH_HOG_BASELINE })));
 }
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 const width = Math.max(...rows.map(([k]) => k.length));
