@@ -7,6 +7,7 @@ import { DomainService } from './domain/domains.ts';
 import { EventRelay } from './domain/event-relay.ts';
 import { EventBus } from './domain/events.ts';
 import { ExpiryService } from './domain/expiry.ts';
+import { ExtractionService } from './domain/extraction.ts';
 import { newSecret } from './domain/ids.ts';
 import { IngestService } from './domain/ingest.ts';
 import { MailboxService } from './domain/mailboxes.ts';
@@ -32,6 +33,8 @@ export interface Services {
   domains: DomainService;
   mailboxes: MailboxService;
   messages: MessageService;
+  /** Verification codes and action links of received messages. */
+  extraction: ExtractionService;
   /** The text and document made from messages' HTML (once, in the worker pool). */
   bodies: MessageBodies;
   /** The worker threads that make them. */
@@ -106,6 +109,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     domains,
     mailboxes,
     messages: new MessageService(context, mailboxes),
+    extraction: new ExtractionService(context),
     bodies,
     htmlWork,
     quota: new QuotaService(context),
