@@ -134,11 +134,18 @@ function last<T>(xs: T[]): T | undefined {
   return xs[xs.length - 1];
 }
 
-/** +1: the nearest word before says code; -1: it says something else; 0: nothing near. */
-function nearestBefore(text: string, start: number): number {
-  const hits = keywordsIn(afterLastBreak(text.slice(Math.max(0, start - 60), start)));
-  if (hits.some((h) => h.veto)) return -1;
-  return last(hits)?.polarity ?? 0;
+/**
+ * +1: the nearest word before says code; -1: it says something else; 0: nothing near. With the
+ * number of characters between that word and the number.
+ */
+function nearestBefore(text: string, start: number): { polarity: number; distance: number } {
+  const window = afterLastBreak(text.slice(Math.max(0, start - 100), start));
+  // "-25 % avec le code HIVER25": a percentage says sale.
+  if (window.includes('%')) return { polarity: -1, distance: 0 };
+  const hits = keywordsIn(window);
+  if (hits.some((h) => h.veto)) return { polarity: -1, distance: 0 };
+  const hit = last(hits);
+  return hit ? { polarity: hit.polarity, distance: window.length - hit.end } : { polarity: 0, distance: 0 };
 }
 
 function nearestAfter(text: string, end: number): { polarity: number; distance: number } {
@@ -234,7 +241,8 @@ function scoreOf(
   c: Candidate,
   mentions: () => boolean,
 ): number | null {
-  const before = nearestBefore(line.text, c.start);
+  const near = nearestBefore(line.text, c.start);
+  const before = near.polarity;
   if (before < 0) return null;
   const after = nearestAfter(line.text, c.end);
   // "4829 руб", "482913 is your order number": a word right after says what the number is.
@@ -270,7 +278,8 @@ function scoreOf(
     score -= 0.5;
   }
   if (yearLike.test(c.value)) {
-    if (!(adjacent && (alone || before > 0))) return null;
+    // "changed on December 4, 2024": a year needs its code word right before it, or a line of its own.
+    if (!(adjacent && (alone || (before > 0 && near.distance <= 12)))) return null;
     score -= 1;
   }
   if (!adjacent) {

@@ -17,7 +17,7 @@ const phrases: [ActionKind, RegExp][] = [
   ],
   [
     'verify',
-    /verif|confirm|activat|activer|validat|valider|vérifi|bestätig|aktivier|verifizier|freischalten|подтверд|подтвержд|активир|验证|驗證|确认|確認|激活|啟用|تأكيد|تفعيل|تحقق|توثيق/,
+    /verif|confirm|activat|activer|activar|validat|valider|vérifi|bestätig|aktivier|verifizier|freischalten|подтверд|подтвержд|активир|验证|驗證|确认|確認|激活|啟用|تأكيد|تفعيل|تحقق|توثيق/,
   ],
   [
     'magic_link',

@@ -13,7 +13,7 @@ const bareUrl = /\bhttps?:\/\/[^\s<>"'`{}|\\^[\]]+/gi;
 const trailingPunctuation = /[.,;:!?)\]}»’”'>]+$/;
 // Links that act on an account carry a token: a run of letters mixed with digits, or a long
 // base64-like run. Slugs ("configuring-two-factor-authentication") and order numbers are not.
-const tokenRun = /[A-Za-z0-9_%-]{12,}/g;
+const tokenRun = /[A-Za-z0-9_%-]{8,}/g;
 
 interface Found {
   url: string;
@@ -79,7 +79,10 @@ function lastSentence(text: string): string {
 function contextBefore(lines: Line[], index: number, column: number): string {
   const here = lastSentence(lines[index]?.text.slice(Math.max(0, column - 160), column) ?? '');
   if (/[\p{L}]{2}/u.test(here)) return here;
-  return `${lastSentence(lines[index - 1]?.text.slice(-160) ?? '')} ${here}`;
+  const above = lines[index - 1]?.text.slice(-160) ?? '';
+  const sentence = lastSentence(above);
+  // "… réinitialiser votre mot de passe. Cliquez ici :" — the sentence before says more.
+  return saysNothing(sentence) ? above : sentence;
 }
 
 function bareUrlsOf(
