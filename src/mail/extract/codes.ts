@@ -51,7 +51,9 @@ const notBeforeCode = new Set([
 ]);
 const notAfterCode = new Set(['%', '€', '$', '₽', '£', '¥', '°', '+', '*']);
 const yearLike = /^(19|20)\d\d$/;
-const sentenceBreak = /[.!?。！？;]\s|[|•·]|\s[-–—]\s/g;
+// A new sentence starts with a capital or a letter of a caseless script: "руб. в OZON" and
+// "Nr. 5" go on, "Done. Order 5" does not.
+const sentenceBreak = /[.!?;]\s+(?=[\p{Lu}\p{Lo}])|[。！？]|[|•·]/gu;
 
 /** Candidates of one number run, or none when the run is something else (date, phone, price). */
 function readNumberRun(run: string, offset: number, into: Candidate[]): void {
@@ -142,7 +144,15 @@ function nearestBefore(text: string, start: number): { polarity: number; distanc
   const window = afterLastBreak(text.slice(Math.max(0, start - 100), start));
   // "-25 % avec le code HIVER25": a percentage says sale.
   if (window.includes('%')) return { polarity: -1, distance: 0 };
-  const hits = keywordsIn(window);
+  // A word against codes speaks of the number next to it: "на сумму 2 499 руб. … код: 81620493"
+  // puts "сумму" and "руб" on 2 499, not on the code. So such words count only when no other
+  // number stands between them and the candidate, and none just before them.
+  const hits = keywordsIn(window).filter(
+    (h) =>
+      h.polarity > 0 ||
+      h.veto ||
+      !(/\d\s?$/.test(window.slice(0, h.start)) || /\d/.test(window.slice(h.end))),
+  );
   if (hits.some((h) => h.veto)) return { polarity: -1, distance: 0 };
   const hit = last(hits);
   return hit ? { polarity: hit.polarity, distance: window.length - hit.end } : { polarity: 0, distance: 0 };

@@ -201,7 +201,6 @@ const negativeWords = new Set([
   'reference',
   'ref',
   'acct',
-  'id',
   'phone',
   'tel',
   'telephone',
@@ -247,7 +246,6 @@ const negativeWords = new Set([
   'dollars',
   'euros',
   'number',
-  'no',
   'nr',
   'nº',
   'no.',
@@ -471,7 +469,8 @@ const hanNegative = [
   '积分',
   '积分',
 ];
-const arabicPositive = ['رمز', 'كود', 'لمرة', 'التحقق', 'مرور'];
+// Persian (کد, with its own kaf) reads like Arabic here.
+const arabicPositive = ['رمز', 'كود', 'کد', 'لمرة', 'التحقق', 'مرور'];
 const arabicNegative = [
   'طلب',
   'فاتورة',
