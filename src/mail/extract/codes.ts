@@ -160,7 +160,10 @@ function nearestBefore(text: string, start: number): { polarity: number; distanc
 
 function nearestAfter(text: string, end: number): { polarity: number; distance: number } {
   const window = beforeFirstBreak(text.slice(end, end + 40));
-  const hit: KeywordHit | undefined = keywordsIn(window)[0];
+  const hits = keywordsIn(window);
+  // "Use code MOVE10 for 10% off": sale words after the code veto it too.
+  if (window.includes('%') || hits.some((h) => h.veto)) return { polarity: -1, distance: 0 };
+  const hit: KeywordHit | undefined = hits[0];
   return hit ? { polarity: hit.polarity, distance: hit.start } : { polarity: 0, distance: 0 };
 }
 

@@ -578,5 +578,8 @@ function scanSubstrings(
 
 /** Whether `text` says "code" anywhere (a mail about a code at all). */
 export function mentionsCode(text: string): boolean {
-  return keywordsIn(text).some((h) => h.polarity === 1);
+  const hits = keywordsIn(text);
+  // "Use code MOVE10 for 10% off" speaks of a voucher, not of a code to type.
+  if (text.includes('%') || hits.some((h) => h.veto)) return false;
+  return hits.some((h) => h.polarity === 1);
 }
