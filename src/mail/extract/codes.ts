@@ -57,6 +57,8 @@ const sentenceBreak = /[.!?;]\s+(?=[\p{Lu}\p{Lo}])|[。！？]|[|•·]/gu;
 
 /** Candidates of one number run, or none when the run is something else (date, phone, price). */
 function readNumberRun(run: string, offset: number, into: Candidate[]): void {
+  // The longest code written out is "4 8 2 9 1 3 5 7"; longer runs are tables of figures.
+  if (run.length > 24) return;
   if (/[.,:/]/.test(run)) return; // dates, times, prices, versions, addresses
   const groups = run.split(/[ -]/);
   const digits = groups.join('');
@@ -168,6 +170,8 @@ function nearestAfter(text: string, end: number): { polarity: number; distance: 
 }
 
 function isAlone(text: string, c: Candidate): boolean {
+  // Only short lines can hold nothing but the code (and spares a copy of a long one per candidate).
+  if (text.length > c.end - c.start + 16) return false;
   return (
     (text.slice(0, c.start) + text.slice(c.end)).replace(/[\s:.\-–—|*>→»"'“”«»()[\]【】「」]/g, '') === ''
   );
