@@ -110,10 +110,14 @@ function markedAsOther(text: string, c: Candidate): boolean {
   const masked = notBeforeCode.has(before) || (before === ' ' && notBeforeCode.has(before2));
   // "**** 4242" is a card ending, "*** 5 6 2 0 1 9 ***" a code set between stars.
   if (masked && !(isMark(after) || (after === ' ' && isMark(after2)))) return true;
+  // "INV-2024", "v1.2345", "12/2024" are ids, versions and dates; Google's "G-482913" is a code.
+  const letterPrefix =
+    before === '-' && /[A-Z]/.test(before2) && !/[A-Za-z0-9]/.test(text[c.start - 3] ?? '');
   if ((before === '-' || before === '/' || before === '.' || before === '_') && /[A-Za-z0-9]/.test(before2)) {
-    return true;
+    if (!letterPrefix) return true;
   }
   if (latinOrCyrillic.test(before) && !c.alphanumeric) return true;
+  if (letterPrefix && c.alphanumeric) return true;
   if ((notAfterCode.has(after) || (after === ' ' && notAfterCode.has(after2))) && !masked) return true;
   if (latinOrCyrillic.test(after) && !c.alphanumeric) return true;
   if ((after === '-' || after === '/' || after === '_') && /[A-Za-z0-9]/.test(after2)) return true;
@@ -166,7 +170,9 @@ function nearestAfter(text: string, end: number): { polarity: number; distance: 
   // "Use code MOVE10 for 10% off": sale words after the code veto it too.
   if (window.includes('%') || hits.some((h) => h.veto)) return { polarity: -1, distance: 0 };
   const hit: KeywordHit | undefined = hits[0];
-  return hit ? { polarity: hit.polarity, distance: hit.start } : { polarity: 0, distance: 0 };
+  // Only a word right after the number, with no punctuation between, speaks of it.
+  const attached = hit !== undefined && /^\s{0,2}$/.test(window.slice(0, hit.start));
+  return hit ? { polarity: hit.polarity, distance: attached ? 0 : hit.start } : { polarity: 0, distance: 0 };
 }
 
 function isAlone(text: string, c: Candidate): boolean {
@@ -263,7 +269,7 @@ function scoreOf(
   if (before < 0) return null;
   const after = nearestAfter(line.text, c.end);
   // "4829 руб", "482913 is your order number": a word right after says what the number is.
-  if (after.polarity < 0 && (before === 0 || after.distance <= 3)) return null;
+  if (after.polarity < 0 && (before === 0 || after.distance === 0)) return null;
 
   const alone = isAlone(line.text, c);
   let score = 0;

@@ -5,6 +5,11 @@
 
 export type Polarity = 1 | -1;
 
+/** The words of a whitespace-separated list. */
+function words(list: string): string[] {
+  return list.split(/\s+/).filter((w) => w.length > 0);
+}
+
 export interface KeywordHit {
   /** Offset of the keyword in the window. */
   start: number;
@@ -15,175 +20,48 @@ export interface KeywordHit {
   veto?: boolean;
 }
 
-const positiveWords = new Set([
-  // English
-  'code',
-  'codes',
-  'otp',
-  'pin',
-  'passcode',
-  'passcodes',
-  'password',
-  'passwords',
-  'mfa',
-  '2fa',
-  'totp',
-  // Spanish
-  'código',
-  'codigo',
-  'códigos',
-  'codigos',
-  'clave',
-  'contraseña',
-  // German
-  'tan',
-  'mtan',
-  'passwort',
-  'kennwort',
-  'einmalpasswort',
-  'einmal-code',
-  // French
-  'passe',
-  // Russian
-  'код',
-  'кода',
-  'коду',
-  'кодом',
-  'коды',
-  'пароль',
-  'пароля',
-  'пин',
-  'otp-код',
-]);
+const positiveWords = new Set(
+  words(`
+code codes otp pin passcode passcodes password passwords mfa 2fa totp
+código codigo códigos codigos clave contraseña codice
+tan mtan passwort kennwort einmalpasswort einmal-code
+passe
+код кода коду кодом коды пароль пароля пин otp-код
+`),
+);
 
 /** Word endings that make a compound a code word (Bestätigungscode, Anmeldecode, пин-код). */
 const positiveEndings = ['code', 'codes', 'kode', 'код', 'кода', 'passwort'];
 
 /** Compounds and qualified forms that name something else (a voucher, a barcode, a postcode). */
-const notCodeCompounds = new Set([
-  'promocode',
-  'promotioncode',
-  'gutscheincode',
-  'rabattcode',
-  'aktionscode',
-  'barcode',
-  'qrcode',
-  'postcode',
-  'zipcode',
-  'geocode',
-  'unicode',
-  'sourcecode',
-  'quellcode',
-  'fehlercode',
-  'statuscode',
-  'trackingcode',
-  'sendungscode',
-  'ländercode',
-  'landescode',
-  'vouchercode',
-  'couponcode',
-  'giftcode',
-  'discountcode',
-  'промокод',
-  'штрихкод',
-  'qr-код',
-  'штрих-код',
-  'промо-код',
-  'promo-code',
-  'qr-code',
-  'zip-code',
-]);
+const notCodeCompounds = new Set(
+  words(`
+promocode promotioncode gutscheincode rabattcode aktionscode barcode qrcode postcode zipcode
+geocode unicode sourcecode quellcode fehlercode statuscode trackingcode sendungscode ländercode
+landescode vouchercode couponcode giftcode discountcode промокод штрихкод qr-код штрих-код
+промо-код promo-code qr-code zip-code
+`),
+);
 
 /** A word before "code" that makes it something else ("promo code", "zip code"). */
-const qualifiersBefore = new Set([
-  'promo',
-  'promotional',
-  'discount',
-  'coupon',
-  'voucher',
-  'gift',
-  'postal',
-  'zip',
-  'area',
-  'country',
-  'tracking',
-  'error',
-  'status',
-  'qr',
-  'bar',
-  'source',
-  'referral',
-  'dress',
-  'tax',
-  'sort',
-  'swift',
-  'product',
-  'item',
-  'style',
-  'reward',
-  'offer',
-  'booking',
-  'reservation',
-  'coupon-code',
-  'customer',
-  'client',
-  'member',
-  'reference',
-  'airline',
-  'flight',
-  'ticket',
-  'order',
-  'почтовый',
-  'почтового',
-  'дисконтный',
-]);
+const qualifiersBefore = new Set(
+  words(`
+promo promotional discount coupon voucher gift postal zip area country tracking error status qr
+bar source referral dress tax sort swift product item style reward offer booking reservation
+coupon-code customer client member reference airline flight ticket order почтовый почтового
+дисконтный
+`),
+);
 
 /** A word after "code" that makes it something else ("código postal", "code promo", "code of conduct"). */
-const qualifiersAfter = new Set([
-  'postal',
-  'postale',
-  'promo',
-  'promocional',
-  'promoción',
-  'promocion',
-  'descuento',
-  'réduction',
-  'reduction',
-  'suivi',
-  'seguimiento',
-  'conduct',
-  'conduite',
-  'regalo',
-  'cadeau',
-  'producto',
-  'produit',
-  'parrainage',
-  'referido',
-  'cupón',
-  'cupon',
-  'avantage',
-  'barras',
-  'cliente',
-  'client',
-  'socio',
-  'membre',
-  'pedido',
-  'commande',
-  'reserva',
-  'réservation',
-  'referencia',
-  'référence',
-  'envío',
-  'envio',
-  'kunde',
-  'kunden',
-  'd',
-  'barres',
-  'de',
-  'del',
-  'du',
-  'of',
-]);
+const qualifiersAfter = new Set(
+  words(`
+postal postale promo promocional promoción promocion descuento réduction reduction suivi
+seguimiento conduct conduite regalo cadeau producto produit parrainage referido cupón cupon
+avantage barras cliente client socio membre pedido commande reserva réservation referencia
+référence envío envio kunde kunden d barres de del du of
+`),
+);
 // "de", "del", "du", "of" only qualify when followed by one of the words above: see isQualifiedAfter.
 const linkWords = new Set(['de', 'del', 'du', 'of']);
 
@@ -372,129 +250,29 @@ const negativeWords = new Set([
 ]);
 
 /** Words of sales: a "code" near them is a voucher (promo code, Gutscheincode, código de descuento). */
-const vetoWords = new Set([
-  'promo',
-  'promotional',
-  'discount',
-  'coupon',
-  'voucher',
-  'off',
-  'sale',
-  'save',
-  'deal',
-  'gift',
-  'rabatt',
-  'gutschein',
-  'gutscheincode',
-  'rabattcode',
-  'aktionscode',
-  'réduction',
-  'remise',
-  'soldes',
-  'descuento',
-  'cupón',
-  'cupon',
-  'oferta',
-  'rebajas',
-  'скидка',
-  'скидку',
-  'скидки',
-  'промокод',
-  'купон',
-  'акция',
-  'promocode',
-]);
+const vetoWords = new Set(
+  words(`
+promo promotional discount coupon voucher off sale save deal gift rabatt gutschein gutscheincode
+rabattcode aktionscode réduction remise soldes descuento cupón cupon oferta rebajas скидка
+скидку скидки промокод купон акция promocode checkout
+`),
+);
 const hanVeto = ['优惠', '折扣', '促销', '兑换码', '券'];
 const arabicVeto = ['خصم', 'كوبون', 'عرض', 'تخفيض'];
 
-const hanPositive = [
-  '验证码',
-  '驗證碼',
-  '校验码',
-  '校驗碼',
-  '动态码',
-  '動態碼',
-  '动态密码',
-  '確認碼',
-  '确认码',
-  '登录码',
-  '登錄碼',
-  '验证代码',
-  '一次性密码',
-  '认证码',
-  '認證碼',
-  '安全码',
-  '激活码',
-  '口令',
-  '密码',
-  '代码',
-];
-const hanNegative = [
-  '订单',
-  '訂單',
-  '单号',
-  '單號',
-  '发票',
-  '發票',
-  '快递',
-  '運單',
-  '运单',
-  '物流',
-  '电话',
-  '電話',
-  '手机号',
-  '尾号',
-  '尾號',
-  '金额',
-  '金額',
-  '合计',
-  '合計',
-  '邮编',
-  '郵編',
-  '价格',
-  '價格',
-  '编号',
-  '編號',
-  '客服',
-  '热线',
-  '元',
-  '年',
-  '月',
-  '日',
-  '优惠码',
-  '優惠碼',
-  '兑换码',
-  '兌換碼',
-  '券',
-  '积分',
-  '积分',
-];
+const hanPositive = words(`
+验证码 驗證碼 校验码 校驗碼 动态码 動態碼 动态密码 確認碼 确认码 登录码 登錄碼 验证代码 一次性密码 认证码 認證碼 安全码 激活码 口令 密码 代码
+`);
+const hanNegative = words(`
+订单 訂單 单号 單號 发票 發票 快递 運單 运单 物流 电话 電話 手机号 尾号 尾號 金额 金額 合计 合計 邮编 郵編 价格 價格 编号 編號 客服 热线 元 年 月 日 优惠码
+優惠碼 兑换码 兌換碼 券 积分 积分
+`);
 // Persian (کد, with its own kaf) reads like Arabic here.
 const arabicPositive = ['رمز', 'كود', 'کد', 'لمرة', 'التحقق', 'مرور'];
-const arabicNegative = [
-  'طلب',
-  'فاتورة',
-  'تتبع',
-  'شحن',
-  'هاتف',
-  'جوال',
-  'بطاقة',
-  'تنتهي',
-  'مبلغ',
-  'إجمالي',
-  'اجمالي',
-  'بريدي',
-  'ريال',
-  'درهم',
-  'جنيه',
-  'دينار',
-  'سعر',
-  'رقم',
-  'الطلب',
-  'خصم',
-  'ترويجي',
-  'اتصل',
-];
+const arabicNegative = words(`
+طلب فاتورة تتبع شحن هاتف جوال بطاقة تنتهي مبلغ إجمالي اجمالي بريدي ريال درهم جنيه دينار سعر رقم
+الطلب خصم ترويجي اتصل
+`);
 
 const word = /[\p{L}\p{M}][\p{L}\p{M}\p{N}'’-]*/gu;
 const han = /\p{Script=Han}/u;
