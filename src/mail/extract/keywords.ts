@@ -43,13 +43,16 @@ landescode vouchercode couponcode giftcode discountcode промокод штр�
 `),
 );
 
-/** A word before "code" that makes it something else ("promo code", "zip code"). */
+/**
+ * A word before "code" that makes it something else ("promo code", "zip code", a receipt's
+ * "Auth code: 083921", the card terminal's authorisation).
+ */
 const qualifiersBefore = new Set(
   words(`
 promo promotional discount coupon voucher gift postal zip area country tracking error status qr
 bar source referral dress tax sort swift product item style reward offer booking reservation
 coupon-code customer client member reference airline flight ticket order почтовый почтового
-дисконтный
+дисконтный auth authorization authorisation approval authorisierungs genehmigungs
 `),
 );
 
@@ -59,7 +62,8 @@ const qualifiersAfter = new Set(
 postal postale promo promocional promoción promocion descuento réduction reduction suivi
 seguimiento conduct conduite regalo cadeau producto produit parrainage referido cupón cupon
 avantage barras cliente client socio membre pedido commande reserva réservation referencia
-référence envío envio kunde kunden d barres de del du of
+référence envío envio kunde kunden d barres de del du of autorización autorizacion
+autorisation d'autorisation aprobación autorizzazione авторизации
 `),
 );
 // "de", "del", "du", "of" only qualify when followed by one of the words above: see isQualifiedAfter.
