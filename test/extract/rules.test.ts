@@ -185,9 +185,17 @@ test('link kinds come from the anchor text, the words around it and the URL', ()
   // A plain "Sign in" in the navigation carries no token: not a sign-in link.
   assert.equal(kind('<a href="https://example.com/login">Sign in</a>'), 'other');
   assert.equal(kind('<a href="https://example.com/orders/123">View order</a>'), 'other');
+  // A row of links is navigation: its "Sign in" is not a sign-in link, its "Unsubscribe" still is.
+  const row = linksOf({
+    html: `<p><a href="https://example.com/p?t=${token}">Share</a> · <a href="https://example.com/sign-in?t=${token}">Sign in</a> · <a href="https://example.com/u?t=${token}">Unsubscribe</a></p>`,
+  });
+  assert.deepEqual(
+    row.map((l) => l.kind),
+    ['other', 'other', 'unsubscribe'],
+  );
   // Action links come before the others, whatever their place in the mail.
   const links = linksOf({
-    html: `<a href="https://example.com/unsubscribe">Unsubscribe</a><a href="https://example.com/blog">Blog</a><a href="https://example.com/v?t=${token}">Verify email</a>`,
+    html: `<p><a href="https://example.com/unsubscribe">Unsubscribe</a></p><p><a href="https://example.com/blog">Blog</a></p><p><a href="https://example.com/v?t=${token}">Verify email</a></p>`,
   });
   assert.deepEqual(
     links.map((l) => l.kind),

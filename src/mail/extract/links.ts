@@ -45,7 +45,18 @@ function pointsSomewhere(url: string): boolean {
 }
 
 /** The kind of a link from its words, its URL and its surroundings, with how it was known. */
-function classify(url: string, words: string, context: string): { kind: LinkKind; evidence: number } {
+function classify(
+  url: string,
+  words: string,
+  context: string,
+  navigation = false,
+): { kind: LinkKind; evidence: number } {
+  if (navigation) {
+    // A row of links ("Sign in · Unsubscribe", "Terms ・ Privacy ・ Sign in") is the site's
+    // navigation: only its unsubscribe link does something to this mail's recipient.
+    const kind = kindFromWords(words) ?? kindFromUrl(url);
+    return kind === 'unsubscribe' ? { kind, evidence: 3 } : { kind: 'other', evidence: 0 };
+  }
   // Words name the action; the URL must still look like one: "Sign in" in a site's navigation is
   // a plain link, a sign-in link carries a token; a verify or reset link at least goes somewhere.
   const fromWords = (kind: LinkKind | null): boolean =>
@@ -107,11 +118,11 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
   const byUrl = new Map<string, Found>();
   let seen = 0;
   const budget = () => seen < maxLinkCandidates;
-  const visit = (raw: string, words: string, context: string) => {
+  const visit = (raw: string, words: string, context: string, navigation = false) => {
     seen++;
     const url = absoluteUrl(raw);
     if (!url) return;
-    const { kind, evidence } = classify(url, words, context);
+    const { kind, evidence } = classify(url, words, context, navigation);
     const prior = byUrl.get(url);
     if (!prior) byUrl.set(url, { url, kind, evidence, order: byUrl.size });
     else if (evidence > prior.evidence) {
@@ -119,9 +130,12 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
       prior.evidence = evidence;
     }
   };
+  const anchorsPerLine = new Map<number, number>();
+  for (const a of anchors) anchorsPerLine.set(a.line, (anchorsPerLine.get(a.line) ?? 0) + 1);
   for (const a of anchors) {
     if (!budget()) break;
-    visit(a.href, a.text, contextBefore(htmlLines, a.line, a.column));
+    const navigation = (anchorsPerLine.get(a.line) ?? 0) > 1;
+    visit(a.href, a.text, contextBefore(htmlLines, a.line, a.column), navigation);
   }
   bareUrlsOf(textLines, visit, budget);
   bareUrlsOf(htmlLines, visit, budget);
