@@ -128,9 +128,9 @@ test('the best guess comes first and a value is listed once', () => {
 
 test('links: absolute http(s) only, entities decoded, deduplicated, action link first', () => {
   const html =
-    '<a href="/relative">rel</a><a href="mailto:a@b.c">mail</a><a href="https://example.com/about">About</a>' +
-    '<a href="https://example.com/c?a=1&amp;b=2&#38;t=Xk9a2LmQp7">Confirm email address</a>' +
-    '<a href="https://example.com/c?a=1&amp;b=2&#38;t=Xk9a2LmQp7">https://example.com/c?a=1&amp;b=2&#38;t=Xk9a2LmQp7</a>';
+    '<p><a href="/relative">rel</a></p><p><a href="mailto:a@b.c">mail</a></p><p><a href="https://example.com/about">About</a></p>' +
+    '<p><a href="https://example.com/c?a=1&amp;b=2&#38;t=Xk9a2LmQp7">Confirm email address</a></p>' +
+    '<p><a href="https://example.com/c?a=1&amp;b=2&#38;t=Xk9a2LmQp7">https://example.com/c?a=1&amp;b=2&#38;t=Xk9a2LmQp7</a></p>';
   assert.deepEqual(linksOf({ html, text: 'See https://example.com/about.' }), [
     { url: 'https://example.com/c?a=1&b=2&t=Xk9a2LmQp7', kind: 'verify' },
     { url: 'https://example.com/about', kind: 'other' },
