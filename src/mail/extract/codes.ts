@@ -31,25 +31,9 @@ interface Candidate {
 const numberRun = /\d+(?:[ \-.,:/]\d+)*/g;
 const letterDigitGroup = /(?<![A-Za-z0-9])[A-Z0-9]{2,8}(?:-[A-Z0-9]{2,8}){0,2}(?![A-Za-z0-9])/g;
 const latinOrCyrillic = /[A-Za-z\u00C0-\u024F\u0400-\u04FF]/;
-const notBeforeCode = new Set([
-  '#',
-  '№',
-  '$',
-  '€',
-  '£',
-  '¥',
-  '₽',
-  '*',
-  '•',
-  '@',
-  '+',
-  '©',
-  'x',
-  'X',
-  '×',
-  '~',
-]);
-const notAfterCode = new Set(['%', '€', '$', '₽', '£', '¥', '°', '+', '*']);
+// Marks of money, ids, card masks and multiplication before a number.
+const notBeforeCode = new Set([...'#№$€£¥₽*•@+©xX×~']);
+const notAfterCode = new Set([...'%€$₽£¥°+*']);
 const yearLike = /^(19|20)\d\d$/;
 // A new sentence starts with a capital or a letter of a caseless script: "руб. в OZON" and
 // "Nr. 5" go on, "Done. Order 5" does not.
