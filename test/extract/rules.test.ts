@@ -62,6 +62,10 @@ test('separators inside a code are removed', () => {
   assert.equal(topCode({ text: 'Your code: 4 8 2 9 1 3' }), '482913');
   assert.equal(topCode({ text: 'Your code: 4829 1357' }), '48291357');
   assert.equal(topCode({ text: 'Your code: 381–204' }), '381204'); // en dash
+  // A service's initials before the number are not part of the code; an id's letters rule it out.
+  assert.equal(topCode({ text: 'G-482913 is your Google verification code.' }), '482913');
+  assert.equal(topCode({ text: 'FB-48291 is your Facebook confirmation code' }), '48291');
+  assert.equal(topCode({ text: 'Your code refers to INV-20241234' }), null);
 });
 
 test('digits of other scripts are returned as ASCII', () => {

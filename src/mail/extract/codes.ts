@@ -74,7 +74,9 @@ function candidatesOf(text: string): Candidate[] {
   letterDigitGroup.lastIndex = 0;
   for (let m = letterDigitGroup.exec(text); m && found.length < 64; m = letterDigitGroup.exec(text)) {
     const value = m[0].replace(/-/g, '');
-    if (value.length >= 5 && value.length <= 10 && /[A-Z]/.test(value) && /\d/.test(value)) {
+    // "FB-48291": initials before a number are read with the number (see markedAsOther).
+    const initials = /^[A-Z]{1,2}-\d+$/.test(m[0]);
+    if (!initials && value.length >= 5 && value.length <= 10 && /[A-Z]/.test(value) && /\d/.test(value)) {
       found.push({ value, start: m.index, end: m.index + m[0].length, alphanumeric: true });
     }
   }
@@ -94,9 +96,10 @@ function markedAsOther(text: string, c: Candidate): boolean {
   const masked = notBeforeCode.has(before) || (before === ' ' && notBeforeCode.has(before2));
   // "**** 4242" is a card ending, "*** 5 6 2 0 1 9 ***" a code set between stars.
   if (masked && !(isMark(after) || (after === ' ' && isMark(after2)))) return true;
-  // "INV-2024", "v1.2345", "12/2024" are ids, versions and dates; Google's "G-482913" is a code.
+  // "INV-2024", "v1.2345", "12/2024" are ids, versions and dates; "G-482913" and "FB-48291"
+  // (a service's initials) are codes.
   const letterPrefix =
-    before === '-' && /[A-Z]/.test(before2) && !/[A-Za-z0-9]/.test(text[c.start - 3] ?? '');
+    before === '-' && /(?:^|[^A-Za-z0-9])[A-Z]{1,2}$/.test(text.slice(Math.max(0, c.start - 4), c.start - 1));
   if ((before === '-' || before === '/' || before === '.' || before === '_') && /[A-Za-z0-9]/.test(before2)) {
     if (!letterPrefix) return true;
   }

@@ -52,7 +52,7 @@ const qualifiersBefore = new Set(
 promo promotional discount coupon voucher gift postal zip area country tracking error status qr
 bar source referral dress tax sort swift product item style reward offer booking reservation
 coupon-code customer client member reference airline flight ticket order почтовый почтового
-дисконтный auth authorization authorisation approval authorisierungs genehmigungs
+дисконтный survey auth authorization authorisation approval authorisierungs genehmigungs
 `),
 );
 
