@@ -73,6 +73,9 @@ test('digits of other scripts are returned as ASCII', () => {
   assert.equal(topCode({ text: 'کد تایید شما: ۴۸۲۹۱۳' }), '482913'); // Persian
   assert.equal(topCode({ text: '验证码：４８２９１３' }), '482913'); // full-width
   assert.equal(topCode({ text: 'Your code: ٤٨٢-٩١٣' }), '482913');
+  // Character references in HTML: digits as numeric references, a no-break space as separator.
+  assert.equal(topCode({ html: '<p>Code: &#52;&#56;&#50;&#57;&#x31;&#x33;</p>' }), '482913');
+  assert.equal(topCode({ html: '<p>Your code: <b>482&nbsp;913</b></p>' }), '482913');
 });
 
 test('letter-digit codes count next to a code word, not elsewhere', () => {

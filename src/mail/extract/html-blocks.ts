@@ -90,6 +90,7 @@ const emphasisTags = new Set(['b', 'strong', 'h1', 'h2', 'h3', 'code', 'kbd', 't
 const rawTextTags = new Set(['script', 'style', 'title', 'textarea', 'xmp', 'noscript', 'template', 'svg']);
 
 const tagName = /[A-Za-z][A-Za-z0-9-]{0,30}/y;
+const blank = /^\s*$/;
 
 const endTags = new Map<string, RegExp>();
 function endTagPattern(name: string): RegExp {
@@ -203,6 +204,12 @@ export function readHtml(input: string): HtmlReading {
     line = { text: '', emphasis: [] };
   };
   const addText = (raw: string, emphasized: boolean) => {
+    // Whitespace between tags (most text nodes of a template) adds at most one space.
+    if (blank.test(raw)) {
+      if (line.text.length > 0 && !line.text.endsWith(' ')) line.text += ' ';
+      if (anchor && anchor.text.length > 0 && anchor.text.length < 300) anchor.text += ' ';
+      return;
+    }
     let text = decodeEntities(raw).replace(/\s+/g, ' ');
     if (line.text.length === 0 || line.text.endsWith(' ')) text = text.trimStart();
     if (text.length === 0) return;
