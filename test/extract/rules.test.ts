@@ -34,6 +34,18 @@ test('codes in table cells, big bold type and on a line of their own', () => {
     '735102',
   );
   assert.equal(topCode({ text: 'Enter this code in the app:\n\n735102\n\nIt expires soon.' }), '735102');
+  // A line of its own in a mail about a code, with no code word next to it.
+  assert.equal(
+    topCode({
+      subject: 'Your verification code',
+      text: 'Welcome! Here it is:\n\n735102\n\nEnter it in the app.',
+    }),
+    '735102',
+  );
+  assert.equal(
+    topCode({ subject: 'Welcome', text: 'Welcome! Here it is:\n\n735102\n\nEnter it in the app.' }),
+    null,
+  );
   // Each digit in its own cell.
   const cells = [...'735102'].map((d) => `<td style="font-size:24px">${d}</td>`).join('');
   assert.equal(topCode({ html: `<p>Your verification code</p><table><tr>${cells}</tr></table>` }), '735102');

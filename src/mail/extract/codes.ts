@@ -293,9 +293,9 @@ function scoreOf(
     score -= 1;
   }
   if (!adjacent) {
-    // No word says "code" next to it: only a number set apart (its own line or cell, in big or
-    // bold type) in a mail that speaks of a code somewhere.
-    if (!(alone && emphasised && mentions())) return null;
+    // No word says "code" next to it: only a number set apart (a line or cell of its own) in a
+    // mail that speaks of a code somewhere (and nowhere of a voucher).
+    if (!(alone && mentions())) return null;
   }
   if (c.value.length === 6) score += 0.3;
   else if (c.value.length === 4 || c.value.length === 8) score -= 0.2;
