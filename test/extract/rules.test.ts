@@ -204,6 +204,12 @@ test('link kinds come from the anchor text, the words around it and the URL', ()
   // A plain "Sign in" in the navigation carries no token: not a sign-in link.
   assert.equal(kind('<a href="https://example.com/login">Sign in</a>'), 'other');
   assert.equal(kind('<a href="https://example.com/orders/123">View order</a>'), 'other');
+  // Confirming an order or an appointment verifies no address.
+  assert.equal(
+    kind(`<a href="https://shop.example/order/confirm?t=${token}">Confirm order received</a>`),
+    'other',
+  );
+  assert.equal(kind(`<a href="https://example.com/rsvp?t=${token}">Confirm attendance</a>`), 'other');
   // A row of links is navigation: its "Sign in" is not a sign-in link, its "Unsubscribe" still is.
   const row = linksOf({
     html: `<p><a href="https://example.com/p?t=${token}">Share</a> · <a href="https://example.com/sign-in?t=${token}">Sign in</a> · <a href="https://example.com/u?t=${token}">Unsubscribe</a></p>`,

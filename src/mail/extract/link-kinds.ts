@@ -4,6 +4,9 @@ import type { LinkKind } from './types.ts';
 
 type ActionKind = Exclude<LinkKind, 'other'>;
 
+const verifyWords =
+  /verif|confirm|activat|activer|activar|validat|valider|vérifi|bestätig|aktivier|verifizier|freischalten|подтверд|подтвержд|активир|验证|驗證|确认|確認|激活|啟用|تأكيد|تفعيل|تحقق|توثيق/;
+
 // Order matters: a "reset password" link also "confirms" nothing, an unsubscribe link may say
 // "confirm". The first kind whose phrases match wins.
 const phrases: [ActionKind, RegExp][] = [
@@ -15,20 +18,32 @@ const phrases: [ActionKind, RegExp][] = [
     'reset',
     /reset|forgot|change (?:your )?password|new password|set (?:a )?(?:new )?password|choose a new password|réinitialiser|reinitialiser|réinitialisation|mot de passe oublié|nouveau mot de passe|restablecer|recuperar (?:tu |su )?contraseña|cambiar (?:tu |su )?contraseña|nueva contraseña|passwort zurücksetzen|passwort vergessen|neues passwort|kennwort zurücksetzen|сбросить пароль|сброс пароля|восстановить пароль|восстановления пароля|новый пароль|重置密码|重設密碼|找回密码|修改密码|إعادة تعيين كلمة المرور|اعادة تعيين كلمة المرور|كلمة مرور جديدة|استعادة كلمة المرور/,
   ],
-  [
-    'verify',
-    /verif|confirm|activat|activer|activar|validat|valider|vérifi|bestätig|aktivier|verifizier|freischalten|подтверд|подтвержд|активир|验证|驗證|确认|確認|激活|啟用|تأكيد|تفعيل|تحقق|توثيق/,
-  ],
+  ['verify', verifyWords],
   [
     'magic_link',
     /sign[ -]?in|log[ -]?in|magic link|login link|sign me in|log me in|iniciar sesi|inicia sesi|acceder|entrar|se connecter|connexion|connectez|anmelden|einloggen|login|войти|вход|登录|登入|登錄|تسجيل الدخول|سجّل الدخول|سجل الدخول|الدخول/,
   ],
 ];
 
+// What a shop, a venue or a calendar asks to confirm: an order received, an appointment, an
+// attendance. Confirming those verifies no address or account.
+const confirmsCommerce =
+  /order|deliver|receipt|attendance|appointment|booking|reservation|payment|purchase|rsvp|pedido|entrega|cita|reserva|commande|livraison|rendez-vous|bestellung|lieferung|termin|buchung|zahlung|заказ|доставк|запис|订单|收货|预约|طلب|موعد|حجز/;
+
+/** Whether the words confirm an order, a delivery, an appointment (not an address or account). */
+export function confirmsOther(text: string): boolean {
+  const t = text.toLowerCase();
+  return confirmsCommerce.test(t) && verifyWords.test(t);
+}
+
 /** The kind the words in `text` give a link, or null when they give none. */
 export function kindFromWords(text: string): ActionKind | null {
   const t = text.toLowerCase();
-  for (const [kind, pattern] of phrases) if (pattern.test(t)) return kind;
+  for (const [kind, pattern] of phrases) {
+    if (!pattern.test(t)) continue;
+    if (kind === 'verify' && confirmsCommerce.test(t)) return null;
+    return kind;
+  }
   return null;
 }
 

@@ -4,7 +4,7 @@
 // nothing ("click here", the URL itself) — the words just before it.
 import type { Anchor, Line } from './html-blocks.ts';
 import { maxInputChars, maxLinkCandidates, maxLinks } from './limits.ts';
-import { kindFromUrl, kindFromWords, saysNothing } from './link-kinds.ts';
+import { confirmsOther, kindFromUrl, kindFromWords, saysNothing } from './link-kinds.ts';
 import type { ExtractedLink, LinkKind } from './types.ts';
 
 const maxUrlChars = 4096;
@@ -65,6 +65,8 @@ function classify(
   const byWords = kindFromWords(words);
   if (byWords !== null)
     return fromWords(byWords) ? { kind: byWords, evidence: 3 } : { kind: 'other', evidence: 0 };
+  // "Confirm order received": the URL's "confirm" is the order's, not an address's.
+  if (confirmsOther(words)) return { kind: 'other', evidence: 0 };
   const byUrl = kindFromUrl(url);
   if (byUrl !== null && (byUrl === 'unsubscribe' || carriesToken(url))) return { kind: byUrl, evidence: 2 };
   if (saysNothing(words)) {
