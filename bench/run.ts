@@ -4,12 +4,14 @@
 // backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored),
 // BENCH_BIG_HTML=0 the big HTML reads (bench/big-html.ts: other requests' latency meanwhile),
 // BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts), BENCH_HOG=0 one
-// address holding SMTP connections while others send (bench/slot-hogging.ts).
+// address holding SMTP connections while others send (bench/slot-hogging.ts), BENCH_EXTRACT=0 the
+// cost of reading codes and links out of a mail (bench/extraction.ts).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
 import { runBigHtmlBench } from './big-html.ts';
 import { runBigMessageBench } from './big-messages.ts';
+import { runExtractionBench } from './extraction.ts';
 import { runHttpLoad } from './http-load.ts';
 import { startBenchServer } from './server-process.ts';
 import { runSlotHoggingBench } from './slot-hogging.ts';
@@ -171,6 +173,7 @@ if (process.env.BENCH_HOG !== '0') {
   rows.push(...(await runSlotHoggingBench({ rounds, baseline: process.env.BENCH_HOG_BASELINE })));
 }
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
+if (process.env.BENCH_EXTRACT !== '0') rows.push(...(await runExtractionBench()));
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${'measure'.padEnd(width)} | result\n${'-'.repeat(width)}-|-------`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);

@@ -1,18 +1,28 @@
-// Verification codes and action links of a mail: deterministic, no model, no network.
+// Verification codes and action links of a mail: deterministic, no model, no network, bounded
+// work (see limits.ts). Runs once when a message is stored.
+import { findCodes } from './codes.ts';
+import { normalizeDigits } from './digits.ts';
+import { type Line, readHtml } from './html-blocks.ts';
+import { maxSubjectChars } from './limits.ts';
+import { findLinks, textLines } from './links.ts';
 import type { Extraction, ExtractionInput } from './types.ts';
 
 export type { Extraction, ExtractionInput } from './types.ts';
 
-const urlPattern = /https?:\/\/[^\s"'<>]+/g;
-const codeAfterKeyword = /\b(?:code|otp|pin|passcode)\b[^0-9]{0,20}(\d{4,8})\b/i;
+function withAsciiDigits(lines: Line[]): Line[] {
+  return lines.map((line) => ({ text: normalizeDigits(line.text), emphasis: line.emphasis }));
+}
 
 /** The codes and links of a mail, best guess first. */
 export function extractVerification(input: ExtractionInput): Extraction {
-  const text = `${input.subject}\n${input.text}`;
-  const code = codeAfterKeyword.exec(text)?.[1];
-  const urls = [...new Set(`${input.text}\n${input.html}`.match(urlPattern) ?? [])].slice(0, 50);
-  return {
-    codes: code ? [{ value: code, kind: 'otp' }] : [],
-    links: urls.map((url) => ({ url, kind: 'other' })),
-  };
+  const subject = (input.subject ?? '').slice(0, maxSubjectChars).replace(/\s+/g, ' ').trim();
+  const text = textLines(input.text ?? '');
+  const html = input.html ? readHtml(input.html) : { lines: [], anchors: [] };
+  const codes = findCodes([
+    withAsciiDigits([{ text: subject, emphasis: [] }]),
+    withAsciiDigits(html.lines),
+    withAsciiDigits(text),
+  ]);
+  const links = findLinks(html.anchors, html.lines, text);
+  return { codes, links };
 }
