@@ -58,6 +58,8 @@ export interface Services {
   waiting: WaitService;
   /** A mailbox's messages after a given one, then each new one (the API streams). */
   following: FollowService;
+  /** The waits and streams listening to mailboxes now. */
+  mailboxFeed: MailboxFeed;
   close(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     stats: new StatsService(context),
     waiting: new WaitService(context, feed),
     following: new FollowService(context, feed),
+    mailboxFeed: feed,
     async close() {
       await relay?.stop();
       await expiry.stop();

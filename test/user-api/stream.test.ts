@@ -14,6 +14,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../support/harness.ts';
+import { until } from '../support/until.ts';
 import { assertError, assertKeys, quotaOf } from './helpers.ts';
 
 let server: TestServer;
@@ -137,4 +138,16 @@ test("another user's mailbox, or a message of another mailbox as Last-Event-ID, 
     await api(server, 'GET', `/api/messages/stream?email=${mine.email}&lastEventId=x`, { key: other.key }),
     422,
   );
+});
+
+test('a client that disconnects frees its stream', async () => {
+  const user = await newUser();
+  const { email } = await createMailbox(server, user);
+  const feed = server.burnbox.services.mailboxFeed;
+  const before = feed.size;
+  const s = await stream(user, `email=${email}`);
+  await s.until(/: live/, 'the stream is live');
+  assert.equal(feed.size, before + 1, 'the stream listens to its mailbox');
+  s.close();
+  await until(() => feed.size === before, 'the stream stopped listening');
 });

@@ -3,6 +3,7 @@
 // other users' mailboxes, 422 for bad parameters; a client that leaves frees its wait.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { openEventStream } from '../support/event-stream-client.ts';
 import {
   addDomain,
   api,
@@ -188,4 +189,34 @@ test("another user's mailbox or message is not found; bad parameters are 422", a
   }
   assertError(await api(server, 'GET', '/api/messages/wait', { key: other.key }), 422, 'email is required');
   assertError(await api(server, 'GET', `${q}`, {}), 401, 'no key');
+});
+
+test('a wait on a mailbox deleted meanwhile is answered 404', async () => {
+  const user = await newUser();
+  const { email } = await createMailbox(server, user);
+  const before = held();
+  const answer = wait(user, { email, timeout: '30' });
+  await until(() => held() === before + 1, 'the wait is held');
+  assert.equal((await api(server, 'DELETE', `/api/emails/${email}`, { key: user.key })).status, 200);
+  assertError(await answer, 404, 'the mailbox is gone');
+});
+
+test('stopping the server answers held waits (503) and ends streams instead of waiting for them', async () => {
+  const own = await startTestServer();
+  try {
+    await addDomain(own, 'example.com');
+    const user = await createUser(own, 'closing@example.org');
+    const { email } = await createMailbox(own, user);
+    const answer = api(own, 'GET', `/api/messages/wait?email=${email}&timeout=60`, { key: user.key });
+    await until(() => own.burnbox.services.waiting.held === 1, 'the wait is held');
+    const stream = await openEventStream(`${own.baseUrl}/api/messages/stream?email=${email}`, {
+      Authorization: `Bearer ${user.key}`,
+    });
+    await stream.until(/: live/, 'the stream is live');
+    const closed = own.burnbox.close();
+    assertError(await answer, 503, 'the server is stopping');
+    await closed;
+  } finally {
+    await own.close().catch(() => {});
+  }
 });

@@ -175,7 +175,8 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   });
   const closing = new AbortController();
   const streams = new MessageStreams();
-  app.addHook('onClose', async () => {
+  // Before the listener closes (it waits for requests in flight): held requests end now.
+  app.addHook('preClose', async () => {
     closing.abort();
     streams.closeAll();
   });

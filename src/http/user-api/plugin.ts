@@ -126,7 +126,8 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   });
   const closing = new AbortController();
   const streams = new MessageStreams();
-  app.addHook('onClose', async () => {
+  // Before the listener closes (it waits for requests in flight): held requests end now.
+  app.addHook('preClose', async () => {
     closing.abort();
     streams.closeAll();
   });
