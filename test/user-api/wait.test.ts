@@ -86,6 +86,11 @@ test('a message already there answers at once: the oldest unseen one, each once'
   const { email } = await createMailbox(server, user);
   await send(email, 'first');
   await send(email, 'second');
+  const head = await fetch(`${server.baseUrl}/api/messages/wait?email=${email}&timeout=0`, {
+    method: 'HEAD',
+    headers: { Authorization: `Bearer ${user.key}` },
+  });
+  assert.notEqual(head.status, 200, 'a HEAD takes nothing');
   const one = await api(server, 'GET', `/api/messages/wait?email=${email}`, { key: user.key });
   assert.equal(one.body.data.subject, 'first');
   const two = await api(server, 'GET', `/api/messages/wait?email=${email}`, { key: user.key });

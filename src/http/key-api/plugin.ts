@@ -173,6 +173,8 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     }),
     ...(await services.extraction.of(message)),
   });
+  // Held requests end when the server stops. The routes have no HEAD twin: a link checker's
+  // HEAD must neither take a message nor hold a stream open.
   const closing = new AbortController();
   const streams = new MessageStreams();
   // Before the listener closes (it waits for requests in flight): held requests end now.
@@ -183,7 +185,10 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
 
   app.get<{ Params: EmailParams; Querystring: WaitQuery }>(
     '/api/emails/:emailId/wait',
-    { schema: { params: emailParams, querystring: waitQuery, response: responses.waited } },
+    {
+      exposeHeadRoute: false,
+      schema: { params: emailParams, querystring: waitQuery, response: responses.waited },
+    },
     async (request, reply) => {
       const { query } = request;
       const mailbox = await mailboxes.requireOwnedByUuid(userOf(request), request.params.emailId);
@@ -208,7 +213,10 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
 
   app.get<{ Params: EmailParams; Querystring: { lastEventId?: string } }>(
     '/api/emails/:emailId/stream',
-    { schema: { params: emailParams, querystring: streamQuery, response: responses.stream } },
+    {
+      exposeHeadRoute: false,
+      schema: { params: emailParams, querystring: streamQuery, response: responses.stream },
+    },
     async (request, reply) => {
       const mailbox = await mailboxes.requireOwnedByUuid(userOf(request), request.params.emailId);
       const header = request.headers['last-event-id'];

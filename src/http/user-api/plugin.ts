@@ -124,6 +124,8 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     ...presentMessage(present, message),
     ...(await services.extraction.of(message)),
   });
+  // Held requests end when the server stops. The routes have no HEAD twin: a link checker's
+  // HEAD must neither take a message nor hold a stream open.
   const closing = new AbortController();
   const streams = new MessageStreams();
   // Before the listener closes (it waits for requests in flight): held requests end now.
@@ -134,7 +136,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
 
   app.get<{ Querystring: WaitQuery & { email: string } }>(
     '/api/messages/wait',
-    { schema: { querystring: waitQuery, response: responses.waited } },
+    { exposeHeadRoute: false, schema: { querystring: waitQuery, response: responses.waited } },
     async (request, reply) => {
       const user = userOf(request);
       const { query } = request;
@@ -155,7 +157,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
 
   app.get<{ Querystring: { email: string; lastEventId?: string } }>(
     '/api/messages/stream',
-    { schema: { querystring: streamQuery, response: responses.stream } },
+    { exposeHeadRoute: false, schema: { querystring: streamQuery, response: responses.stream } },
     async (request, reply) => {
       const user = userOf(request);
       const mailbox = await services.mailboxes.requireOwned(user, request.query.email);
