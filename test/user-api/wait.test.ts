@@ -225,3 +225,33 @@ test('stopping the server answers held waits (503) and ends streams instead of w
     await own.close().catch(() => {});
   }
 });
+
+test('a message committed after the wait looked in the store, before it holds, is not missed', async () => {
+  const user = await newUser();
+  const { email } = await createMailbox(server, user);
+  const { store } = server.burnbox.services;
+  const real = store.listMessageHeadsAfter;
+  let looked = false;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // The wait's look in the store finds nothing, then is held up while a message is committed.
+  store.listMessageHeadsAfter = async function (this: typeof store, ...args) {
+    const found = await real.apply(this, args);
+    looked = true;
+    await gate;
+    return found;
+  };
+  try {
+    const answer = wait(user, { email, timeout: '10' });
+    await until(() => looked, 'the wait looked in the store');
+    await send(email, 'In between');
+    release();
+    const res = await answer;
+    assert.equal(res.status, 200, 'answered, not timed out');
+    assert.equal(res.body.data.subject, 'In between');
+  } finally {
+    store.listMessageHeadsAfter = real;
+  }
+});
