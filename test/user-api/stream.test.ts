@@ -151,3 +151,57 @@ test('a client that disconnects frees its stream', async () => {
   s.close();
   await until(() => feed.size === before, 'the stream stopped listening');
 });
+
+test('a message stored while the stream catches up comes once, after the replay', async () => {
+  const user = await newUser();
+  const { email } = await createMailbox(server, user);
+  await send(email, 'r1');
+  await send(email, 'r2');
+  const r1 = (await api(server, 'GET', `/api/messages?email=${email}`, { key: user.key })).body.messages.find(
+    (m: { subject: string }) => m.subject === 'r1',
+  );
+  const { store } = server.burnbox.services;
+  const real = store.listMessageHeadsAfter;
+  // The message is committed while the catch-up reads the store: once before its read (the read
+  // finds it, and it is heard too), once after (only heard).
+  for (const when of ['before the read', 'after the read'] as const) {
+    let reached = false;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    store.listMessageHeadsAfter = async function (this: typeof store, ...args) {
+      if (when === 'after the read') {
+        const found = await real.apply(this, args);
+        reached = true;
+        await gate;
+        return found;
+      }
+      reached = true;
+      await gate;
+      return real.apply(this, args);
+    };
+    try {
+      const s = await Promise.all([
+        stream(user, `email=${email}`, { 'Last-Event-ID': r1.id }),
+        until(() => reached, 'the catch-up reads the store').then(async () => {
+          await send(email, `during, ${when}`);
+          release();
+        }),
+      ]).then(([opened]) => opened);
+      try {
+        await s.until(/: live/, 'the replay is done');
+        const subjects = s.events().map((e) => JSON.parse(e.data ?? '').subject);
+        const expected =
+          when === 'before the read'
+            ? ['r2', 'during, before the read']
+            : ['r2', 'during, before the read', 'during, after the read'];
+        assert.deepEqual(subjects, expected, `${when}: in order, none twice`);
+      } finally {
+        s.close();
+      }
+    } finally {
+      store.listMessageHeadsAfter = real;
+    }
+  }
+});
