@@ -163,7 +163,7 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     },
   );
 
-  // Beyond the seed: waiting for a message, and a stream of them (see README, "Wait for a message").
+  // Beyond the seed: waiting for a message, and a stream of them (README: "Beyond the seed: wait …").
 
   /** This dialect's message object plus the message's codes and links. */
   const waitView = async (message: MessageRecord) => ({
@@ -173,11 +173,10 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     }),
     ...(await services.extraction.of(message)),
   });
-  // Held requests end when the server stops. The routes have no HEAD twin: a link checker's
-  // HEAD must neither take a message nor hold a stream open.
+  // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
+  // stream open. Held requests end when the server stops, before its listener waits for them.
   const closing = new AbortController();
   const streams = new MessageStreams();
-  // Before the listener closes (it waits for requests in flight): held requests end now.
   app.addHook('preClose', async () => {
     closing.abort();
     streams.closeAll();

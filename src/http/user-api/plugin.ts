@@ -111,7 +111,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
   );
 
-  // Beyond the seed: waiting for a message, and a stream of them (see README, "Wait for a message").
+  // Beyond the seed: waiting for a message, and a stream of them (README: "Beyond the seed: wait …").
 
   /** Message `id` of `mailbox` (for `after` and Last-Event-ID); anything else is not found. */
   const messageOf = async (user: UserRecord, mailbox: MailboxRecord, id: string) => {
@@ -124,11 +124,10 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     ...presentMessage(present, message),
     ...(await services.extraction.of(message)),
   });
-  // Held requests end when the server stops. The routes have no HEAD twin: a link checker's
-  // HEAD must neither take a message nor hold a stream open.
+  // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
+  // stream open. Held requests end when the server stops, before its listener waits for them.
   const closing = new AbortController();
   const streams = new MessageStreams();
-  // Before the listener closes (it waits for requests in flight): held requests end now.
   app.addHook('preClose', async () => {
     closing.abort();
     streams.closeAll();
