@@ -5,7 +5,8 @@
 // BENCH_BIG_HTML=0 the big HTML reads (bench/big-html.ts: other requests' latency meanwhile),
 // BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts), BENCH_HOG=0 one
 // address holding SMTP connections while others send (bench/slot-hogging.ts), BENCH_EXTRACT=0 the
-// cost of reading codes and links out of a mail (bench/extraction.ts).
+// cost of reading codes and links out of a mail (bench/extraction.ts), BENCH_WAIT=0 the wait
+// answers with 1,000 waits held (bench/wait.ts).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
@@ -17,6 +18,7 @@ import { startBenchServer } from './server-process.ts';
 import { runSlotHoggingBench } from './slot-hogging.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
 import { median, percentiles, round3 } from './stats.ts';
+import { runWaitBench } from './wait.ts';
 import { runWebhookBench } from './webhook-bench.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -172,6 +174,7 @@ if (process.env.BENCH_BIG !== '0') {
 if (process.env.BENCH_HOG !== '0') {
   rows.push(...(await runSlotHoggingBench({ rounds, baseline: process.env.BENCH_HOG_BASELINE })));
 }
+if (process.env.BENCH_WAIT !== '0') rows.push(...(await runWaitBench({ rounds })));
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 if (process.env.BENCH_EXTRACT !== '0') rows.push(...(await runExtractionBench()));
 const width = Math.max(...rows.map(([k]) => k.length));
