@@ -39,6 +39,8 @@ export async function devCommand(
     BURNBOX_SMTP_HOST: settingFlags.BURNBOX_SMTP_HOST ?? '127.0.0.1',
     BURNBOX_HTTP_PORT: settingFlags.BURNBOX_HTTP_PORT ?? '0',
     BURNBOX_SMTP_PORT: settingFlags.BURNBOX_SMTP_PORT ?? '0',
+    // Nothing of it outlives the run, so nothing is worth an fsync (unless asked for).
+    BURNBOX_SYNC_WRITES: settingFlags.BURNBOX_SYNC_WRITES ?? 'false',
     // Stdout carries the one JSON line and nothing else.
     BURNBOX_LOG_LEVEL: 'silent',
     BURNBOX_PUBLIC_URL: '',

@@ -67,6 +67,18 @@ test('inbox create prints the address; with --name and --json the chosen address
   assert.equal(created.address, 'signup-1@burnbox.test');
   assert.ok(Date.parse(created.expiresAt) > Date.now());
 
+  // A domain alone: a random name on it, the key API's shortest lifetime.
+  const onDomain = JSON.parse(inbox(['create', '--domain', 'burnbox.test', '--json']).stdout);
+  assert.match(onDomain.address, /^[a-z][a-z0-9]{11}@burnbox\.test$/);
+  assert.ok(Date.parse(onDomain.expiresAt) <= Date.now() + 3_600_000);
+
+  const badLifetime = inbox(['create', '--lifetime', 'forever']);
+  assert.equal(badLifetime.status, 1);
+  assert.equal(
+    badLifetime.stderr,
+    'burnbox: --lifetime must be one of 1h, 1d, 3d, permanent (not "forever")\n',
+  );
+
   const listed = inbox(['list']);
   assert.match(listed.stdout, /^signup-1@burnbox\.test\t/m);
   assert.ok(listed.stdout.includes(random.stdout.trim()));
