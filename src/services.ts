@@ -8,8 +8,10 @@ import { EventRelay } from './domain/event-relay.ts';
 import { EventBus } from './domain/events.ts';
 import { ExpiryService } from './domain/expiry.ts';
 import { ExtractionService } from './domain/extraction.ts';
+import { FollowService } from './domain/following.ts';
 import { newSecret } from './domain/ids.ts';
 import { IngestService } from './domain/ingest.ts';
+import { MailboxFeed } from './domain/mailbox-feed.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageBodies } from './domain/message-bodies.ts';
 import { MessageService } from './domain/messages.ts';
@@ -18,6 +20,7 @@ import { QuotaService } from './domain/quota.ts';
 import { RateLimiter } from './domain/rate-limits.ts';
 import { SessionService } from './domain/sessions.ts';
 import { StatsService } from './domain/stats.ts';
+import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
@@ -51,6 +54,10 @@ export interface Services {
   rateLimits: RateLimiter;
   /** Figures for the admin overview. */
   stats: StatsService;
+  /** Holding a request until a matching message is stored (the wait endpoints). */
+  waiting: WaitService;
+  /** A mailbox's messages after a given one, then each new one (the API streams). */
+  following: FollowService;
   close(): Promise<void>;
 }
 
@@ -100,6 +107,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const htmlWork = new HtmlWorkPool(config.html);
   const bodies = new MessageBodies(context, htmlWork);
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
+  const feed = new MailboxFeed(events);
   return {
     config,
     context,
@@ -120,6 +128,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     sessions: new SessionService(context, config.web.sessionTtlMs),
     rateLimits: new RateLimiter(context),
     stats: new StatsService(context),
+    waiting: new WaitService(context, feed),
+    following: new FollowService(context, feed),
     async close() {
       await relay?.stop();
       await expiry.stop();

@@ -79,4 +79,36 @@ export const operationSummaries: Record<string, { summary: string; description: 
     summary: 'Send a test event',
     description: 'Queues a test event to your webhook URL, even while the webhook is switched off.',
   },
+  'GET /api/messages/wait': {
+    summary: 'Wait for a message',
+    description:
+      'Answers with the oldest unseen message of ?email= matching ?from=, ?subject= and ?to= (or the first after ?after=), ' +
+      'with its codes and links, and marks it seen; holds the request until one is stored, up to ?timeout= seconds ' +
+      '(default 30, at most 60), then 408.',
+  },
+  'GET /api/messages/stream': {
+    summary: 'Stream new messages',
+    description:
+      'Server-Sent Events: one `message` event per new message of ?email= (id: the message id; data: as the wait answer), ' +
+      'a heartbeat every 15 s; Last-Event-ID (or ?lastEventId=) first replays what arrived after that message.',
+  },
+  'GET /api/emails/:emailId/wait': {
+    summary: 'Wait for a message',
+    description:
+      'Answers with the oldest unseen message matching ?from=, ?subject= and ?to= (or the first after ?after=), with its ' +
+      'codes and links, and marks it seen; holds the request until one is stored, up to ?timeout= seconds (default 30, ' +
+      'at most 60), then 408.',
+  },
+  'GET /api/emails/:emailId/stream': {
+    summary: 'Stream new messages',
+    description:
+      'Server-Sent Events: one `message` event per new message (id: its id; data: as the wait answer), a heartbeat ' +
+      'every 15 s; Last-Event-ID (or ?lastEventId=) first replays what arrived after that message.',
+  },
+  'GET /api/config': {
+    summary: 'Site configuration',
+    description:
+      'Upstream MoeMail’s configuration: the domains your plan may use (comma-separated), the default role and the ' +
+      'mailbox cap, for MoeMail’s own clients.',
+  },
 };

@@ -435,6 +435,15 @@ export interface Store {
   readChunk(uuid: string, part: ChunkedPart, seq: number): Promise<Buffer | undefined>;
   /** Stores what was made from the HTML of the mail of message `uuid`, unless it is stored already. */
   saveDerivedBodies(uuid: string, derived: DerivedBodies): Promise<void>;
-  markSeen(id: string): Promise<void>;
+  /** Marks the message seen; true when this call did (it was unseen), so one reader claims it. */
+  markSeen(id: string): Promise<boolean>;
+  /**
+   * Heads of a mailbox's messages, oldest first (receivedAt, then uuid, ascending), strictly
+   * after `after` when given, only unseen ones when `unseenOnly`; at most `limit`.
+   */
+  listMessageHeadsAfter(
+    mailboxId: number,
+    options: { after?: PageCursor; unseenOnly: boolean; limit: number },
+  ): Promise<MessageHead[]>;
   deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
 }

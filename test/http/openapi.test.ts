@@ -64,11 +64,16 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
       assert.ok(op.summary && op.description, `${method} ${path} says what it does (for /docs)`);
     }
   }
-  // Beyond the seeds: only the key API's webhook extras.
+  // Beyond the seeds: the key API's webhook extras, and waiting, streams and upstream MoeMail's config.
   const extras = documented.filter(
     (e) => ![...userEndpoints, ...keyEndpoints].some(([m, p]) => e === `${m} ${p}`),
   );
   assert.deepEqual(extras.sort(), [
+    'get /api/config',
+    'get /api/emails/{emailId}/stream',
+    'get /api/emails/{emailId}/wait',
+    'get /api/messages/stream',
+    'get /api/messages/wait',
     'get /api/webhook/deliveries',
     'get /api/webhook/secret',
     'post /api/webhook/secret',

@@ -1189,9 +1189,58 @@ export function storeContract(name: string, factory: StoreFactory): void {
             [ma.id, true],
           ],
         );
-        await store.markSeen(ma.id);
+        assert.equal(await store.markSeen(ma.id), false, 'idempotent, and says it changed nothing');
         assert.equal((await store.getMessage(ma.id))?.seen, true, 'idempotent');
-        await store.markSeen(messageId()); // unknown: no error
+        assert.equal(await store.markSeen(messageId()), false); // unknown: no error
+        assert.equal(await store.markSeen(other.id), true, 'this call marked it');
+      });
+
+      it('listMessageHeadsAfter lists heads oldest first, after a position, unseen only if asked', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const u = (d: string) => uuidOf(d);
+        const m3 = await deliverAs(store, a, 'k3', T0 + 3, u('3'));
+        const m1 = await deliverAs(store, a, 'k1', T0 + 1, u('1'));
+        const m2b = await deliverAs(store, a, 'k2b', T0 + 2, u('5'));
+        const m2a = await deliverAs(store, a, 'k2a', T0 + 2, u('4'));
+        await deliverOne(store, b, 'other', T0);
+        const ids = (heads: { uuid: string }[]) => heads.map((h) => h.uuid);
+        const all = await store.listMessageHeadsAfter(a.id, { unseenOnly: false, limit: 10 });
+        assert.deepEqual(ids(all), [m1.uuid, m2a.uuid, m2b.uuid, m3.uuid]);
+        assert.equal(all[0]?.recipient, a.address);
+        assert.equal(all[0]?.content.subject, 'Subject k1');
+        assert.equal((all[0] as { content: { text?: string } }).content.text, undefined, 'no bodies');
+        assert.deepEqual(
+          ids(
+            await store.listMessageHeadsAfter(a.id, {
+              after: { at: T0 + 2, uuid: m2a.uuid },
+              unseenOnly: false,
+              limit: 10,
+            }),
+          ),
+          [m2b.uuid, m3.uuid],
+          'strictly after, the uuid breaking ties in time',
+        );
+        assert.deepEqual(ids(await store.listMessageHeadsAfter(a.id, { unseenOnly: false, limit: 2 })), [
+          m1.uuid,
+          m2a.uuid,
+        ]);
+        await store.markSeen(m1.id);
+        await store.markSeen(m2b.id);
+        assert.deepEqual(ids(await store.listMessageHeadsAfter(a.id, { unseenOnly: true, limit: 10 })), [
+          m2a.uuid,
+          m3.uuid,
+        ]);
+        assert.deepEqual(
+          ids(
+            await store.listMessageHeadsAfter(a.id, {
+              after: { at: T0 + 1, uuid: m1.uuid },
+              unseenOnly: true,
+              limit: 10,
+            }),
+          ),
+          [m2a.uuid, m3.uuid],
+        );
       });
 
       it('deleteMessage returns the blob key only when the last copy of the content goes', async (store) => {

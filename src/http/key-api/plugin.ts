@@ -2,13 +2,17 @@
 // quota as the user dialect, UUID ids, cursor pages and `{"error": …}` bodies.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { planOf } from '../../domain/context.ts';
+import { openPlanName, planOf } from '../../domain/context.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { positionOf as positionInMailbox } from '../../domain/message-match.ts';
 import type { Services } from '../../services.ts';
-import type { UserRecord } from '../../store/types.ts';
+import type { MessageRecord, UserRecord } from '../../store/types.ts';
 import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
+import { holdRequest } from '../client-gone.ts';
 import { viewOfError } from '../errors.ts';
 import { jsonStream, RawJson } from '../json-stream.ts';
+import { MessageStreams } from '../message-events.ts';
+import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import { presentDelivery, presentMailbox, presentMessage, presentMessageSummary } from './presenters.ts';
 import {
@@ -21,6 +25,8 @@ import {
   messageParams,
   pageSize,
   responses,
+  streamQuery,
+  waitQuery,
   webhookBody,
 } from './schemas.ts';
 
@@ -156,6 +162,76 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
       return { success: true };
     },
   );
+
+  // Beyond the seed: waiting for a message, and a stream of them (see README, "Wait for a message").
+
+  /** This dialect's message object plus the message's codes and links. */
+  const waitView = async (message: MessageRecord) => ({
+    ...presentMessage(message, {
+      content: await services.bodies.textOf(message),
+      html: message.content.html,
+    }),
+    ...(await services.extraction.of(message)),
+  });
+  const closing = new AbortController();
+  const streams = new MessageStreams();
+  app.addHook('onClose', async () => {
+    closing.abort();
+    streams.closeAll();
+  });
+
+  app.get<{ Params: EmailParams; Querystring: WaitQuery }>(
+    '/api/emails/:emailId/wait',
+    { schema: { params: emailParams, querystring: waitQuery, response: responses.waited } },
+    async (request, reply) => {
+      const { query } = request;
+      const mailbox = await mailboxes.requireOwnedByUuid(userOf(request), request.params.emailId);
+      const after = query.after
+        ? positionInMailbox(await messages.requireInMailbox(mailbox, query.after))
+        : undefined;
+      const held = holdRequest(reply, closing.signal);
+      let message: MessageRecord | undefined;
+      try {
+        message = await services.waiting.wait(mailbox, waitOptionsOf(query, after, held.signal));
+      } finally {
+        held.release();
+      }
+      if (message) {
+        const body = { message: await waitView(message) };
+        return reply.type('application/json; charset=utf-8').send(jsonStream(body));
+      }
+      if (held.reason === 'closing') return reply.code(503).send(keyErrorBody(closingMessage));
+      return reply.code(408).send(keyErrorBody(timeoutMessage(query.timeout)));
+    },
+  );
+
+  app.get<{ Params: EmailParams; Querystring: { lastEventId?: string } }>(
+    '/api/emails/:emailId/stream',
+    { schema: { params: emailParams, querystring: streamQuery, response: responses.stream } },
+    async (request, reply) => {
+      const mailbox = await mailboxes.requireOwnedByUuid(userOf(request), request.params.emailId);
+      const header = request.headers['last-event-id'];
+      const lastId = (typeof header === 'string' && header.trim()) || request.query.lastEventId;
+      const after = lastId ? positionInMailbox(await messages.requireInMailbox(mailbox, lastId)) : undefined;
+      return streams.open(reply, {
+        follow: (follower) => services.following.follow(mailbox, after, follower),
+        present: async (message) => ({ id: message.uuid, json: JSON.stringify(await waitView(message)) }),
+      });
+    },
+  );
+
+  // --- upstream MoeMail's site configuration (its CLI reads the domains from it) ---
+
+  app.get('/api/config', { schema: { response: responses.config } }, async (request) => {
+    const plan = planOf(services.context, userOf(request));
+    const domains = await services.domains.usableBy(plan);
+    return {
+      defaultRole: openPlanName,
+      emailDomains: domains.map((d) => d.name).join(','),
+      adminContact: '',
+      maxEmails: plan.maxMailboxes === null ? 'unlimited' : String(plan.maxMailboxes),
+    };
+  });
 
   // --- webhook ---
 

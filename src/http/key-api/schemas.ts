@@ -2,6 +2,8 @@
 // through them (fast, and no field outside the seed's shape can leak out).
 import type { FastifySchemaValidationError } from 'fastify';
 import { schemaErrorMessage } from '../errors.ts';
+import { withExtraction } from '../extraction-schemas.ts';
+import { waitFilterProperties } from '../wait-query.ts';
 
 /** The lifetimes `POST /api/emails/generate` accepts, in ms; 0 is a permanent mailbox. */
 export const expiryTimes = [3_600_000, 86_400_000, 259_200_000, 0] as const;
@@ -76,6 +78,29 @@ export const messageParams = {
   properties: {
     emailId: { type: 'string', pattern: uuidPattern },
     messageId: { type: 'string', pattern: uuidPattern },
+  },
+} as const;
+
+export const waitQuery = {
+  type: 'object',
+  properties: {
+    ...waitFilterProperties,
+    after: {
+      type: 'string',
+      pattern: uuidPattern,
+      description: 'Only messages received after this one, seen or not',
+    },
+  },
+} as const;
+
+export const streamQuery = {
+  type: 'object',
+  properties: {
+    lastEventId: {
+      type: 'string',
+      pattern: uuidPattern,
+      description: 'Replay what arrived after this message (or Last-Event-ID)',
+    },
   },
 } as const;
 
@@ -191,6 +216,24 @@ export const responses = {
     total: { type: 'integer' },
   }),
   message: object({ message }),
+  waited: object({ message: withExtraction(message) }),
+  stream: {
+    200: {
+      description:
+        "text/event-stream: `message` events (id: the message id; data: the wait answer's message), a heartbeat comment every 15 s",
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    },
+    ...errors,
+  },
+  config: object({
+    defaultRole: { type: 'string', description: 'The plan of self-registered accounts' },
+    emailDomains: { type: 'string', description: 'Domains your plan may use, comma-separated' },
+    adminContact: { type: 'string' },
+    maxEmails: {
+      type: 'string',
+      description: 'Most live mailboxes your plan allows ("unlimited" when none)',
+    },
+  }),
   success: { 200: success, ...errors },
   webhook: object({ url: { type: 'string' }, enabled: { type: 'boolean' } }),
   secret: object({ secret: { type: 'string' } }),

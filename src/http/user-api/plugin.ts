@@ -3,14 +3,19 @@ import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { planOf } from '../../domain/context.ts';
 import { defaultTypeFilter } from '../../domain/domains.ts';
+import { notFound } from '../../domain/errors.ts';
+import { positionOf } from '../../domain/message-match.ts';
 import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
 import { safeContentType } from '../../mail/content-type.ts';
 import type { Services } from '../../services.ts';
-import type { UserRecord } from '../../store/types.ts';
+import type { MailboxRecord, MessageRecord, UserRecord } from '../../store/types.ts';
 import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
+import { holdRequest } from '../client-gone.ts';
 import { viewOfError } from '../errors.ts';
+import { MessageStreams } from '../message-events.ts';
+import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
-import { domainTypeQuery, emailQuery, responses } from './schemas.ts';
+import { domainTypeQuery, emailQuery, responses, streamQuery, waitQuery } from './schemas.ts';
 
 export function userErrorBody(message: string) {
   return { status: false, message };
@@ -103,6 +108,63 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
         mailbox: mailbox.address,
         messages: messages.map((m) => presentMessage(present, m)),
       };
+    },
+  );
+
+  // Beyond the seed: waiting for a message, and a stream of them (see README, "Wait for a message").
+
+  /** Message `id` of `mailbox` (for `after` and Last-Event-ID); anything else is not found. */
+  const messageOf = async (user: UserRecord, mailbox: MailboxRecord, id: string) => {
+    const message = await services.messages.requireOwned(user, id);
+    if (message.mailboxId !== mailbox.id) throw notFound('Message was not found.');
+    return message;
+  };
+  /** The message object of this dialect plus the message's codes and links. */
+  const waitView = async (message: MessageRecord) => ({
+    ...presentMessage(present, message),
+    ...(await services.extraction.of(message)),
+  });
+  const closing = new AbortController();
+  const streams = new MessageStreams();
+  app.addHook('onClose', async () => {
+    closing.abort();
+    streams.closeAll();
+  });
+
+  app.get<{ Querystring: WaitQuery & { email: string } }>(
+    '/api/messages/wait',
+    { schema: { querystring: waitQuery, response: responses.waited } },
+    async (request, reply) => {
+      const user = userOf(request);
+      const { query } = request;
+      const mailbox = await services.mailboxes.requireOwned(user, query.email);
+      const after = query.after ? positionOf(await messageOf(user, mailbox, query.after)) : undefined;
+      const held = holdRequest(reply, closing.signal);
+      let message: MessageRecord | undefined;
+      try {
+        message = await services.waiting.wait(mailbox, waitOptionsOf(query, after, held.signal));
+      } finally {
+        held.release();
+      }
+      if (message) return { status: true, data: await waitView(message) };
+      if (held.reason === 'closing') return reply.code(503).send(userErrorBody(closingMessage));
+      return reply.code(408).send(userErrorBody(timeoutMessage(query.timeout)));
+    },
+  );
+
+  app.get<{ Querystring: { email: string; lastEventId?: string } }>(
+    '/api/messages/stream',
+    { schema: { querystring: streamQuery, response: responses.stream } },
+    async (request, reply) => {
+      const user = userOf(request);
+      const mailbox = await services.mailboxes.requireOwned(user, request.query.email);
+      const header = request.headers['last-event-id'];
+      const lastId = (typeof header === 'string' && header.trim()) || request.query.lastEventId;
+      const after = lastId ? positionOf(await messageOf(user, mailbox, lastId)) : undefined;
+      return streams.open(reply, {
+        follow: (follower) => services.following.follow(mailbox, after, follower),
+        present: async (message) => ({ id: message.id, json: JSON.stringify(await waitView(message)) }),
+      });
     },
   );
 

@@ -1,5 +1,7 @@
 // JSON schemas of the user dialect: inputs are validated with them, and responses are
 // serialised through them (fast, and no field outside the seed's shape can leak out).
+import { withExtraction } from '../extraction-schemas.ts';
+import { waitFilterProperties } from '../wait-query.ts';
 
 export const domainTypeQuery = {
   type: 'object',
@@ -10,6 +12,34 @@ export const emailQuery = {
   type: 'object',
   required: ['email'],
   properties: { email: { type: 'string', minLength: 1, maxLength: 320 } },
+} as const;
+
+const messageIdProperty = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9]{46}$',
+  description: 'A message id',
+} as const;
+
+export const waitQuery = {
+  type: 'object',
+  required: ['email'],
+  properties: {
+    ...emailQuery.properties,
+    ...waitFilterProperties,
+    after: { ...messageIdProperty, description: 'Only messages received after this one, seen or not' },
+  },
+} as const;
+
+export const streamQuery = {
+  type: 'object',
+  required: ['email'],
+  properties: {
+    ...emailQuery.properties,
+    lastEventId: {
+      ...messageIdProperty,
+      description: 'Replay what arrived after this message (or Last-Event-ID)',
+    },
+  },
 } as const;
 
 const errorBody = {
@@ -137,6 +167,22 @@ export const responses = {
       type: 'object',
       required: ['status', 'data'],
       properties: { status: { type: 'boolean' }, data: message },
+    },
+    ...errors,
+  },
+  waited: {
+    200: {
+      type: 'object',
+      required: ['status', 'data'],
+      properties: { status: { type: 'boolean' }, data: withExtraction(message) },
+    },
+    ...errors,
+  },
+  stream: {
+    200: {
+      description:
+        "text/event-stream: `message` events (id: the message id; data: the wait answer's data), a heartbeat comment every 15 s",
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
     },
     ...errors,
   },

@@ -1012,8 +1012,23 @@ export class PostgresStore implements Store {
     return row?.data;
   }
 
-  async markSeen(id: string): Promise<void> {
-    await this.#sql`UPDATE messages SET seen = true WHERE public_id = ${id} AND NOT seen`;
+  async markSeen(id: string): Promise<boolean> {
+    const result = await this.#sql`UPDATE messages SET seen = true WHERE public_id = ${id} AND NOT seen`;
+    return result.count > 0;
+  }
+
+  async listMessageHeadsAfter(
+    mailboxId: number,
+    options: { after?: PageCursor; unseenOnly: boolean; limit: number },
+  ): Promise<MessageHead[]> {
+    const sql = this.#sql;
+    const { after, unseenOnly, limit } = options;
+    const rows = await sql<MessageHeadRow[]>`
+      SELECT ${sql.unsafe(headColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+      WHERE m.mailbox_id = ${mailboxId} ${unseenOnly ? sql`AND NOT m.seen` : sql``}
+      ${after ? sql`AND (m.received_at, m.uuid) > (${after.at}, ${after.uuid})` : sql``}
+      ORDER BY m.received_at, m.uuid LIMIT ${limit}`;
+    return rows.map(toMessageHead);
   }
 
   async deleteMessage(id: string): Promise<Released & { deleted: boolean }> {

@@ -1015,8 +1015,28 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async markSeen(id: string): Promise<void> {
-    this.#run('UPDATE messages SET seen = 1 WHERE public_id = ?', id);
+  async markSeen(id: string): Promise<boolean> {
+    return this.#run('UPDATE messages SET seen = 1 WHERE public_id = ? AND seen = 0', id).changes > 0;
+  }
+
+  async listMessageHeadsAfter(
+    mailboxId: number,
+    options: { after?: PageCursor; unseenOnly: boolean; limit: number },
+  ): Promise<MessageHead[]> {
+    const { after, unseenOnly, limit } = options;
+    return this.#all<MessageHeadRow>(
+      `SELECT ${headColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+       WHERE m.mailbox_id = ? AND (? = 0 OR m.seen = 0)
+       AND (? IS NULL OR m.received_at > ? OR (m.received_at = ? AND m.uuid > ?))
+       ORDER BY m.received_at, m.uuid LIMIT ?`,
+      mailboxId,
+      unseenOnly ? 1 : 0,
+      after?.at ?? null,
+      after?.at ?? null,
+      after?.at ?? null,
+      after?.uuid ?? null,
+      limit,
+    ).map(toMessageHead);
   }
 
   async deleteMessage(id: string): Promise<Released & { deleted: boolean }> {

@@ -70,6 +70,36 @@ export const arabicOperationTexts: Record<
     summary: 'إرسال حدث تجريبي',
     description: 'يجدول حدثاً تجريبياً إلى رابط خطاف الويب، حتى وهو متوقف.',
   },
+  'GET /api/messages/wait': {
+    summary: 'انتظار رسالة',
+    description:
+      'يجيب بأقدم رسالة غير مقروءة في الصندوق ‎?email=‎ تطابق ‎?from=‎ و‎?subject=‎ و‎?to=‎ (أو أول رسالة بعد ‎?after=‎)، ' +
+      'مع رموزها وروابطها، ويعلّمها مقروءة؛ ويُبقي الطلب معلّقاً حتى تُحفظ رسالة مطابقة، مدة أقصاها ‎?timeout=‎ ثانية ' +
+      '(30 افتراضياً، و60 على الأكثر)، ثم 408.',
+  },
+  'GET /api/messages/stream': {
+    summary: 'بث الرسائل الجديدة',
+    description:
+      'أحداث Server-Sent Events: حدث ‎`message`‎ لكل رسالة جديدة في ‎?email=‎ (المعرّف: معرّف الرسالة؛ البيانات: كجواب الانتظار)، ' +
+      'ونبضة كل 15 ثانية؛ ومع Last-Event-ID (أو ‎?lastEventId=‎) يُعاد أولاً ما وصل بعد تلك الرسالة.',
+  },
+  'GET /api/emails/:emailId/wait': {
+    summary: 'انتظار رسالة',
+    description:
+      'يجيب بأقدم رسالة غير مقروءة تطابق ‎?from=‎ و‎?subject=‎ و‎?to=‎ (أو أول رسالة بعد ‎?after=‎)، مع رموزها وروابطها، ' +
+      'ويعلّمها مقروءة؛ ويُبقي الطلب معلّقاً حتى تُحفظ رسالة مطابقة، مدة أقصاها ‎?timeout=‎ ثانية (30 افتراضياً، و60 على الأكثر)، ثم 408.',
+  },
+  'GET /api/emails/:emailId/stream': {
+    summary: 'بث الرسائل الجديدة',
+    description:
+      'أحداث Server-Sent Events: حدث ‎`message`‎ لكل رسالة جديدة (المعرّف: معرّفها؛ البيانات: كجواب الانتظار)، ونبضة كل 15 ثانية؛ ' +
+      'ومع Last-Event-ID (أو ‎?lastEventId=‎) يُعاد أولاً ما وصل بعد تلك الرسالة.',
+  },
+  'GET /api/config': {
+    summary: 'إعدادات الموقع',
+    description:
+      'إعدادات MoeMail الأصلية: النطاقات التي تسمح بها خطتك (مفصولة بفواصل)، والدور الافتراضي، وحد الصناديق، لعملاء MoeMail أنفسهم.',
+  },
 };
 
 /** Field and response descriptions of the route schemas. */
@@ -93,4 +123,23 @@ export const arabicSchemaTexts: Record<string, string> = {
   'HTML body, may be empty': 'نص HTML للرسالة، وقد يكون فارغاً',
   'http(s) URL, or "" for none': 'رابط http(s)‎، أو "" لعدم وجود رابط',
   'ISO 8601, UTC': 'ISO 8601 بتوقيت UTC',
+  'Seconds to hold when nothing matches yet (default 30, at most 60)':
+    'ثوانٍ يبقى فيها الطلب معلّقاً ما دامت لا رسالة مطابقة (30 افتراضياً، و60 على الأكثر)',
+  "Substring of the sender's address or name (any case)":
+    'جزء من عنوان المرسل أو اسمه (دون تمييز حالة الأحرف)',
+  'Substring of the subject (any case)': 'جزء من الموضوع (دون تمييز حالة الأحرف)',
+  'Substring of the address the message was sent to, +tag included (any case)':
+    'جزء من العنوان الذي أُرسلت إليه الرسالة، مع الوسم ‎+tag‎ (دون تمييز حالة الأحرف)',
+  'Only messages received after this one, seen or not': 'الرسائل التي وصلت بعد هذه فقط، مقروءة أو لا',
+  'Replay what arrived after this message (or Last-Event-ID)':
+    'يعيد ما وصل بعد هذه الرسالة (أو Last-Event-ID)',
+  'Verification codes found in the message, best guess first': 'رموز التحقق الموجودة في الرسالة، الأرجح أولاً',
+  'Absolute http(s) links of the message, the action link first (at most 50)':
+    'روابط http(s)‎ المطلقة في الرسالة، رابط الإجراء أولاً (50 على الأكثر)',
+  'text/event-stream: `message` events (id: the message id; data: as the wait answer), a heartbeat comment every 15 s':
+    'بث text/event-stream: أحداث ‎`message`‎ (المعرّف: معرّف الرسالة؛ البيانات: كجواب الانتظار)، وتعليق نبضة كل 15 ثانية',
+  'The plan of self-registered accounts': 'خطة الحسابات المسجّلة ذاتياً',
+  'Domains your plan may use, comma-separated': 'النطاقات التي تسمح بها خطتك، مفصولة بفواصل',
+  'Most live mailboxes your plan allows ("unlimited" when none)':
+    'أقصى عدد من الصناديق الحية تسمح به خطتك ("unlimited" حين لا حد)',
 };
