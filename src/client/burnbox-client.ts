@@ -185,8 +185,10 @@ export class BurnboxClient {
         );
         return messageOf(answer.data);
       } catch (err) {
-        // The server's longest wait is over but ours is not: ask again.
-        if (err instanceof ClientError && err.timedOut && deadline - Date.now() >= 1000) continue;
+        // The server's longest wait is over but ours is not, or the process holding it is
+        // shutting down (503; another may answer, or it again once restarted): ask again.
+        const again = err instanceof ClientError && (err.timedOut || err.status === 503);
+        if (again && deadline - Date.now() >= 1000) continue;
         if (err instanceof ClientError && err.timedOut)
           throw new ClientError(
             `no message${describeFilters(options)} arrived at ${options.address} within ${options.timeoutSeconds} s`,
