@@ -93,7 +93,7 @@ test('lists its five tools, each with an input schema, an output schema and a de
   assert.ok(Object.keys(byName.get('get_message')?.inputSchema.properties ?? {}).includes('include_body'));
 });
 
-test('create_inbox, wait_for_message (codes and links, no body), get_message with and without body, delete_inbox', async () => {
+test('create_inbox, wait_for_message (codes and links, never the body), list_inboxes, delete_inbox', async () => {
   const created = await call('create_inbox', { name: 'agent-signup', lifetime: '1h' });
   assert.equal(created.isError, undefined, textOf(created));
   const address = (created.structuredContent as { address: string }).address;
@@ -122,18 +122,6 @@ test('create_inbox, wait_for_message (codes and links, no body), get_message wit
   assert.ok(!('body' in message));
   assert.ok(!JSON.stringify(waited).includes('IGNORE ALL PREVIOUS'));
 
-  const head = await call('get_message', { id: message.id });
-  assert.equal(head.isError, undefined, textOf(head));
-  assert.equal((head.structuredContent as { codes: { value: string }[] }).codes[0]?.value, '482913');
-  assert.ok(!('body' in (head.structuredContent ?? {})));
-  assert.ok(!JSON.stringify(head).includes('IGNORE ALL PREVIOUS'));
-
-  const full = await call('get_message', { id: message.id, include_body: true });
-  assert.equal(full.isError, undefined, textOf(full));
-  const body = (full.structuredContent as { body: { html: boolean; content: string } }).body;
-  assert.equal(body.html, false);
-  assert.ok(body.content.includes(injection));
-
   const listed = await call('list_inboxes');
   assert.ok(
     (listed.structuredContent as { inboxes: { address: string }[] }).inboxes.some(
@@ -148,6 +136,28 @@ test('create_inbox, wait_for_message (codes and links, no body), get_message wit
       (i) => i.address === address,
     ),
   );
+});
+
+test('get_message gives codes and links, and the body only with include_body: true', async () => {
+  const address = ((await call('create_inbox')).structuredContent as { address: string }).address;
+  await sendVerification(address);
+  const waited = await call('wait_for_message', { address, timeout_seconds: 20 });
+  assert.equal(waited.isError, undefined, textOf(waited));
+  const message = waited.structuredContent as { id: string };
+
+  const head = await call('get_message', { id: message.id });
+  assert.equal(head.isError, undefined, textOf(head));
+  const read = head.structuredContent as { codes: { value: string }[]; links: { url: string }[] };
+  assert.equal(read.codes[0]?.value, '482913');
+  assert.ok(read.links.some((l) => l.url === 'https://app.acme.example/verify?token=abc123'));
+  assert.ok(!('body' in (head.structuredContent ?? {})));
+  assert.ok(!JSON.stringify(head).includes('IGNORE ALL PREVIOUS'));
+
+  const full = await call('get_message', { id: message.id, include_body: true });
+  assert.equal(full.isError, undefined, textOf(full));
+  const body = (full.structuredContent as { body: { html: boolean; content: string } }).body;
+  assert.equal(body.html, false);
+  assert.ok(body.content.includes(injection));
 });
 
 test('a bad address, an unknown inbox or message, bad arguments and a timeout are tool errors with a sentence', async () => {
