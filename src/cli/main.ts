@@ -57,6 +57,8 @@ Client commands (talk to a running server over HTTP):
                                                wait for a message (exit 2 if none within the timeout)
   inbox delete <address>
   mcp                                          a Model Context Protocol server on stdio, for agents
+
+Client settings (environment variable or flag):
 ${Object.entries(clientSettingDefinitions)
   .map(([name, d]) => `  ${name.padEnd(36)} ${d.flag.padEnd(30)} ${d.help}`)
   .join('\n')}
