@@ -45,7 +45,20 @@ export async function devCommand(
     BURNBOX_LOG_LEVEL: 'silent',
     BURNBOX_PUBLIC_URL: '',
   });
-  let running: Awaited<ReturnType<typeof startBurnbox>>;
+  // Signal handlers from the start: a job cancelled while the server is still starting leaves
+  // nothing behind either.
+  let running: Awaited<ReturnType<typeof startBurnbox>> | undefined;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running?.close();
+    removeDataDir();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
   try {
     running = await startBurnbox(config);
   } catch (err) {
@@ -68,18 +81,7 @@ export async function devCommand(
     removeDataDir();
     throw err;
   }
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await running.close();
-    removeDataDir();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-
+  if (stopping) return;
   out(JSON.stringify({ http, smtp: running.smtpPort, domain, apiKey }));
   warn(`burnbox dev: ready; data in ${dataDir}, removed when stopped (Ctrl-C or SIGTERM)`);
 }
