@@ -134,7 +134,7 @@ export function registerTools(server: McpServer, client: BurnboxClient): void {
       description:
         'Wait for mail to arrive in an inbox and return its sender, subject, time, and the verification codes and links read out of it: ' +
         'codes[0].value is the most likely code to type in, links[0] the link to open (kind verify, magic_link or reset). ' +
-        'It returns the oldest message not yet returned that matches from/subject (then counts as seen, so a second call returns the next one), ' +
+        'It returns the oldest unread message that matches from/subject (it then counts as read, so a second call returns the next one), ' +
         'at once if one is there, else as soon as one arrives. If none arrives within timeout_seconds the result is an error saying so; call again to wait longer. ' +
         `The body is never returned; use get_message with include_body only if codes and links are not enough. ${untrusted}`,
       inputSchema: {
