@@ -27,7 +27,8 @@ export class FollowService {
 
   /**
    * Replays the messages of `mailbox` stored after `after` (when given), then follows it until
-   * the returned function is called. The caller has checked access.
+   * the returned function is called; resolves once the replay is handed to the follower. The
+   * caller has checked access.
    */
   async follow(
     mailbox: MailboxRecord,
@@ -79,6 +80,7 @@ export class FollowService {
     for (const message of held) send(message);
     held = undefined;
     // Only messages replayed from the store can come again (heard late): later ones come once.
+    await queue; // the catch-up is sent: what follows is live
     return stop;
   }
 }

@@ -12,7 +12,12 @@ import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mai
 import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
 
 export type RecipientVerdict =
-  | { accepted: true; mailbox: MailboxRecord }
+  | {
+      accepted: true;
+      mailbox: MailboxRecord;
+      /** The address as sent, kept as the copy's recipient: `name+tag@domain` for `name@domain`. */
+      recipient: string;
+    }
   | { accepted: false; reason: 'no_such_mailbox' | 'foreign_domain' | 'bad_address' };
 
 /**
@@ -27,6 +32,15 @@ export interface SpooledMessage {
 
 /** The raw bytes of a received message: in memory, or spooled to a file. */
 export type RawMessage = Buffer | SpooledMessage;
+
+/** A mailbox a delivery is for, and the address it was sent to when that is not the mailbox's own. */
+export type DeliveryTarget = MailboxRecord & { recipient?: string };
+
+/**
+ * Plus addressing: `name+anything@domain` is delivered to `name@domain`. The tag may hold what
+ * RFC 5322 allows in an unquoted local part, except that the part before it must be a valid name.
+ */
+const taggedLocalPart = /^([^+]+)\+([a-z0-9!#$%&'*+/=?^_`{|}~.-]*)$/;
 
 /** Reading buffer of a spooled message being copied to the blob store. */
 const spoolReadBytes = 1024 * 1024;
@@ -46,8 +60,21 @@ export class IngestService {
     if (rawAddress.toLowerCase() === 'postmaster') {
       const home = await this.#operators.defaultDomain();
       if (!home) return { accepted: false, reason: 'no_such_mailbox' };
-      return { accepted: true, mailbox: await this.#operators.mailboxFor('postmaster', home) };
+      const mailbox = await this.#operators.mailboxFor('postmaster', home);
+      return { accepted: true, mailbox, recipient: mailbox.address };
     }
+    const at = rawAddress.lastIndexOf('@');
+    const tagged = taggedLocalPart.exec(rawAddress.slice(0, Math.max(at, 0)).toLowerCase());
+    if (tagged && at > 0) {
+      const verdict = await this.#checkUntagged(`${tagged[1]}@${rawAddress.slice(at + 1)}`);
+      if (!verdict.accepted) return verdict;
+      const recipient = `${tagged[1]}+${tagged[2]}@${verdict.mailbox.domain}`;
+      return recipient.length <= 320 ? { ...verdict, recipient } : { accepted: false, reason: 'bad_address' };
+    }
+    return this.#checkUntagged(rawAddress);
+  }
+
+  async #checkUntagged(rawAddress: string): Promise<RecipientVerdict> {
     let local: string;
     let address: string;
     let domain: string;
@@ -65,11 +92,12 @@ export class IngestService {
     if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
     const mailbox = await this.#ctx.store.getMailboxByAddress(address);
     if (mailbox && (mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now())) {
-      return { accepted: true, mailbox };
+      return { accepted: true, mailbox, recipient: mailbox.address };
     }
     // postmaster@ and abuse@ of every hosted domain take mail, for the operator to read.
     if (isOperatorLocalPart(local)) {
-      return { accepted: true, mailbox: await this.#operators.mailboxFor(local, domain) };
+      const operatorMailbox = await this.#operators.mailboxFor(local, domain);
+      return { accepted: true, mailbox: operatorMailbox, recipient: operatorMailbox.address };
     }
     return { accepted: false, reason: 'no_such_mailbox' };
   }
@@ -82,7 +110,7 @@ export class IngestService {
    */
   async deliver(
     raw: RawMessage,
-    recipients: MailboxRecord[],
+    recipients: DeliveryTarget[],
     envelopeFrom = '',
     signal?: AbortSignal,
   ): Promise<DeliveredMessage[]> {
@@ -99,7 +127,7 @@ export class IngestService {
   async #deliver(
     raw: RawMessage,
     staged: StagedAttachments,
-    recipients: MailboxRecord[],
+    recipients: DeliveryTarget[],
     envelopeFrom: string,
     signal: AbortSignal | undefined,
   ): Promise<DeliveredMessage[]> {
@@ -169,7 +197,7 @@ export class IngestService {
         );
       return {
         mailboxId: m.id,
-        recipient: m.address,
+        recipient: m.recipient ?? m.address,
         id: newMessageId(),
         uuid,
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },

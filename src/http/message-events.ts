@@ -48,7 +48,6 @@ export class MessageStreams {
     heartbeat.unref();
     reply.raw.on('close', end);
     this.#open.add(end);
-    write(': stream open\n\n');
     try {
       stop = await options.follow({
         message: async (message) => {
@@ -65,6 +64,8 @@ export class MessageStreams {
       end();
       throw err;
     }
+    // The replay (if any) is written: from here on, each message as it is stored.
+    write(': live\n\n');
     if (ended || !reply.raw.socket || reply.raw.socket.destroyed) end();
     return reply
       .header('Cache-Control', 'no-store')

@@ -12,8 +12,7 @@ import {
 } from 'smtp-server';
 import type { Config } from '../config/settings.ts';
 import type { Logger } from '../domain/context.ts';
-import type { IngestService, RecipientVerdict } from '../domain/ingest.ts';
-import type { MailboxRecord } from '../store/types.ts';
+import type { DeliveryTarget, IngestService, RecipientVerdict } from '../domain/ingest.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { readIncoming } from './incoming-message.ts';
 import { replies, type SmtpReply } from './replies.ts';
@@ -27,8 +26,8 @@ export class SmtpListener {
   readonly #ingest: IngestService;
   readonly #options: SmtpOptions;
   readonly #log: Logger;
-  /** The mailbox each accepted RCPT resolved to (keyed by smtp-server's address object). */
-  readonly #mailboxOf = new WeakMap<SMTPServerAddress, MailboxRecord>();
+  /** The mailbox each accepted RCPT resolved to, and its address as sent (keyed by smtp-server's address object). */
+  readonly #targetOf = new WeakMap<SMTPServerAddress, DeliveryTarget>();
   readonly #spool: Spool;
   readonly #budget: ByteBudget;
   readonly #limits: SessionLimits;
@@ -94,7 +93,7 @@ export class SmtpListener {
       throw replies.recipientCheckFailed();
     }
     if (verdict.accepted) {
-      this.#mailboxOf.set(address, verdict.mailbox);
+      this.#targetOf.set(address, { ...verdict.mailbox, recipient: verdict.recipient });
       return;
     }
     if (verdict.reason === 'foreign_domain') throw replies.relayDenied(address.address);
@@ -118,10 +117,11 @@ export class SmtpListener {
     if (read.outcome === 'over_budget') throw replies.busy();
     const { message } = read;
     this.#limits.storing(session);
-    const mailboxes = new Map<number, MailboxRecord>();
+    // One copy per mailbox and address: name+a@ and name+b@ each get theirs in mailbox name@.
+    const mailboxes = new Map<string, DeliveryTarget>();
     for (const rcpt of session.envelope.rcptTo) {
-      const mailbox = this.#mailboxOf.get(rcpt);
-      if (mailbox) mailboxes.set(mailbox.id, mailbox);
+      const target = this.#targetOf.get(rcpt);
+      if (target) mailboxes.set(`${target.id} ${target.recipient}`, target);
     }
     const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     let timer: NodeJS.Timeout | undefined;

@@ -35,7 +35,11 @@ test('createGuest makes an ownerless mailbox with a random name on a free domain
 
 test('a guest mailbox receives mail', async () => {
   const mailbox = await mailboxes().createGuest();
-  assert.deepEqual(await server.services.ingest.checkRecipient(mailbox.address), { accepted: true, mailbox });
+  assert.deepEqual(await server.services.ingest.checkRecipient(mailbox.address), {
+    accepted: true,
+    mailbox,
+    recipient: mailbox.address,
+  });
   assert.equal(await server.receive([mailbox], 'For a guest'), 1);
   const messages = await server.services.store.listMessages(mailbox.id);
   assert.deepEqual(
