@@ -151,17 +151,24 @@ export function registerTools(server: McpServer, client: BurnboxClient): void {
           .optional()
           .describe("Only mail whose sender's address or name contains this (any case)"),
         subject: z.string().optional().describe('Only mail whose subject contains this (any case)'),
+        to: z
+          .string()
+          .optional()
+          .describe(
+            'Only mail sent to an address containing this, e.g. "+run42@" for mail to name+run42@… (plus addressing)',
+          ),
       },
       outputSchema: messageHead,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
-    ({ address, timeout_seconds, from, subject }) =>
+    ({ address, timeout_seconds, from, subject, to }) =>
       asTool(async () => {
         const message = await client.waitForMessage({
           address,
           timeoutSeconds: timeout_seconds,
           from,
           subject,
+          to,
         });
         return structured(headOf(message));
       }),

@@ -41,14 +41,14 @@ function inboxInBackground(args: string[]) {
   );
 }
 
-async function sendVerification(to: string, subject = 'Confirm your email') {
+async function sendVerification(to: string, subject = 'Confirm your email', code = '482913') {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: dev.line.smtp, ignoreTLS: true });
   try {
     await transport.sendMail({
       from: 'Acme <noreply@acme.example>',
       to,
       subject,
-      text: 'Your verification code is 482913.\n\nOr confirm here: https://app.acme.example/verify?token=abc123\n',
+      text: `Your verification code is ${code}.\n\nOr confirm here: https://app.acme.example/verify?token=abc123\n`,
     });
   } finally {
     transport.close();
@@ -115,6 +115,18 @@ test('inbox wait --link prints just the link; --from and --subject pick the mail
   assert.equal(summary.status, 0, summary.stderr);
   assert.match(summary.stdout, /^subject\tNewsletter$/m);
   assert.match(summary.stdout, /^code\t482913$/m);
+});
+
+test('inbox wait --to: parallel runs share one inbox by plus addressing, each gets its own code', async () => {
+  const created = inbox(['create', '--name', 'ci-shared']);
+  assert.equal(created.status, 0, created.stderr);
+  await sendVerification('ci-shared+run7@burnbox.test', 'Confirm your email', '700007');
+  await sendVerification('ci-shared+run42@burnbox.test', 'Confirm your email', '424242');
+  const run42 = inbox(['wait', 'ci-shared@burnbox.test', '--to', '+run42@', '--code', '--timeout', '5']);
+  assert.equal(run42.status, 0, run42.stderr);
+  assert.equal(run42.stdout, '424242\n');
+  const run7 = inbox(['wait', 'ci-shared@burnbox.test', '--to', '+run7@', '--code', '--timeout', '5']);
+  assert.equal(run7.stdout, '700007\n');
 });
 
 test('inbox wait exits 2 with one line when nothing arrives in time', () => {

@@ -83,6 +83,7 @@ test('lists its five tools, each with an input schema, an output schema and a de
     'from',
     'subject',
     'timeout_seconds',
+    'to',
   ]);
   assert.deepEqual(wait?.inputSchema.required, ['address']);
   assert.ok(Object.keys(wait?.outputSchema?.properties ?? {}).includes('codes'));
