@@ -2,6 +2,8 @@
 // --flags) and works against the same data as a running server.
 import { parseArgs } from 'node:util';
 import { startBurnbox } from '../app.ts';
+import { ClientError } from '../client/burnbox-client.ts';
+import { clientSettingDefinitions } from '../config/client-settings.ts';
 import { closest } from '../config/closest.ts';
 import type { DomainType } from '../config/plans.ts';
 import { publicUrlPortMismatch } from '../config/public-url.ts';
@@ -21,6 +23,8 @@ import { ListenError } from '../listen-error.ts';
 import { createServices, type Services } from '../services.ts';
 import { DatabaseUnavailable } from '../store/open.ts';
 import { CommandError, importSqliteCommand, migrateCommand } from './database.ts';
+import { defaultDevDomain, devCommand } from './dev.ts';
+import { clientFromOptions, inboxCommand } from './inbox-commands.ts';
 
 const usage = `Usage: burnbox <command> [options]
 
@@ -43,6 +47,21 @@ Commands:
   migrate                                      apply database migrations now (serve also does at start)
   import-sqlite <data-dir>                     copy the embedded (SQLite) installation in <data-dir>
                                                into the PostgreSQL of BURNBOX_DATABASE_URL, with progress
+  dev [--domain D]                             a throwaway server (temporary data, free ports, a domain
+                                               (default ${defaultDevDomain}), a user and key); prints one JSON line
+
+Client commands (talk to a running server over HTTP):
+  inbox create [--name N] [--domain D] [--lifetime 1h|1d|3d|permanent] [--json]
+  inbox list [--json]
+  inbox wait <address> [--code | --link | --json] [--from T] [--subject T] [--to T] [--timeout S]
+                                               wait for a message (exit 2 if none within the timeout)
+  inbox delete <address>
+  mcp                                          a Model Context Protocol server on stdio, for agents
+
+Client settings (environment variable or flag):
+${Object.entries(clientSettingDefinitions)
+  .map(([name, d]) => `  ${name.padEnd(36)} ${d.flag.padEnd(30)} ${d.help}`)
+  .join('\n')}
 
 Settings (environment variable or flag; flags win):
 ${Object.entries(settingDefinitions)
@@ -65,6 +84,19 @@ const commandOptions = {
   admin: { type: 'boolean' },
   off: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  // `dev` and the client commands (inbox …, mcp)
+  domain: { type: 'string' },
+  name: { type: 'string' },
+  lifetime: { type: 'string' },
+  json: { type: 'boolean' },
+  code: { type: 'boolean' },
+  link: { type: 'boolean' },
+  from: { type: 'string' },
+  subject: { type: 'string' },
+  to: { type: 'string' },
+  timeout: { type: 'string' },
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
 } as const;
 type CommandOptions = {
   [K in keyof typeof commandOptions]?: (typeof commandOptions)[K]['type'] extends 'string' ? string : boolean;
@@ -185,6 +217,14 @@ export async function run(
     out(usage);
     return;
   }
+  // Client commands read only the client settings: a server setting meant for `serve` on
+  // this machine has no say in them.
+  if (command === 'inbox') return inboxCommand(sub, args, options, out);
+  if (command === 'mcp') {
+    const { runMcpServer } = await import('../mcp/server.ts');
+    return runMcpServer(clientFromOptions(options, process.env));
+  }
+  if (command === 'dev') return devCommand({ domain: options.domain }, settingFlags, process.env, out, warn);
   const config = loadConfig(process.env, settingFlags);
   switch (
     `${command} ${command === 'serve' || command === 'config' || command === 'migrate' || command === 'import-sqlite' ? '' : (sub ?? '')}`.trim()
@@ -312,9 +352,15 @@ export async function main(argv: string[]): Promise<void> {
       err instanceof CommandError ||
       err instanceof DatabaseUnavailable ||
       err instanceof ListenError ||
-      err instanceof UnknownOption
+      err instanceof UnknownOption ||
+      err instanceof ClientError
     ) {
       console.error(`burnbox: ${err.message}`);
+      // A wait that ended without a message is an answer, not a failure of the command: its own code.
+      if (err instanceof ClientError && err.timedOut) {
+        process.exitCode = 2;
+        return;
+      }
     } else if (err instanceof UsageError) {
       console.error(`burnbox: ${(err as Error).message} (run "burnbox help" for usage)`);
     } else {
