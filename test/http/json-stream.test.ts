@@ -31,3 +31,24 @@ test('raw JSON is put in as it comes', async () => {
   const out = await text(jsonStream({ before: 1, raw: new RawJson(chunks()), after: 'x'.repeat(70_000) }));
   assert.deepEqual(JSON.parse(out), { before: 1, raw: 'stored json', after: 'x'.repeat(70_000) });
 });
+
+test('a long string is sent a slice per turn of the event loop, not all at once', async () => {
+  const value = { content: 'x'.repeat(4 * 1024 * 1024) };
+  let turns = 0;
+  let running = true;
+  const tick = () => {
+    turns++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const seen: number[] = [];
+  let bytes = 0;
+  for await (const piece of jsonStream(value)) {
+    bytes += (piece as Buffer).length;
+    seen.push(turns);
+  }
+  running = false;
+  assert.equal(bytes, JSON.stringify(value).length);
+  // 16 slices of 256 KiB: the loop turned between each and the next.
+  assert.ok(turns >= 15, `the loop turned ${turns} times while 4 MiB were sent (at: ${seen.join(', ')})`);
+});
