@@ -17,7 +17,7 @@ export class RawJson {
 
 /** Strings longer than this are escaped in slices of `sliceLength`. */
 const longString = 64 * 1024;
-/** Escaped at a time: about what is sent in a turn (its escaping takes longer than sending it). */
+/** Escaped at a time: about what is sent in a turn. */
 const sliceLength = sliceBytes;
 
 /** The JSON text of `value` (as JSON.stringify makes it, RawJson values as they are), as a stream. */

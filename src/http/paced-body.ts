@@ -1,14 +1,18 @@
 // A big response body sent a slice per turn of the event loop. Its pieces are often ready at
 // once (chunks read synchronously from SQLite, a document or string in memory) and a fast reader
 // on the same host lets the socket take each write at once too: left alone, the stream then
-// writes on and on in one turn (up to 60 chunks of 256 KiB were seen), and every other request
-// and SMTP session waits for tens of milliseconds. Between slices the loop gets its turn, so a
-// cheap request waits at most for one slice of each big response being sent at the time.
+// writes on and on in one turn (up to 60 stored chunks of 256 KiB were seen), and every other
+// request and SMTP session waits for tens of milliseconds. Between slices the loop gets its turn,
+// so a cheap request waits at most for one slice of each big response being sent at the time.
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-/** Sent in one turn at most; also the size a larger piece is cut to (without copying). */
-export const sliceBytes = 256 * 1024;
+/**
+ * Sent in one turn at most; also the size a larger piece is cut to (without copying). A stored
+ * chunk of 256 KiB goes out in four turns: with four big responses at once, a cheap request's
+ * p99 was about a third lower than with a chunk a turn, for the same bytes a second.
+ */
+export const sliceBytes = 64 * 1024;
 
 /** A stream of `pieces`, at most `sliceBytes` of them sent in each turn of the event loop. */
 export function pacedBody(pieces: AsyncIterable<Buffer> | Iterable<Buffer>): Readable {
