@@ -1,6 +1,6 @@
 // Reading a big message (the web UI's frame, the key API's detail) sends its stored chunks a
-// slice per turn of the event loop: however fast the reader takes them, the server reads and
-// sends one chunk, then lets other requests and SMTP sessions have their turn before the next.
+// slice per turn of the event loop: however fast the reader takes them, the server reads a chunk
+// and sends it, letting other requests and SMTP sessions have their turns before the next.
 // Without that, a reader on the same host took up to 60 chunks (15 MB) in one turn.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -40,7 +40,7 @@ function turnCounter() {
   };
 }
 
-test('a big message is read and sent one chunk per turn, by the frame and by the key API', async () => {
+test('a big message is read and sent a slice per turn, by the frame and by the key API', async () => {
   const { services } = server.burnbox;
   const user = await createUser(server, `${newUuid()}@reader.test`);
   const { email: address } = await createMailbox(server, user);
