@@ -1,9 +1,11 @@
 // A JSON response body made piece by piece as the client reads it. Serialising a message whose
 // HTML or text is megabytes long in one go holds the event loop for tens of milliseconds (every
 // character is checked for escaping); sent this way, its long strings are escaped a slice at a
-// time, between which other requests and SMTP sessions get their turn.
+// time, and sent a slice per turn of the event loop (pacedBody), between which other requests and
+// SMTP sessions get theirs.
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { pacedBody, sliceBytes } from './paced-body.ts';
 
 /** A value already written as JSON (e.g. stored), sent as its chunks come. */
 export class RawJson {
@@ -15,7 +17,8 @@ export class RawJson {
 
 /** Strings longer than this are escaped in slices of `sliceLength`. */
 const longString = 64 * 1024;
-const sliceLength = 256 * 1024;
+/** Escaped at a time: about what is sent in a turn. */
+const sliceLength = sliceBytes;
 
 /** The JSON text of `value` (as JSON.stringify makes it, RawJson values as they are), as a stream. */
 export function jsonStream(value: unknown): Readable {
@@ -28,7 +31,7 @@ export function jsonStream(value: unknown): Readable {
       : v,
   );
   const placeholder = new RegExp(`"${JSON.stringify(tag).slice(1, -1).replace(/\\/g, '\\\\')}(\\d+)"`);
-  return Readable.from(pieces(skeleton, placeholder, long), { objectMode: false });
+  return pacedBody(pieces(skeleton, placeholder, long));
 }
 
 async function* pieces(

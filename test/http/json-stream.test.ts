@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { jsonStream, RawJson } from '../../src/http/json-stream.ts';
+import { sliceBytes } from '../../src/http/paced-body.ts';
 
 test('long strings arrive as JSON.stringify writes them, whatever they hold', async () => {
   const long = `${'a"\\\u0000\r\n</script>😀'.repeat(60_000)}end`;
@@ -30,4 +31,29 @@ test('raw JSON is put in as it comes', async () => {
   }
   const out = await text(jsonStream({ before: 1, raw: new RawJson(chunks()), after: 'x'.repeat(70_000) }));
   assert.deepEqual(JSON.parse(out), { before: 1, raw: 'stored json', after: 'x'.repeat(70_000) });
+});
+
+test('a long string is sent a slice per turn of the event loop, not all at once', async () => {
+  const value = { content: 'x'.repeat(4 * 1024 * 1024) };
+  let turns = 0;
+  let running = true;
+  const tick = () => {
+    turns++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const seen: number[] = [];
+  let bytes = 0;
+  for await (const piece of jsonStream(value)) {
+    bytes += (piece as Buffer).length;
+    seen.push(turns);
+  }
+  running = false;
+  assert.equal(bytes, JSON.stringify(value).length);
+  // The loop turned between each slice and the next.
+  const slices = Math.ceil(bytes / sliceBytes);
+  assert.ok(
+    turns >= slices - 1,
+    `the loop turned ${turns} times while 4 MiB were sent (at: ${seen.join(', ')})`,
+  );
 });

@@ -1,10 +1,10 @@
 // The public inbox: a guest's mailbox (kept by a sealed cookie, see guest-cookie.ts), any
 // mailbox opened by its token (read-only unless it is the guest's own or the signed-in
 // owner's), the message reader's JSON, downloads, the sanitised HTML body, and the live channel.
-import { Readable } from 'node:stream';
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
+import { pacedBody } from '../../http/paced-body.ts';
 import { withoutInvisibleCharacters } from '../../mail/attachment-names.ts';
 import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
 import { messageDocumentCsp } from '../csp.ts';
@@ -294,7 +294,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
         .header('Content-Security-Policy', messageDocumentCsp(allowRemoteImages))
         .header('Cache-Control', 'private, no-store')
         .type('text/html; charset=utf-8')
-        .send(Readable.from(chunks));
+        .send(pacedBody(chunks));
     },
   );
 
