@@ -100,6 +100,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const htmlWork = new HtmlWorkPool(config.html);
   const bodies = new MessageBodies(context, htmlWork);
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
+  const extraction = new ExtractionService(context);
   return {
     config,
     context,
@@ -109,11 +110,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     domains,
     mailboxes,
     messages: new MessageService(context, mailboxes),
-    extraction: new ExtractionService(context),
+    extraction,
     bodies,
     htmlWork,
     quota: new QuotaService(context),
-    ingest: new IngestService(context, bodies, operatorMailboxes),
+    ingest: new IngestService(context, bodies, operatorMailboxes, extraction),
     operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),

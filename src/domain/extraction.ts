@@ -1,7 +1,9 @@
 // The codes and links of received messages, for the wait answers, streams, extract endpoints,
-// the web inbox, the CLI and the MCP server alike.
+// the web inbox, the CLI and the MCP server alike. They are read out of a mail once, when it is
+// received (`atIngest`), and stored with it; asking for them later is one indexed read. Mail
+// stored before this existed has them read on its first request, and saved.
 import { extractVerification } from '../mail/extract/index.ts';
-import type { Extraction } from '../mail/extract/types.ts';
+import type { Extraction, ExtractionInput } from '../mail/extract/types.ts';
 import type { MessageRecord } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -11,9 +13,17 @@ export class ExtractionService {
     this.#ctx = ctx;
   }
 
-  /** The message's codes and links. */
+  /** The codes and links of received content, to be stored with it. */
+  atIngest(content: ExtractionInput): Extraction {
+    return extractVerification(content);
+  }
+
+  /** The message's codes and links: the stored ones, or (mail stored before them) read now and saved. */
   async of(message: Pick<MessageRecord, 'id' | 'content'>): Promise<Extraction> {
-    void this.#ctx;
-    return extractVerification(message.content);
+    const stored = await this.#ctx.store.getExtraction(message.id);
+    if (stored) return stored;
+    const made = extractVerification(message.content);
+    await this.#ctx.store.saveExtraction(message.id, made);
+    return made;
   }
 }

@@ -6,6 +6,7 @@ import { parseMail } from '../mail/parse.ts';
 import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
+import type { ExtractionService } from './extraction.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
 import type { MessageBodies } from './message-bodies.ts';
 import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
@@ -35,10 +36,17 @@ export class IngestService {
   readonly #ctx: ServiceContext;
   readonly #bodies: MessageBodies;
   readonly #operators: OperatorMailboxService;
-  constructor(ctx: ServiceContext, bodies: MessageBodies, operators: OperatorMailboxService) {
+  readonly #extraction: ExtractionService;
+  constructor(
+    ctx: ServiceContext,
+    bodies: MessageBodies,
+    operators: OperatorMailboxService,
+    extraction: ExtractionService,
+  ) {
     this.#ctx = ctx;
     this.#bodies = bodies;
     this.#operators = operators;
+    this.#extraction = extraction;
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
@@ -145,6 +153,13 @@ export class IngestService {
       await dropBlob();
       signal.throwIfAborted();
     }
+    // Codes and links are read once, here, and kept with the mail shared by every copy: waits,
+    // streams and the extract endpoints only read them back.
+    const extraction = this.#extraction.atIngest({
+      subject: parsed.subject,
+      text: parsed.text,
+      html: parsed.html,
+    });
     const receivedAt = this.#ctx.now();
     const content = {
       subject: parsed.subject,
@@ -182,6 +197,7 @@ export class IngestService {
         receivedAt,
         content,
         derived,
+        extraction,
         recipients: copies,
       });
     } catch (err) {

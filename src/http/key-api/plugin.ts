@@ -147,6 +147,18 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     },
   );
 
+  // The message's verification codes and action links, read once when it was received. Not a
+  // read of the message: it is not marked seen.
+  app.get<{ Params: MessageParams }>(
+    '/api/emails/:emailId/:messageId/extract',
+    { schema: { params: messageParams, response: responses.extraction } },
+    async (request) => {
+      const { emailId, messageId } = request.params;
+      const message = await messages.requireOwnedByUuid(userOf(request), emailId, messageId);
+      return services.extraction.of(message);
+    },
+  );
+
   app.delete<{ Params: MessageParams }>(
     '/api/emails/:emailId/:messageId',
     { schema: { params: messageParams, response: responses.success } },

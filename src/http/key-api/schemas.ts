@@ -2,6 +2,7 @@
 // through them (fast, and no field outside the seed's shape can leak out).
 import type { FastifySchemaValidationError } from 'fastify';
 import { schemaErrorMessage } from '../errors.ts';
+import { extractionProperties } from '../extraction-schema.ts';
 
 /** The lifetimes `POST /api/emails/generate` accepts, in ms; 0 is a permanent mailbox. */
 export const expiryTimes = [3_600_000, 86_400_000, 259_200_000, 0] as const;
@@ -191,6 +192,7 @@ export const responses = {
     total: { type: 'integer' },
   }),
   message: object({ message }),
+  extraction: object(extractionProperties),
   success: { 200: success, ...errors },
   webhook: object({ url: { type: 'string' }, enabled: { type: 'boolean' } }),
   secret: object({ secret: { type: 'string' } }),

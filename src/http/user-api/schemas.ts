@@ -1,5 +1,6 @@
 // JSON schemas of the user dialect: inputs are validated with them, and responses are
 // serialised through them (fast, and no field outside the seed's shape can leak out).
+import { extractionObject } from '../extraction-schema.ts';
 
 export const domainTypeQuery = {
   type: 'object',
@@ -137,6 +138,14 @@ export const responses = {
       type: 'object',
       required: ['status', 'data'],
       properties: { status: { type: 'boolean' }, data: message },
+    },
+    ...errors,
+  },
+  extraction: {
+    200: {
+      type: 'object',
+      required: ['status', 'data'],
+      properties: { status: { type: 'boolean' }, data: extractionObject },
     },
     ...errors,
   },
