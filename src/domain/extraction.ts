@@ -20,10 +20,19 @@ export class ExtractionService {
 
   /** The message's codes and links: the stored ones, or (mail stored before them) read now and saved. */
   async of(message: Pick<MessageRecord, 'id' | 'content'>): Promise<Extraction> {
-    const stored = await this.#ctx.store.getExtraction(message.id);
+    return this.ofStored(message.id, async () => message.content);
+  }
+
+  /**
+   * The codes and links of message `id` (public id); `readContent` is called only for mail stored
+   * before they were kept, so a reader that holds less than the whole message (the web inbox
+   * reads it without its HTML) loads the rest only then.
+   */
+  async ofStored(id: string, readContent: () => Promise<ExtractionInput>): Promise<Extraction> {
+    const stored = await this.#ctx.store.getExtraction(id);
     if (stored) return stored;
-    const made = extractVerification(message.content);
-    await this.#ctx.store.saveExtraction(message.id, made);
+    const made = extractVerification(await readContent());
+    await this.#ctx.store.saveExtraction(id, made);
     return made;
   }
 }
