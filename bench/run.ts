@@ -4,13 +4,16 @@
 // backend comparison (bench/backends.ts: PostgreSQL with one and two processes, 1,000,000 stored),
 // BENCH_BIG_HTML=0 the big HTML reads (bench/big-html.ts: other requests' latency meanwhile),
 // BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts), BENCH_HOG=0 one
-// address holding SMTP connections while others send (bench/slot-hogging.ts).
+// address holding SMTP connections while others send (bench/slot-hogging.ts), BENCH_INGEST_EXTRACTION=0
+// the ingest rate of mail with a code next to other checkouts (bench/ingest-extraction.ts,
+// BENCH_INGEST_BASELINE=/path/to/checkout[,…]).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
 import { runBigHtmlBench } from './big-html.ts';
 import { runBigMessageBench } from './big-messages.ts';
 import { runHttpLoad } from './http-load.ts';
+import { runIngestExtractionBench } from './ingest-extraction.ts';
 import { startBenchServer } from './server-process.ts';
 import { runSlotHoggingBench } from './slot-hogging.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
@@ -169,6 +172,15 @@ if (process.env.BENCH_BIG !== '0') {
 }
 if (process.env.BENCH_HOG !== '0') {
   rows.push(...(await runSlotHoggingBench({ rounds, baseline: process.env.BENCH_HOG_BASELINE })));
+}
+if (process.env.BENCH_INGEST_EXTRACTION !== '0') {
+  rows.push(
+    ...(await runIngestExtractionBench({
+      rounds,
+      messages: messagesPerRound,
+      baseline: process.env.BENCH_INGEST_BASELINE,
+    })),
+  );
 }
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 const width = Math.max(...rows.map(([k]) => k.length));

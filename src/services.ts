@@ -100,7 +100,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const htmlWork = new HtmlWorkPool(config.html);
   const bodies = new MessageBodies(context, htmlWork);
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
-  const extraction = new ExtractionService(context);
+  const extraction = new ExtractionService(context, htmlWork);
   return {
     config,
     context,
@@ -124,6 +124,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       await relay?.stop();
       await expiry.stop();
+      // Codes and links being read for mail already answered 250 are saved first.
+      await extraction.settled();
       await htmlWork.close();
       await store.close();
     },

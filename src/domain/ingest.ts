@@ -153,13 +153,6 @@ export class IngestService {
       await dropBlob();
       signal.throwIfAborted();
     }
-    // Codes and links are read once, here, and kept with the mail shared by every copy: waits,
-    // streams and the extract endpoints only read them back.
-    const extraction = this.#extraction.atIngest({
-      subject: parsed.subject,
-      text: parsed.text,
-      html: parsed.html,
-    });
     const receivedAt = this.#ctx.now();
     const content = {
       subject: parsed.subject,
@@ -190,19 +183,27 @@ export class IngestService {
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
       };
     });
-    let stored: DeliveredMessage[];
+    // Codes and links are read once, now, in the pool, and saved with the mail shared by every
+    // copy right after its commit (the sender does not wait for them); asking for them
+    // meanwhile waits for this reading.
+    const extraction = this.#extraction.atIngest(
+      { subject: parsed.subject, text: parsed.text, html: parsed.html },
+      copies.map((c) => c.id),
+    );
+    let stored: DeliveredMessage[] = [];
     try {
       stored = await this.#ctx.store.insertDelivery({
         inlineBlob,
         receivedAt,
         content,
         derived,
-        extraction,
         recipients: copies,
       });
     } catch (err) {
       await dropBlob();
       throw err;
+    } finally {
+      extraction.stored(stored.map((m) => m.id));
     }
     if (stored.length === 0) await dropBlob();
     for (const message of stored) {

@@ -1039,10 +1039,11 @@ export class SqliteStore implements Store {
   }
 
   async saveExtraction(id: string, extraction: Extraction): Promise<void> {
-    this.#db.transaction(() => {
+    // Saved as mail arrives: committed with the deliveries of the same moment (one fsync).
+    return this.#groupCommit(() => {
       const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE public_id = ?', id);
       if (row) this.#insertExtraction(row.mail_id, extraction);
-    })();
+    });
   }
 
   async markSeen(id: string): Promise<void> {
