@@ -12,10 +12,12 @@
 // even with a reader that does no work; reading on the event loop cost half. Until they are
 // saved, asking for them here waits for that reading (a wait answered at the commit gets them).
 import type { Extraction, ExtractionInput } from '../mail/extract/types.ts';
-import { noExtraction } from '../mail/extract/types.ts';
 import type { HtmlWorkPool } from '../mail/html-work.ts';
 import type { MessageRecord } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
+
+/** What a mail that could not be read (past the pool's budget) has: a new object each time. */
+const nothing = (): Extraction => ({ codes: [], links: [] });
 
 export class ExtractionService {
   readonly #ctx: ServiceContext;
@@ -41,7 +43,7 @@ export class ExtractionService {
     });
     const done = (async () => {
       const [extraction, saved] = await Promise.all([reading, committed]);
-      const made = extraction ?? noExtraction;
+      const made = extraction ?? nothing();
       const id = saved[0];
       // Not read in time (the pool's budget): nothing is saved, so a later request tries again.
       if (id !== undefined && extraction) {
@@ -80,7 +82,7 @@ export class ExtractionService {
     if (pending) return pending;
     const stored = await this.#ctx.store.getExtraction(id);
     if (stored) return stored;
-    const made = (await this.#pool.extract(await readContent())) ?? noExtraction;
+    const made = (await this.#pool.extract(await readContent())) ?? nothing();
     await this.#ctx.store.saveExtraction(id, made);
     return made;
   }

@@ -154,8 +154,13 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     { schema: { params: messageParams, response: responses.extraction } },
     async (request) => {
       const { emailId, messageId } = request.params;
-      const message = await messages.requireOwnedByUuid(userOf(request), emailId, messageId);
-      return services.extraction.of(message);
+      const user = userOf(request);
+      // Read without its bodies: they are loaded only for mail stored before its codes were kept.
+      const head = await messages.requireOwnedHeadByUuid(user, emailId, messageId);
+      return services.extraction.ofStored(
+        head.id,
+        async () => (await messages.requireOwnedByUuid(user, emailId, messageId)).content,
+      );
     },
   );
 
