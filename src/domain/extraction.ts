@@ -3,18 +3,31 @@
 // received, and stored with it (shared by its copies); asking for them later is one indexed
 // read. Mail stored before this existed has them read on its first request, and saved.
 //
-// The reading runs in the HTML worker pool, never on the event loop: it scans the whole text and
-// HTML of every mail (about half a millisecond for 20 KB of HTML), which on the event loop would
-// be taken from every SMTP session and request, and the pool bounds it for hostile mail. Nor does
-// the sender wait for it: the message is committed and answered 250 while its codes are read,
-// and they are saved right after. Measured with the benchmark (bench/ingest-extraction.ts),
-// waiting for the pool before the commit cost a quarter of the ingest rate of 20 KB HTML mail
-// even with a reader that does no work; reading on the event loop cost half. Until they are
-// saved, asking for them here waits for that reading (a wait answered at the commit gets them).
+// Where the reading runs depends on its cost (measured with bench/ingest-extraction.ts on 2
+// busy cores): a small mail is read on the event loop and its result committed with its rows
+// (tens of microseconds; handing it to a worker cost a quarter of the ingest rate, the hop and
+// a second commit, even with a reader that did no work). A bigger one is read in the HTML
+// worker pool, which bounds hostile mail, and the sender does not wait for it: the message is
+// committed and answered 250, and the result saved right after (about half a millisecond for
+// 20 KB of HTML: on the event loop it cost half the ingest rate of such mail, in the pool a
+// quarter). Until it is saved, asking for it waits for that reading, so a wait answered at the
+// commit gets it too.
+import { extractVerification } from '../mail/extract/index.ts';
 import type { Extraction, ExtractionInput } from '../mail/extract/types.ts';
 import type { HtmlWorkPool } from '../mail/html-work.ts';
 import type { MessageRecord } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
+
+/** Mail with at most this many characters of text and HTML is read on the event loop, at ingest. */
+export const eventLoopExtractionChars = 16 * 1024;
+
+/** The reading of a mail being received: done already (stored with its rows), or under way. */
+export interface IngestExtraction {
+  /** The result, when it was read at once: the delivery stores it with its rows. */
+  now?: Extraction;
+  /** Says which copies were stored (none: nothing is saved), once their commit is done. */
+  stored(saved: string[]): void;
+}
 
 /** What a mail that could not be read (past the pool's budget) has: a new object each time. */
 const nothing = (): Extraction => ({ codes: [], links: [] });
@@ -31,11 +44,14 @@ export class ExtractionService {
   }
 
   /**
-   * Starts reading the codes and links of content being received, whose copies will be stored
-   * under `ids`; `saved` names the copies that were stored (none: nothing is saved) once their
-   * commit is done. Until the result is saved, `of` any of those ids waits for it.
+   * Reads the codes and links of content being received, whose copies will be stored under
+   * `ids`: small content at once, bigger content in the pool, saved once `stored` names the
+   * copies that were committed. Until then, `of` any of those ids waits for it.
    */
-  atIngest(content: ExtractionInput, ids: string[]): { stored(saved: string[]): void } {
+  atIngest(content: ExtractionInput, ids: string[]): IngestExtraction {
+    if (content.text.length + content.html.length <= eventLoopExtractionChars) {
+      return { now: extractVerification(content), stored() {} };
+    }
     const reading = this.#pool.extract(content);
     let release: (saved: string[]) => void = () => {};
     const committed = new Promise<string[]>((resolve) => {

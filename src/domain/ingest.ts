@@ -183,9 +183,8 @@ export class IngestService {
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
       };
     });
-    // Codes and links are read once, now, in the pool, and saved with the mail shared by every
-    // copy right after its commit (the sender does not wait for them); asking for them
-    // meanwhile waits for this reading.
+    // Codes and links are read once, now, and kept with the mail shared by every copy: small
+    // mail's with its rows, bigger mail's (read in the pool) right after its commit.
     const extraction = this.#extraction.atIngest(
       { subject: parsed.subject, text: parsed.text, html: parsed.html },
       copies.map((c) => c.id),
@@ -197,6 +196,7 @@ export class IngestService {
         receivedAt,
         content,
         derived,
+        extraction: extraction.now,
         recipients: copies,
       });
     } catch (err) {
