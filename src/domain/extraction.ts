@@ -5,8 +5,8 @@
 //
 // Where the reading runs depends on its cost (measured with bench/ingest-extraction.ts on 2
 // busy cores): a small mail is read on the event loop and its result committed with its rows
-// (tens of microseconds; handing it to a worker cost a quarter of the ingest rate, the hop and
-// a second commit, even with a reader that did no work). A bigger one is read in the HTML
+// (tens of microseconds; handing it to a worker cost a fifth to a quarter of the ingest rate,
+// the hop and a second commit, even with a reader that did no work). A bigger one is read in the HTML
 // worker pool, which bounds hostile mail, and the sender does not wait for it: the message is
 // committed and answered 250, and the result saved right after (about half a millisecond for
 // 20 KB of HTML: on the event loop it cost half the ingest rate of such mail, in the pool a
