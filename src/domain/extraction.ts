@@ -10,7 +10,7 @@
 // worker pool, which bounds hostile mail, and the sender does not wait for it: the message is
 // committed and answered 250, and the result saved right after (about half a millisecond for
 // 20 KB of HTML: on the event loop it cost half the ingest rate of such mail, in the pool a
-// quarter). Until it is saved, asking for it waits for that reading, so a wait answered at the
+// quarter to a third). Until it is saved, asking for it waits for that reading, so a wait answered at the
 // commit gets it too.
 import { extractVerification } from '../mail/extract/index.ts';
 import type { Extraction, ExtractionInput } from '../mail/extract/types.ts';
