@@ -6,7 +6,9 @@
 // BENCH_BIG=0 the memory of concurrent big messages (bench/big-messages.ts), BENCH_HOG=0 one
 // address holding SMTP connections while others send (bench/slot-hogging.ts), BENCH_EXTRACT=0 the
 // cost of reading codes and links out of a mail (bench/extraction.ts), BENCH_WAIT=0 the wait
-// answers with 1,000 waits held (bench/wait.ts).
+// answers with 1,000 waits held (bench/wait.ts), BENCH_INGEST_EXTRACTION=0 the ingest rate of
+// mail with a code next to other checkouts (bench/ingest-extraction.ts,
+// BENCH_INGEST_BASELINE=/path/to/checkout[,…]).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runBackendBench } from './backends.ts';
@@ -14,6 +16,7 @@ import { runBigHtmlBench } from './big-html.ts';
 import { runBigMessageBench } from './big-messages.ts';
 import { runExtractionBench } from './extraction.ts';
 import { runHttpLoad } from './http-load.ts';
+import { runIngestExtractionBench } from './ingest-extraction.ts';
 import { startBenchServer } from './server-process.ts';
 import { runSlotHoggingBench } from './slot-hogging.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
@@ -175,6 +178,15 @@ if (process.env.BENCH_HOG !== '0') {
   rows.push(...(await runSlotHoggingBench({ rounds, baseline: process.env.BENCH_HOG_BASELINE })));
 }
 if (process.env.BENCH_WAIT !== '0') rows.push(...(await runWaitBench({ rounds })));
+if (process.env.BENCH_INGEST_EXTRACTION !== '0') {
+  rows.push(
+    ...(await runIngestExtractionBench({
+      rounds,
+      messages: messagesPerRound,
+      baseline: process.env.BENCH_INGEST_BASELINE,
+    })),
+  );
+}
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 if (process.env.BENCH_EXTRACT !== '0') rows.push(...(await runExtractionBench()));
 const width = Math.max(...rows.map(([k]) => k.length));

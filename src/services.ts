@@ -110,6 +110,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const bodies = new MessageBodies(context, htmlWork);
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
   const feed = new MailboxFeed(events);
+  const extraction = new ExtractionService(context, htmlWork);
   return {
     config,
     context,
@@ -119,11 +120,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     domains,
     mailboxes,
     messages: new MessageService(context, mailboxes),
-    extraction: new ExtractionService(context),
+    extraction,
     bodies,
     htmlWork,
     quota: new QuotaService(context),
-    ingest: new IngestService(context, bodies, operatorMailboxes),
+    ingest: new IngestService(context, bodies, operatorMailboxes, extraction),
     operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),
@@ -136,6 +137,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       await relay?.stop();
       await expiry.stop();
+      // Codes and links being read for mail already answered 250 are saved first.
+      await extraction.settled();
       await htmlWork.close();
       await store.close();
     },

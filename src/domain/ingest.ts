@@ -6,6 +6,7 @@ import { parseMail } from '../mail/parse.ts';
 import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
+import type { ExtractionService } from './extraction.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
 import type { MessageBodies } from './message-bodies.ts';
 import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
@@ -49,10 +50,17 @@ export class IngestService {
   readonly #ctx: ServiceContext;
   readonly #bodies: MessageBodies;
   readonly #operators: OperatorMailboxService;
-  constructor(ctx: ServiceContext, bodies: MessageBodies, operators: OperatorMailboxService) {
+  readonly #extraction: ExtractionService;
+  constructor(
+    ctx: ServiceContext,
+    bodies: MessageBodies,
+    operators: OperatorMailboxService,
+    extraction: ExtractionService,
+  ) {
     this.#ctx = ctx;
     this.#bodies = bodies;
     this.#operators = operators;
+    this.#extraction = extraction;
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
@@ -203,18 +211,27 @@ export class IngestService {
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
       };
     });
-    let stored: DeliveredMessage[];
+    // Codes and links are read once, now, and kept with the mail shared by every copy: small
+    // mail's with its rows, bigger mail's (read in the pool) right after its commit.
+    const extraction = this.#extraction.atIngest(
+      { subject: parsed.subject, text: parsed.text, html: parsed.html },
+      copies.map((c) => c.id),
+    );
+    let stored: DeliveredMessage[] = [];
     try {
       stored = await this.#ctx.store.insertDelivery({
         inlineBlob,
         receivedAt,
         content,
         derived,
+        extraction: extraction.now,
         recipients: copies,
       });
     } catch (err) {
       await dropBlob();
       throw err;
+    } finally {
+      extraction.stored(stored.map((m) => m.id));
     }
     if (stored.length === 0) await dropBlob();
     for (const message of stored) {

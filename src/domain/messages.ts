@@ -123,11 +123,21 @@ export class MessageService {
    * mail, read from stored JSON: see MessageBodies.jsonFieldsOf), marked seen.
    */
   async readHeadByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageHead> {
+    const head = await this.requireOwnedHeadByUuid(user, mailboxUuid, messageUuid);
+    if (!head.seen) await this.#ctx.store.markSeen(head.id);
+    return { ...head, seen: true };
+  }
+
+  /** Message `messageUuid` of the user's live mailbox `mailboxUuid` without its bodies, unchanged. */
+  async requireOwnedHeadByUuid(
+    user: UserRecord,
+    mailboxUuid: string,
+    messageUuid: string,
+  ): Promise<MessageHead> {
     const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
     const head = await this.#ctx.store.getMessageHeadByUuid(messageUuid.toLowerCase());
     if (!head || head.mailboxId !== mailbox.id) throw notFound(`Message ${messageUuid} was not found.`);
-    if (!head.seen) await this.#ctx.store.markSeen(head.id);
-    return { ...head, seen: true };
+    return head;
   }
 
   async readByUuid(user: UserRecord, mailboxUuid: string, messageUuid: string): Promise<MessageRecord> {

@@ -26,6 +26,11 @@ export const operationSummaries: Record<string, { summary: string; description: 
     summary: 'Read a message',
     description: 'One message in full; reading marks it seen.',
   },
+  'GET /api/messages/:id/extract': {
+    summary: 'Codes and links of a message',
+    description:
+      'The verification codes (best guess first) and links (the action link first) read from the message when it arrived; it is not marked seen.',
+  },
   'DELETE /api/messages/:id': { summary: 'Delete a message', description: 'Deletes one message.' },
   'GET /api/messages/:id/attachments/:filename': {
     summary: 'Download an attachment',
@@ -51,6 +56,11 @@ export const operationSummaries: Record<string, { summary: string; description: 
     description: 'Messages of the mailbox, newest first, 20 per page, with a cursor for the next page.',
   },
   'GET /api/emails/:emailId/:messageId': { summary: 'Read a message', description: 'One message in full.' },
+  'GET /api/emails/:emailId/:messageId/extract': {
+    summary: 'Codes and links of a message',
+    description:
+      'The verification codes (best guess first) and links (the action link first) read from the message when it arrived; it is not marked seen.',
+  },
   'DELETE /api/emails/:emailId/:messageId': {
     summary: 'Delete a message',
     description: 'Deletes one message.',

@@ -1,9 +1,11 @@
 // A small pool of worker threads that do the costly work on received HTML (sanitising it into
-// the document the web UI shows, making plain text of it) off the event loop, so that one big or
+// the document the web UI shows, making plain text of it, reading a mail's codes and links) off
+// the event loop, so that one big or
 // deeply nested message never holds up other requests or SMTP sessions. Each piece of work is
 // bounded: the HTML is cut at a size cap, and work still running after the time budget is
 // stopped (its worker terminated and replaced), giving an empty result instead of a failure.
 import { Worker } from 'node:worker_threads';
+import type { Extraction, ExtractionInput } from './extract/types.ts';
 import type { HtmlTask, HtmlTaskResult } from './html-worker.ts';
 
 export interface HtmlWorkLimits {
@@ -89,6 +91,20 @@ export class HtmlWorkPool {
     const result = await this.#submit({ kind: 'json', strings });
     if (result?.kind !== 'json') return undefined;
     return result.literals.map((l) => Buffer.from(l.buffer, l.byteOffset, l.byteLength));
+  }
+
+  /**
+   * The verification codes and action links of a mail (text and HTML each cut at the size cap);
+   * undefined if they could not be read within the budget.
+   */
+  async extract(input: ExtractionInput): Promise<Extraction | undefined> {
+    const result = await this.#submit({
+      kind: 'extract',
+      subject: input.subject,
+      text: input.text,
+      html: input.html,
+    });
+    return result?.kind === 'extract' ? result.extraction : undefined;
   }
 
   /** Stops every worker; work still waiting or running settles with the empty result. */

@@ -1,20 +1,24 @@
 // The body of an HTML worker thread (see html-work.ts): sanitises a message's HTML into its
-// document, makes plain text of it, or writes long strings as JSON string literals, so that none
-// of it ever runs on the server's event loop. HTML beyond the size cap is cut off before the
+// document, makes plain text of it, reads its verification codes and action links, or writes long
+// strings as JSON string literals, so that none of it ever runs on the server's event loop. HTML beyond the size cap is cut off before the
 // document and the text are made: they are those of the HTML's beginning.
 import { parentPort } from 'node:worker_threads';
+import { extractVerification } from './extract/index.ts';
+import type { Extraction } from './extract/types.ts';
 import { renderMessageDocument } from './message-html.ts';
 import { htmlToPlainText } from './plain-text.ts';
 
 export type HtmlTask =
   | { id: number; kind: 'text'; html: string; maxBytes: number }
   | { id: number; kind: 'document'; html: string; maxBytes: number; inlineParts: Record<string, string> }
-  | { id: number; kind: 'json'; strings: string[]; maxBytes: number };
+  | { id: number; kind: 'json'; strings: string[]; maxBytes: number }
+  | { id: number; kind: 'extract'; subject: string; text: string; html: string; maxBytes: number };
 
 export type HtmlTaskResult =
   | { id: number; kind: 'text'; text: string; truncated: boolean }
   | { id: number; kind: 'document'; document: Uint8Array; remoteImages: number; truncated: boolean }
   | { id: number; kind: 'json'; literals: Uint8Array[]; truncated: false }
+  | { id: number; kind: 'extract'; extraction: Extraction; truncated: boolean }
   | { id: number; kind: 'error'; message: string };
 
 /** The first `maxBytes` bytes of `html` (UTF-8), cut before any character split by the cut. */
@@ -39,6 +43,14 @@ function run(task: HtmlTask): { result: HtmlTaskResult; transfer: ArrayBuffer[] 
     };
   }
   const { html, truncated } = capped(task.html, task.maxBytes);
+  if (task.kind === 'extract') {
+    const text = capped(task.text, task.maxBytes);
+    const extraction = extractVerification({ subject: task.subject, text: text.html, html });
+    return {
+      result: { id: task.id, kind: 'extract', extraction, truncated: truncated || text.truncated },
+      transfer: [],
+    };
+  }
   if (task.kind === 'text') {
     return { result: { id: task.id, kind: 'text', text: htmlToPlainText(html), truncated }, transfer: [] };
   }

@@ -3,6 +3,7 @@
 // rule needs several rows to change together (claiming an address, storing a delivery),
 // the backend does it in one transaction. Domain rules live in the services, not here.
 import type { DomainType } from '../config/plans.ts';
+import type { Extraction } from '../mail/extract/types.ts';
 
 export interface DomainRecord {
   name: string;
@@ -159,6 +160,11 @@ export interface NewDelivery {
   content: MailContent;
   /** Stored with the content; absent = made on first read (as for mail stored before it existed). */
   derived?: DerivedBodies;
+  /**
+   * The verification codes and action links read out of the content, stored with it (shared by
+   * its copies); absent = read on first request (as for mail stored before it existed).
+   */
+  extraction?: Extraction;
   /**
    * The content's bytes (raw message, then attachments) when they are small enough to live in
    * the store itself, committed with the rows under `content.blobKey`. Otherwise they are
@@ -445,5 +451,12 @@ export interface Store {
     mailboxId: number,
     options: { after?: PageCursor; unseenOnly: boolean; limit: number },
   ): Promise<MessageHead[]>;
+  /**
+   * The codes and links stored with the mail of message `id` (public id); undefined when they
+   * were not read yet (or there is no such message).
+   */
+  getExtraction(id: string): Promise<Extraction | undefined>;
+  /** Stores the codes and links of the mail of message `id`, unless some are stored already. */
+  saveExtraction(id: string, extraction: Extraction): Promise<void>;
   deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
 }

@@ -7,9 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { addDomain, api, createMailbox, createUser, sendMail, startTestServer } from '../support/harness.ts';
+import postgres from 'postgres';
+import {
+  addDomain,
+  api,
+  createMailbox,
+  createUser,
+  sendMail,
+  sendRaw,
+  startTestServer,
+} from '../support/harness.ts';
 import { dropSchema, freshSchemaName, postgresUnavailable, postgresUrl } from '../support/postgres.ts';
 import { runCli, startServe } from '../support/process.ts';
+import { verification, verificationMail } from '../support/verification-mail.ts';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -51,6 +61,7 @@ describe('burnbox import-sqlite', { skip: await postgresUnavailable() }, () => {
         text: 'see attachment',
         attachments: [{ filename: 'big.bin', content: large }],
       });
+      await sendRaw(embedded, verificationMail(address), { from: 'no-reply@example.net', to: [address] });
       const guest = await embedded.burnbox.services.mailboxes.createGuest();
       guestToken = embedded.burnbox.services.mailboxes.token(guest);
     } finally {
@@ -70,6 +81,16 @@ describe('burnbox import-sqlite', { skip: await postgresUnavailable() }, () => {
     assert.equal(migrated.status, 0, migrated.stderr);
     assert.match(migrated.stdout, new RegExp(`PostgreSQL schema "${schema}" is up to date\\.`));
 
+    // The codes and links read at ingest came along with their mails (not read again).
+    const sql = postgres(postgresUrl(), { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql<{ codes: string }[]>`SELECT codes FROM ${sql(schema)}.mail_extractions`;
+      assert.equal(rows.length, 3, 'one row per copied mail');
+      assert.ok(rows.some((r) => JSON.parse(r.codes)[0]?.value === verification.code));
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+
     const serve = await startServe({
       ...pgEnv,
       BURNBOX_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'burnbox-empty-')),
@@ -78,7 +99,11 @@ describe('burnbox import-sqlite', { skip: await postgresUnavailable() }, () => {
       const server = { baseUrl: serve.baseUrl } as Parameters<typeof api>[0];
       const list = await api(server, 'GET', `/api/messages?email=${encodeURIComponent(address)}`, { key });
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.messages.map((m: any) => m.subject).sort(), ['Large one', 'Small one']);
+      assert.deepEqual(list.body.messages.map((m: any) => m.subject).sort(), [
+        'Large one',
+        'Small one',
+        'Verify your email address',
+      ]);
       const small = list.body.messages.find((m: any) => m.subject === 'Small one');
       const read = await api(server, 'GET', `/api/messages/${small.id}`, { key });
       assert.equal(read.body.data.content.trim(), 'small\u0000body');

@@ -64,7 +64,18 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
       assert.ok(op.summary && op.description, `${method} ${path} says what it does (for /docs)`);
     }
   }
-  // Beyond the seeds: the key API's webhook extras, and waiting, streams and upstream MoeMail's config.
+  // The codes and links of a message: under each dialect's tag, with their answer's schema.
+  for (const [path, tag, data] of [
+    ['/api/messages/{id}/extract', 'user API', (ok: any) => ok.properties.data],
+    ['/api/emails/{emailId}/{messageId}/extract', 'key API', (ok: any) => ok],
+  ] as const) {
+    const op = doc.paths[path]?.get as any;
+    assert.deepEqual(op?.tags, [tag], `${path} tag`);
+    const ok = op?.responses?.['200']?.content?.['application/json']?.schema;
+    assert.deepEqual(Object.keys(data(ok).properties).sort(), ['codes', 'links'], `${path} answer`);
+  }
+  // Beyond the seeds: the key API's webhook extras, each dialect's codes and links, and waiting,
+  // streams and upstream MoeMail's config.
   const extras = documented.filter(
     (e) => ![...userEndpoints, ...keyEndpoints].some(([m, p]) => e === `${m} ${p}`),
   );
@@ -72,8 +83,10 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
     'get /api/config',
     'get /api/emails/{emailId}/stream',
     'get /api/emails/{emailId}/wait',
+    'get /api/emails/{emailId}/{messageId}/extract',
     'get /api/messages/stream',
     'get /api/messages/wait',
+    'get /api/messages/{id}/extract',
     'get /api/webhook/deliveries',
     'get /api/webhook/secret',
     'post /api/webhook/secret',

@@ -36,6 +36,8 @@ async function deliver(server: TestServer, html: string): Promise<Delivered> {
   const { email: address } = await createMailbox(server, user);
   const sent = await sendMail(server, { to: address, subject: 'Big report', html });
   assert.match(sent.response, /^250 /);
+  // A big mail's codes and links are read in the pool too, saved just after the 250.
+  await services.extraction.settled();
   const mailbox = (await services.store.getMailboxByAddress(address)) as MailboxRecord;
   const [message] = await services.store.listMessages(mailbox.id);
   assert.ok(message);
@@ -74,8 +76,8 @@ describe('with the default limits', () => {
     const delivered = await deliver(server, bigHtml(3 * 1024 * 1024));
 
     // All were made by a worker before the 250, and stored with the message: the text, the
-    // document, and (big mail) the APIs' content and html as JSON.
-    assert.equal(services.htmlWork.counts.done, before.done + 3);
+    // document, and (big mail) the APIs' content and html as JSON; and its codes and links.
+    assert.equal(services.htmlWork.counts.done, before.done + 4);
     const text = await services.store.getHtmlText(delivered.message.uuid);
     assert.ok(text !== undefined, 'the text is stored');
     assert.match(text, /^FIRST-PARAGRAPH/);
@@ -98,7 +100,7 @@ describe('with the default limits', () => {
       assert.ok(frame.raw.equals(document), 'the frame serves the stored document');
       assert.match(frame.headers.get('content-security-policy') ?? '', /img-src data: 'self';/);
     }
-    assert.equal(services.htmlWork.counts.done, before.done + 3);
+    assert.equal(services.htmlWork.counts.done, before.done + 4);
   });
 
   test('small mail with a text part gets its document on its first view, in the pool, once', async () => {
@@ -116,7 +118,8 @@ describe('with the default limits', () => {
     const mailbox = (await services.store.getMailboxByAddress(address)) as MailboxRecord;
     const [message] = await services.store.listMessages(mailbox.id);
     assert.ok(message);
-    // Nothing was made at ingest: its content is its text part.
+    // Nothing was made at ingest: its content is its text part (and a small mail's codes and
+    // links are read on the event loop).
     assert.equal(services.htmlWork.counts.done, before);
     assert.equal(await services.store.getDocumentInfo(message.uuid), undefined);
     const delivered = { user, mailbox, message };
@@ -214,7 +217,8 @@ describe('with a size cap', () => {
     const { services } = server.burnbox;
     const before = services.htmlWork.counts.truncated;
     const delivered = await deliver(server, bigHtml(64 * 1024));
-    assert.equal(services.htmlWork.counts.truncated, before + 2);
+    // The text, the document, and the codes and links.
+    assert.equal(services.htmlWork.counts.truncated, before + 3);
     const detail = await readDetail(server, delivered);
     assert.equal(detail.status, 200);
     assert.match(detail.body.message.content, /^FIRST-PARAGRAPH/);
@@ -239,8 +243,8 @@ describe('with a time budget too short for the work', () => {
     const { services } = server.burnbox;
     const before = services.htmlWork.counts.overBudget;
     const delivered = await deliver(server, bigHtml(1024 * 1024));
-    // The text, the document and the JSON of the big fields: each stopped.
-    assert.equal(services.htmlWork.counts.overBudget, before + 3);
+    // The text, the document, the JSON of the big fields, and the codes and links: each stopped.
+    assert.equal(services.htmlWork.counts.overBudget, before + 4);
     assert.equal(await services.store.getHtmlText(delivered.message.uuid), '');
     const detail = await readDetail(server, delivered);
     assert.equal(detail.status, 200);
@@ -252,6 +256,6 @@ describe('with a time budget too short for the work', () => {
 
     // The pool replaced its stopped workers: later mail is worked on again (and stopped again).
     await deliver(server, bigHtml(1024 * 1024));
-    assert.equal(services.htmlWork.counts.overBudget, before + 6);
+    assert.equal(services.htmlWork.counts.overBudget, before + 8);
   });
 });

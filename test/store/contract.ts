@@ -1062,6 +1062,65 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual((await store.getMessage(message.id))?.content, content('later', { text: '' }));
       });
 
+      it('codes and links are stored with the mail, shared by its copies, kept once', async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const extraction = {
+          codes: [
+            { value: '482913', kind: 'otp' as const },
+            { value: 'AB12CD', kind: 'otp' as const },
+          ],
+          links: [
+            { url: 'https://example.com/verify?t=1&u=2', kind: 'verify' as const },
+            { url: 'https://example.com/بريد?x="y"', kind: 'unsubscribe' as const },
+          ],
+        };
+        const [first, second] = await store.insertDelivery({
+          content: content('extracted'),
+          extraction,
+          receivedAt: T0,
+          recipients: [recipient(a), recipient(b)],
+        });
+        assert.ok(first && second);
+        assert.deepEqual(await store.getExtraction(first.id), extraction);
+        assert.deepEqual(await store.getExtraction(second.id), extraction);
+        // Stored once: a later save does not replace it.
+        await store.saveExtraction(second.id, { codes: [], links: [] });
+        assert.deepEqual(await store.getExtraction(first.id), extraction);
+        // Empty lists are a result too (not "not read yet").
+        const [none] = await store.insertDelivery({
+          content: content('nothing'),
+          extraction: { codes: [], links: [] },
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(none);
+        assert.deepEqual(await store.getExtraction(none.id), { codes: [], links: [] });
+        assert.equal(await store.getExtraction(messageId()), undefined, 'no such message');
+        // The mail's other copies keep them when one copy is deleted; they go with the last one.
+        await store.deleteMessage(first.id);
+        assert.deepEqual(await store.getExtraction(second.id), extraction);
+        await store.deleteMessage(second.id);
+        assert.equal(await store.getExtraction(second.id), undefined);
+      });
+
+      it('mail stored without its codes and links gets them saved later, once', async (store) => {
+        const a = await claim(store, 'a');
+        const [message] = await store.insertDelivery({
+          content: content('older'),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(message);
+        assert.equal(await store.getExtraction(message.id), undefined);
+        const later = { codes: [{ value: '1234', kind: 'otp' as const }], links: [] };
+        await store.saveExtraction(message.id, later);
+        await store.saveExtraction(message.id, { codes: [], links: [] });
+        assert.deepEqual(await store.getExtraction(message.id), later);
+        await store.saveExtraction(messageId(), later);
+        assert.deepEqual((await store.getMessage(message.id))?.content, content('older'));
+      });
+
       it('big parts are stored in chunks; a head is read without the bodies', async (store) => {
         const a = await claim(store, 'a');
         const longText = `${'Zoë 🎉 "quoted" \\ line\r\n'.repeat(40_000)}end`;

@@ -153,6 +153,23 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
     },
   );
 
+  // The message's verification codes and action links, read once when it was received. Not a
+  // read of the message: it is not marked seen.
+  app.get<{ Params: MessageParams }>(
+    '/api/emails/:emailId/:messageId/extract',
+    { schema: { params: messageParams, response: responses.extraction } },
+    async (request) => {
+      const { emailId, messageId } = request.params;
+      const user = userOf(request);
+      // Read without its bodies: they are loaded only for mail stored before its codes were kept.
+      const head = await messages.requireOwnedHeadByUuid(user, emailId, messageId);
+      return services.extraction.ofStored(
+        head.id,
+        async () => (await messages.requireOwnedByUuid(user, emailId, messageId)).content,
+      );
+    },
+  );
+
   app.delete<{ Params: MessageParams }>(
     '/api/emails/:emailId/:messageId',
     { schema: { params: messageParams, response: responses.success } },

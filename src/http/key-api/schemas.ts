@@ -2,7 +2,7 @@
 // through them (fast, and no field outside the seed's shape can leak out).
 import type { FastifySchemaValidationError } from 'fastify';
 import { schemaErrorMessage } from '../errors.ts';
-import { withExtraction } from '../extraction-schemas.ts';
+import { extractionProperties, withExtraction } from '../extraction-schema.ts';
 import { waitFilterProperties } from '../wait-query.ts';
 
 /** The lifetimes `POST /api/emails/generate` accepts, in ms; 0 is a permanent mailbox. */
@@ -234,6 +234,7 @@ export const responses = {
       description: 'Most live mailboxes your plan allows ("unlimited" when none)',
     },
   }),
+  extraction: object(extractionProperties),
   success: { 200: success, ...errors },
   webhook: object({ url: { type: 'string' }, enabled: { type: 'boolean' } }),
   secret: object({ secret: { type: 'string' } }),

@@ -181,6 +181,17 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
   );
 
+  // The message's verification codes and action links, read once when it was received. Not a
+  // read of the message: it is not marked seen.
+  app.get<{ Params: { id: string } }>(
+    '/api/messages/:id/extract',
+    { schema: { response: responses.extraction } },
+    async (request) => {
+      const message = await services.messages.requireOwned(userOf(request), request.params.id);
+      return { status: true, data: await services.extraction.of(message) };
+    },
+  );
+
   app.delete<{ Params: { id: string } }>(
     '/api/messages/:id',
     { schema: { response: responses.done } },

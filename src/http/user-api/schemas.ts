@@ -1,6 +1,6 @@
 // JSON schemas of the user dialect: inputs are validated with them, and responses are
 // serialised through them (fast, and no field outside the seed's shape can leak out).
-import { withExtraction } from '../extraction-schemas.ts';
+import { extractionObject, withExtraction } from '../extraction-schema.ts';
 import { waitFilterProperties } from '../wait-query.ts';
 
 export const domainTypeQuery = {
@@ -183,6 +183,14 @@ export const responses = {
       description:
         "text/event-stream: `message` events (id: the message id; data: the wait answer's data), a heartbeat comment every 15 s",
       content: { 'text/event-stream': { schema: { type: 'string' } } },
+    },
+    ...errors,
+  },
+  extraction: {
+    200: {
+      type: 'object',
+      required: ['status', 'data'],
+      properties: { status: { type: 'boolean' }, data: extractionObject },
     },
     ...errors,
   },

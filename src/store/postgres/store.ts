@@ -12,6 +12,8 @@ import { randomInt } from 'node:crypto';
 import postgres from 'postgres';
 import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
+import type { Extraction } from '../../mail/extract/types.ts';
+import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -666,6 +668,7 @@ export class PostgresStore implements Store {
     const d = p.delivery;
     const c = d.content;
     const { events } = p;
+    const extraction = d.extraction && toExtractionColumns(d.extraction);
     const query = sql<{ kind: 'copy' | 'event'; id: string }[]>`
       WITH live AS MATERIALIZED (
           SELECT id, user_id FROM mailboxes WHERE id = ANY(${p.mailboxIds}::bigint[]) ORDER BY id FOR KEY SHARE
@@ -685,6 +688,11 @@ export class PostgresStore implements Store {
         ),
         chunks AS (
           ${chunksInsert(sql, sql`SELECT id FROM derived`, d.derived ?? noDerived)}
+        ),
+        extraction AS (
+          INSERT INTO mail_extractions (mail_id, codes, links)
+          SELECT mail.id, ${extraction?.codes ?? '[]'}::text, ${extraction?.links ?? '[]'}::text
+          FROM mail WHERE ${extraction !== undefined}::boolean
         ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
@@ -988,6 +996,21 @@ export class PostgresStore implements Store {
           RETURNING mail_id AS id
         )
       ${chunksInsert(sql, sql`SELECT id FROM saved`, derived)}`;
+  }
+
+  async getExtraction(id: string): Promise<Extraction | undefined> {
+    const [row] = await this.#sql<ExtractionColumns[]>`
+      SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+      WHERE m.public_id = ${id}`;
+    return row && fromExtractionColumns(row);
+  }
+
+  async saveExtraction(id: string, extraction: Extraction): Promise<void> {
+    const { codes, links } = toExtractionColumns(extraction);
+    await this.#sql`
+      INSERT INTO mail_extractions (mail_id, codes, links)
+      SELECT mail_id, ${codes}, ${links} FROM messages WHERE public_id = ${id}
+      ON CONFLICT (mail_id) DO NOTHING`;
   }
 
   async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
 import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
+import type { Extraction } from '../../mail/extract/types.ts';
+import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -614,6 +616,7 @@ export class SqliteStore implements Store {
       ).lastInsertRowid,
     );
     if (d.derived) this.#insertDerived(mailId, d.derived);
+    if (d.extraction) this.#insertExtraction(mailId, d.extraction);
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -1037,6 +1040,34 @@ export class SqliteStore implements Store {
       after?.uuid ?? null,
       limit,
     ).map(toMessageHead);
+  }
+
+  #insertExtraction(mailId: number, extraction: Extraction): void {
+    const { codes, links } = toExtractionColumns(extraction);
+    this.#run(
+      `INSERT INTO mail_extractions (mail_id, codes, links) VALUES (?, ?, ?)
+       ON CONFLICT (mail_id) DO NOTHING`,
+      mailId,
+      codes,
+      links,
+    );
+  }
+
+  async getExtraction(id: string): Promise<Extraction | undefined> {
+    const row = this.#get<ExtractionColumns>(
+      `SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+       WHERE m.public_id = ?`,
+      id,
+    );
+    return row && fromExtractionColumns(row);
+  }
+
+  async saveExtraction(id: string, extraction: Extraction): Promise<void> {
+    // Saved as mail arrives: committed with the deliveries of the same moment (one fsync).
+    return this.#groupCommit(() => {
+      const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE public_id = ?', id);
+      if (row) this.#insertExtraction(row.mail_id, extraction);
+    });
   }
 
   async deleteMessage(id: string): Promise<Released & { deleted: boolean }> {

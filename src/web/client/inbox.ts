@@ -1,6 +1,7 @@
 // The live inbox: renders the message list from the page data, keeps it current over the
 // mailbox's event stream (reconnecting and catching up by itself), counts down the expiry,
 // and shows a message with its HTML in a sandboxed frame.
+import type { ExtractionView } from '../inbox/extraction-view.ts';
 import type { MailboxView, MessageDetailView, MessageSummaryView } from '../inbox/present.ts';
 import { formatTimeLeft } from '../shared/duration.ts';
 import { formatSize } from '../shared/size.ts';
@@ -16,6 +17,9 @@ interface InboxData {
   timeZone: string;
   now: number;
 }
+
+/** A message as the reader gets it: in full, with its remote images counted and its code and action link. */
+type ReaderMessage = MessageDetailView & { blockedImages: number; extraction: ExtractionView };
 
 const data = pageData<InboxData>();
 if (data) startInbox(data);
@@ -188,7 +192,7 @@ function startInbox(data: InboxData): void {
       }
       return;
     }
-    const message = (await response.json()) as MessageDetailView & { blockedImages: number };
+    const message = (await response.json()) as ReaderMessage;
     openId = id;
     setUrl(id, change);
     const summary = messages.get(id);
@@ -197,7 +201,62 @@ function startInbox(data: InboxData): void {
     renderReader(message);
   }
 
-  function renderReader(message: MessageDetailView & { blockedImages: number }): void {
+  /** The message's code with a copy button, and its action link, above the body; undefined when it has neither. */
+  function extractionPanel({ code, actionLink }: ExtractionView): HTMLElement | undefined {
+    if (code === null && actionLink === null) return undefined;
+    const panel = el('section', { className: 'reader-extract' });
+    if (code !== null) {
+      const value = el('code', { className: 'extract-code', dir: 'ltr' }, code);
+      const copy = el('button', { type: 'button', className: 'button copy-code' }, s('message.copyCode'));
+      copy.addEventListener('click', () => {
+        void copyText(code, value).then((copied) => {
+          if (!copied) return;
+          copy.textContent = s('message.copied');
+          setTimeout(() => {
+            copy.textContent = s('message.copyCode');
+          }, 2000);
+        });
+      });
+      panel.append(el('span', { className: 'extract-label' }, s('message.code')), value, copy);
+    }
+    if (actionLink !== null) {
+      const link = el(
+        'a',
+        {
+          className: 'button button-primary action-link',
+          href: actionLink.url,
+          target: '_blank',
+          rel: 'noopener noreferrer',
+        },
+        s(`message.actionLink.${actionLink.kind}`),
+        ' ',
+        ltrText(actionLink.host),
+      );
+      link.referrerPolicy = 'no-referrer';
+      panel.append(link);
+    }
+    return panel;
+  }
+
+  /**
+   * Puts `text` on the clipboard; where the Clipboard API is missing (a page served over plain
+   * HTTP to another machine is not a secure context), selects the shown code and copies that.
+   */
+  async function copyText(text: string, shown: HTMLElement): Promise<boolean> {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(shown);
+      const selection = window.getSelection();
+      selection?.removeAllRanges();
+      selection?.addRange(range);
+      return document.execCommand('copy');
+    }
+  }
+
+  function renderReader(message: ReaderMessage): void {
     const header = el(
       'header',
       { className: 'reader-header' },
@@ -293,7 +352,8 @@ function startInbox(data: InboxData): void {
     } else {
       body.append(textView);
     }
-    const parts = [header, tools, body];
+    const extract = extractionPanel(message.extraction);
+    const parts = extract ? [header, tools, extract, body] : [header, tools, body];
     const files = message.attachmentList;
     if (files.length > 0) {
       parts.push(

@@ -12,6 +12,7 @@ import { WebError } from '../errors.ts';
 import { type FormSentences, withFormErrors } from '../forms.ts';
 import { GuestCookie } from '../guest-cookie.ts';
 import { clientStrings, type MessageKey } from '../i18n/translator.ts';
+import { extractionView } from '../inbox/extraction-view.ts';
 import { LiveStreams } from '../inbox/live.ts';
 import { detailView, emlFileName, inboxPath, mailboxView, summaryView } from '../inbox/present.ts';
 import { type ChangeAttempt, inboxMain } from '../inbox/view.ts';
@@ -43,6 +44,12 @@ const scriptStrings: MessageKey[] = [
   'message.select',
   'message.frameTitle',
   'message.unread',
+  'message.code',
+  'message.copyCode',
+  'message.copied',
+  'message.actionLink.verify',
+  'message.actionLink.magic_link',
+  'message.actionLink.reset',
 ];
 
 const notices: Record<string, MessageKey> = { extended: 'inbox.extended', created: 'inbox.created' };
@@ -270,7 +277,12 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const view = detailView(message, token);
     // Counted when the document was made: shown once the reader asks (the CSP blocks them till then).
     const blockedImages = view.hasHtml ? await services.bodies.remoteImagesOf(message) : 0;
-    return { ...view, blockedImages };
+    // Read when the message arrived; the whole message is loaded only for mail stored before.
+    const extraction = await services.extraction.ofStored(
+      message.id,
+      async () => (await messages.requireInMailbox(mailbox, id)).content,
+    );
+    return { ...view, blockedImages, extraction: extractionView(extraction) };
   });
 
   app.delete<MessageParams>('/inbox/:token/messages/:id', async (request, reply) => {
