@@ -220,7 +220,7 @@ export const responses = {
   stream: {
     200: {
       description:
-        "text/event-stream: `message` events (id: the message id; data: the wait answer's message), a heartbeat comment every 15 s",
+        'text/event-stream: `message` events (id: the message id; data: as the wait answer), a heartbeat comment every 15 s',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
     },
     ...errors,

@@ -32,6 +32,11 @@ export const arabicOperationTexts: Record<
     description: 'رسالة واحدة كاملة؛ قراءتها تجعلها مقروءة.',
   },
   'DELETE /api/messages/:id': { summary: 'حذف رسالة', description: 'يحذف رسالة واحدة.' },
+  'GET /api/messages/:id/extract': {
+    summary: 'رموز الرسالة وروابطها',
+    description:
+      'رموز التحقق (الأرجح أولاً) والروابط (رابط الإجراء أولاً) المقروءة من الرسالة عند وصولها؛ ولا تصير الرسالة مقروءة.',
+  },
   'GET /api/messages/:id/attachments/:filename': {
     summary: 'تنزيل مرفق',
     description: 'بايتات المرفق كما استُلمت تماماً، مع نوع محتواه.',
@@ -51,6 +56,11 @@ export const arabicOperationTexts: Record<
     description: 'رسائل الصندوق، الأحدث أولاً، 20 في كل صفحة، مع مؤشر للصفحة التالية.',
   },
   'GET /api/emails/:emailId/:messageId': { summary: 'قراءة رسالة', description: 'رسالة واحدة كاملة.' },
+  'GET /api/emails/:emailId/:messageId/extract': {
+    summary: 'رموز الرسالة وروابطها',
+    description:
+      'رموز التحقق (الأرجح أولاً) والروابط (رابط الإجراء أولاً) المقروءة من الرسالة عند وصولها؛ ولا تصير الرسالة مقروءة.',
+  },
   'DELETE /api/emails/:emailId/:messageId': { summary: 'حذف رسالة', description: 'يحذف رسالة واحدة.' },
   'GET /api/webhook': { summary: 'إعدادات خطاف الويب', description: 'رابط خطاف الويب وهل هو مفعّل.' },
   'POST /api/webhook': {
@@ -81,7 +91,7 @@ export const arabicOperationTexts: Record<
     summary: 'بث الرسائل الجديدة',
     description:
       'أحداث Server-Sent Events: حدث ‎`message`‎ لكل رسالة جديدة في ‎?email=‎ (المعرّف: معرّف الرسالة؛ البيانات: كجواب الانتظار)، ' +
-      'ونبضة كل 15 ثانية؛ ومع Last-Event-ID (أو ‎?lastEventId=‎) يُعاد أولاً ما وصل بعد تلك الرسالة.',
+      'ونبضة كل 15 ثانية؛ ومع ‎`Last-Event-ID`‎ (أو ‎`?lastEventId=`‎) يُعاد أولاً ما وصل بعد تلك الرسالة.',
   },
   'GET /api/emails/:emailId/wait': {
     summary: 'انتظار رسالة',
@@ -93,7 +103,7 @@ export const arabicOperationTexts: Record<
     summary: 'بث الرسائل الجديدة',
     description:
       'أحداث Server-Sent Events: حدث ‎`message`‎ لكل رسالة جديدة (المعرّف: معرّفها؛ البيانات: كجواب الانتظار)، ونبضة كل 15 ثانية؛ ' +
-      'ومع Last-Event-ID (أو ‎?lastEventId=‎) يُعاد أولاً ما وصل بعد تلك الرسالة.',
+      'ومع ‎`Last-Event-ID`‎ (أو ‎`?lastEventId=`‎) يُعاد أولاً ما وصل بعد تلك الرسالة.',
   },
   'GET /api/config': {
     summary: 'إعدادات الموقع',
@@ -132,7 +142,7 @@ export const arabicSchemaTexts: Record<string, string> = {
     'جزء من العنوان الذي أُرسلت إليه الرسالة، مع الوسم ‎+tag‎ (دون تمييز حالة الأحرف)',
   'Only messages received after this one, seen or not': 'الرسائل التي وصلت بعد هذه فقط، مقروءة أو لا',
   'Replay what arrived after this message (or Last-Event-ID)':
-    'يعيد ما وصل بعد هذه الرسالة (أو Last-Event-ID)',
+    'يعيد ما وصل بعد هذه الرسالة (أو ‎`Last-Event-ID`‎)',
   'Verification codes found in the message, best guess first': 'رموز التحقق الموجودة في الرسالة، الأرجح أولاً',
   'Absolute http(s) links of the message, the action link first (at most 50)':
     'روابط http(s)‎ المطلقة في الرسالة، رابط الإجراء أولاً (50 على الأكثر)',
@@ -140,6 +150,12 @@ export const arabicSchemaTexts: Record<string, string> = {
     'بث text/event-stream: أحداث ‎`message`‎ (المعرّف: معرّف الرسالة؛ البيانات: كجواب الانتظار)، وتعليق نبضة كل 15 ثانية',
   'The plan of self-registered accounts': 'خطة الحسابات المسجّلة ذاتياً',
   'Domains your plan may use, comma-separated': 'النطاقات التي تسمح بها خطتك، مفصولة بفواصل',
+  'Verification codes (one-time passwords, PINs), best guess first; empty when there is none':
+    'رموز التحقق (كلمات المرور لمرة واحدة وأرقام PIN)، الأرجح أولاً؛ فارغة حين لا رمز',
+  'ASCII letters and digits, separators removed': 'حروف وأرقام ASCII، دون الفواصل',
+  'Absolute http(s) links, the action link first, deduplicated, at most 50':
+    'روابط http(s)‎ المطلقة، رابط الإجراء أولاً، دون تكرار، 50 على الأكثر',
+  'HTML entities decoded': 'بعد فك ترميز كيانات HTML',
   'Most live mailboxes your plan allows ("unlimited" when none)':
     'أقصى عدد من الصناديق الحية تسمح به خطتك ("unlimited" حين لا حد)',
 };
