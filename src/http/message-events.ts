@@ -3,7 +3,7 @@
 // a comment as heartbeat, and `gone` when the mailbox goes away. Resuming from a message
 // (Last-Event-ID) is the follow service's catch-up; this module only writes and closes.
 import { PassThrough } from 'node:stream';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Follower } from '../domain/following.ts';
 import type { MessageRecord } from '../store/types.ts';
 
@@ -78,4 +78,19 @@ export class MessageStreams {
   closeAll(): void {
     for (const end of [...this.#open]) end();
   }
+}
+
+/**
+ * What a dialect's held routes (waits and streams) share: a signal that aborts held waits and
+ * the open streams, both ended when the server starts to close (in `preClose`, before its
+ * listener waits for requests in progress, which held ones would never finish).
+ */
+export function heldRequests(app: FastifyInstance): { closing: AbortSignal; streams: MessageStreams } {
+  const closing = new AbortController();
+  const streams = new MessageStreams();
+  app.addHook('preClose', async () => {
+    closing.abort();
+    streams.closeAll();
+  });
+  return { closing: closing.signal, streams };
 }

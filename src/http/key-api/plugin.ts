@@ -11,7 +11,7 @@ import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { holdRequest } from '../client-gone.ts';
 import { viewOfError } from '../errors.ts';
 import { jsonStream, RawJson } from '../json-stream.ts';
-import { MessageStreams } from '../message-events.ts';
+import { heldRequests } from '../message-events.ts';
 import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
 import { encodeCursor, positionOf } from './cursor.ts';
 import { presentDelivery, presentMailbox, presentMessage, presentMessageSummary } from './presenters.ts';
@@ -192,12 +192,7 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   });
   // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
   // stream open. Held requests end when the server stops, before its listener waits for them.
-  const closing = new AbortController();
-  const streams = new MessageStreams();
-  app.addHook('preClose', async () => {
-    closing.abort();
-    streams.closeAll();
-  });
+  const { closing, streams } = heldRequests(app);
 
   app.get<{ Params: EmailParams; Querystring: WaitQuery }>(
     '/api/emails/:emailId/wait',
@@ -211,7 +206,7 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
       const after = query.after
         ? positionInMailbox(await messages.requireInMailbox(mailbox, query.after))
         : undefined;
-      const held = holdRequest(reply, closing.signal);
+      const held = holdRequest(reply, closing);
       let message: MessageRecord | undefined;
       try {
         message = await services.waiting.wait(mailbox, waitOptionsOf(query, after, held.signal));

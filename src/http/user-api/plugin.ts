@@ -12,7 +12,7 @@ import type { MailboxRecord, MessageRecord, UserRecord } from '../../store/types
 import { QuotaSpent, useKeyAuthAndQuota } from '../auth.ts';
 import { holdRequest } from '../client-gone.ts';
 import { viewOfError } from '../errors.ts';
-import { MessageStreams } from '../message-events.ts';
+import { heldRequests } from '../message-events.ts';
 import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
 import { domainTypeQuery, emailQuery, responses, streamQuery, waitQuery } from './schemas.ts';
@@ -126,12 +126,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   });
   // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
   // stream open. Held requests end when the server stops, before its listener waits for them.
-  const closing = new AbortController();
-  const streams = new MessageStreams();
-  app.addHook('preClose', async () => {
-    closing.abort();
-    streams.closeAll();
-  });
+  const { closing, streams } = heldRequests(app);
 
   app.get<{ Querystring: WaitQuery & { email: string } }>(
     '/api/messages/wait',
@@ -141,7 +136,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
       const { query } = request;
       const mailbox = await services.mailboxes.requireOwned(user, query.email);
       const after = query.after ? positionOf(await messageOf(user, mailbox, query.after)) : undefined;
-      const held = holdRequest(reply, closing.signal);
+      const held = holdRequest(reply, closing);
       let message: MessageRecord | undefined;
       try {
         message = await services.waiting.wait(mailbox, waitOptionsOf(query, after, held.signal));
