@@ -21,11 +21,12 @@ const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
  * become line breaks, every other tag goes, and the common entities are decoded.
  */
 export function flatText(html: string): string {
-  return html
-    .replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<br\b[^>]*>|<\/(?:p|div|tr|li|h[1-6]|table|blockquote|pre)\s*>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
+  // Every pattern here is linear: a tag left open runs to the end of the text (as a browser
+  // reads it) instead of being searched for again from each later '<', which made hostile
+  // mail of many unclosed '<script' or '<' quadratic.
+  return withoutRawBlocks(html)
+    .replace(/<br\b[^>]*(?:>|$)|<\/(?:p|div|tr|li|h[1-6]|table|blockquote|pre)\s*>/gi, '\n')
+    .replace(/<[^>]*(?:>|$)/g, '')
     .replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]+);/gi, (match, name: string) => {
       if (name[0] !== '#') return entities[name.toLowerCase()] ?? match;
       const code =
@@ -38,4 +39,23 @@ export function flatText(html: string): string {
     .replace(/ ?\n[\s]*\n\s*/g, '\n\n')
     .replace(/ ?\n ?/g, '\n')
     .trim();
+}
+
+const rawBlockStart = /<(script|style|head|title)\b|<!--/gi;
+
+/** The HTML without script, style, head and title blocks and comments; an unclosed one runs to the end. */
+function withoutRawBlocks(html: string): string {
+  const kept: string[] = [];
+  let from = 0;
+  rawBlockStart.lastIndex = 0;
+  for (let start = rawBlockStart.exec(html); start; start = rawBlockStart.exec(html)) {
+    kept.push(html.slice(from, start.index), ' ');
+    const end = start[1] ? new RegExp(`</${start[1]}\\s*>`, 'gi') : /-->/g;
+    end.lastIndex = rawBlockStart.lastIndex;
+    if (!end.exec(html)) return kept.join('');
+    from = end.lastIndex;
+    rawBlockStart.lastIndex = from;
+  }
+  kept.push(html.slice(from));
+  return kept.join('');
 }

@@ -26,3 +26,16 @@ test('the flat reading drops scripts, styles and tags, breaks blocks and decodes
     'One <two>\n🎉 é\n\nend',
   );
 });
+
+// Megabytes of unclosed markup (HTML is capped at BURNBOX_HTML_MAX_BYTES, 8 MiB by default): a
+// quadratic reading takes minutes on these and is stopped by the generous limit; a linear one
+// takes milliseconds.
+test('the flat reading is linear on hostile markup: unclosed scripts, comments and tags run to the end', {
+  timeout: 60_000,
+}, () => {
+  assert.equal(flatText(`<p>Keep</p>${'<script>x'.repeat(200_000)}`), 'Keep');
+  assert.equal(flatText(`<p>Keep</p>${'<!-- x'.repeat(200_000)}`), 'Keep');
+  assert.equal(flatText(`Keep ${'<br'.repeat(400_000)}`), 'Keep');
+  assert.equal(flatText(`Keep ${'< a'.repeat(400_000)}`), 'Keep');
+  assert.equal(flatText('<style>p{}</style>A<!-- c -->B<script>x</script >C<title>t</title>'), 'A B C');
+});
