@@ -39,7 +39,22 @@ type TaskInput = HtmlTask extends infer T ? (T extends HtmlTask ? Omit<T, 'id' |
 
 interface Job {
   task: HtmlTask;
+  /** Characters of input: the queue serves small work first (see #next). */
+  size: number;
+  queuedAt: number;
   settle(result: HtmlTaskResult | undefined): void;
+}
+
+/** Characters of input of a task, for the queue's order. */
+function taskSize(task: TaskInput): number {
+  switch (task.kind) {
+    case 'json':
+      return task.strings.reduce((sum, s) => sum + s.length, 0);
+    case 'extract':
+      return task.subject.length + task.text.length + task.html.length;
+    default:
+      return task.html.length;
+  }
 }
 
 const workerUrl = new URL('./html-worker.ts', import.meta.url);
@@ -120,11 +135,30 @@ export class HtmlWorkPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
+  /**
+   * The job to run next: the smallest, so that an ordinary mail's work never waits behind a
+   * queue of megabyte-sized HTML from one sender (each of which may take seconds); but a job
+   * that has waited a whole time budget goes first, so big work is never starved.
+   */
+  #next(): Job {
+    let pick = 0;
+    const overdue = Date.now() - this.#limits.budgetMs;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const job = this.#queue[i] as Job;
+      if (job.queuedAt <= overdue) {
+        pick = i;
+        break;
+      }
+      if (job.size < (this.#queue[pick] as Job).size) pick = i;
+    }
+    return this.#queue.splice(pick, 1)[0] as Job;
+  }
+
   #submit(input: TaskInput): Promise<HtmlTaskResult | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const task = { ...input, id: this.#nextId++, maxBytes: this.#limits.maxBytes } as HtmlTask;
-      this.#queue.push({ task, settle: resolve });
+      this.#queue.push({ task, size: taskSize(input), queuedAt: Date.now(), settle: resolve });
       this.#pump();
     });
   }
@@ -133,7 +167,7 @@ export class HtmlWorkPool {
     while (this.#queue.length > 0 && !this.#closed) {
       const worker = this.#idle.pop() ?? (this.#size() < this.#limits.workers ? this.#spawn() : undefined);
       if (!worker) return;
-      const job = this.#queue.shift() as Job;
+      const job = this.#next();
       const timer = setTimeout(() => this.#overBudget(worker), this.#limits.budgetMs);
       this.#running.set(worker, { job, timer });
       worker.ref();
