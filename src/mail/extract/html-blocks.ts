@@ -187,6 +187,19 @@ function styleEmphasis(style: string): boolean {
   return /font-family\s*:[^;]{0,80}(mono|courier|consolas|menlo)/.test(s);
 }
 
+// Templates repeat the same few style attributes on every row: each is weighed once (the cache is
+// bounded, and the answer depends on the style alone).
+const styleVerdicts = new Map<string, boolean>();
+function styleEmphasisOf(style: string): boolean {
+  let verdict = styleVerdicts.get(style);
+  if (verdict === undefined) {
+    verdict = styleEmphasis(style);
+    if (styleVerdicts.size >= 512) styleVerdicts.clear();
+    if (style.length <= 256) styleVerdicts.set(style, verdict);
+  }
+  return verdict;
+}
+
 interface Attributes {
   href: string | undefined;
   style: string | undefined;
@@ -305,7 +318,7 @@ export function readHtml(input: string): HtmlReading {
   };
   const closeAnchor = () => {
     if (!anchor) return;
-    anchor.text = anchor.text.replace(/\s+/g, ' ').trim();
+    anchor.text = (needsCollapse(anchor.text) ? anchor.text.replace(/\s+/g, ' ') : anchor.text).trim();
     if (anchors.length < maxLinkCandidates) anchors.push(anchor);
     anchor = null;
   };
@@ -392,7 +405,7 @@ export function readHtml(input: string): HtmlReading {
     if (kind & isVoid || attrs.selfClosing) continue;
     const emphasis =
       (kind & isEmphasis) !== 0 ||
-      (attrs.style !== undefined && styleEmphasis(attrs.style)) ||
+      (attrs.style !== undefined && styleEmphasisOf(attrs.style)) ||
       (name === 'font' && Number(attrs.size) >= 5);
     if (stack.length < maxOpenElements) {
       stack.push({ name, emphasis });

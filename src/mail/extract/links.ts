@@ -44,11 +44,14 @@ function pointsSomewhere(url: string): boolean {
   return /^https?:\/\/[^/?#]+[/?#]./i.test(url);
 }
 
-/** The kind of a link from its words, its URL and its surroundings, with how it was known. */
+/**
+ * The kind of a link from its words, its URL and its surroundings, with how it was known. The
+ * surroundings are read only when the words say nothing (most anchors say something).
+ */
 function classify(
   url: string,
   words: string,
-  context: string,
+  context: () => string,
   navigation = false,
 ): { kind: LinkKind; evidence: number } {
   if (navigation) {
@@ -70,7 +73,7 @@ function classify(
   const byUrl = kindFromUrl(url);
   if (byUrl !== null && (byUrl === 'unsubscribe' || carriesToken(url))) return { kind: byUrl, evidence: 2 };
   if (saysNothing(words)) {
-    const byContext = kindFromWords(context);
+    const byContext = kindFromWords(context());
     if (fromWords(byContext)) return { kind: byContext as LinkKind, evidence: 1 };
   }
   return { kind: 'other', evidence: 0 };
@@ -98,9 +101,11 @@ function contextBefore(lines: Line[], index: number, column: number): string {
   return saysNothing(sentence) ? above : sentence;
 }
 
+const noContext = () => '';
+
 function bareUrlsOf(
   lines: Line[],
-  visit: (url: string, words: string, context: string) => void,
+  visit: (url: string, words: string, context: () => string) => void,
   budget: () => boolean,
 ): void {
   for (let i = 0; i < lines.length && budget(); i++) {
@@ -110,7 +115,7 @@ function bareUrlsOf(
     for (let m = bareUrl.exec(text); m && budget(); m = bareUrl.exec(text)) {
       const url = m[0].replace(trailingPunctuation, '');
       // A bare URL has no anchor text: the sentence that introduces it plays that part.
-      visit(url, contextBefore(lines, i, m.index), '');
+      visit(url, contextBefore(lines, i, m.index), noContext);
     }
   }
 }
@@ -120,7 +125,7 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
   const byUrl = new Map<string, Found>();
   let seen = 0;
   const budget = () => seen < maxLinkCandidates;
-  const visit = (raw: string, words: string, context: string, navigation = false) => {
+  const visit = (raw: string, words: string, context: () => string, navigation = false) => {
     seen++;
     const url = absoluteUrl(raw);
     if (!url) return;
@@ -137,7 +142,7 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
   for (const a of anchors) {
     if (!budget()) break;
     const navigation = (anchorsPerLine.get(a.line) ?? 0) > 1;
-    visit(a.href, a.text, contextBefore(htmlLines, a.line, a.column), navigation);
+    visit(a.href, a.text, () => contextBefore(htmlLines, a.line, a.column), navigation);
   }
   bareUrlsOf(textLines, visit, budget);
   bareUrlsOf(htmlLines, visit, budget);
