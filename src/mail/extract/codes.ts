@@ -85,9 +85,17 @@ function readNumberRuns(text: string, into: Candidate[]): void {
     }
     const start = i;
     while (i < n && isDigit(text.charCodeAt(i))) i++;
+    const plainEnd = i;
     while (i + 1 < n && isRunSeparator(text.charCodeAt(i)) && isDigit(text.charCodeAt(i + 1))) {
       i += 2;
       while (i < n && isDigit(text.charCodeAt(i))) i++;
+    }
+    // Every code has four digits or more: shorter runs ("Dec 5", "10") are passed over uncopied,
+    // and a run of digits alone needs none of readNumberRun's reading of separators.
+    if (i - start < 4) continue;
+    if (i === plainEnd) {
+      if (i - start <= 8) into.push({ value: text.slice(start, i), start, end: i, alphanumeric: false });
+      continue;
     }
     readNumberRun(text.slice(start, i), start, into);
   }

@@ -106,6 +106,38 @@ for (const [tags, kind] of [
   for (const tag of tags) tagKinds.set(tag, (tagKinds.get(tag) ?? 0) | kind);
 }
 
+/** A tag name the reader knows, found by walking its characters: most tags are read uncopied. */
+interface TagNode {
+  /** By lower-cased character code. */
+  next: TagNode[];
+  name: string | undefined;
+  kind: number;
+}
+function tagNode(): TagNode {
+  return { next: [], name: undefined, kind: 0 };
+}
+const knownTags = tagNode();
+for (const name of [...tagKinds.keys(), 'a', 'img', 'font', 'span', 'i', 'u', 'em', 'small']) {
+  let node = knownTags;
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    node.next[c] ??= tagNode();
+    node = node.next[c] as TagNode;
+  }
+  node.name = name;
+  node.kind = tagKinds.get(name) ?? 0;
+}
+
+/** The known tag named (in any case) by html[start, end), if it is one. */
+function knownTag(html: string, start: number, end: number): TagNode | undefined {
+  let node: TagNode | undefined = knownTags;
+  for (let k = start; k < end && node; k++) {
+    const c = html.charCodeAt(k);
+    node = node.next[c >= 65 && c <= 90 ? c + 32 : c];
+  }
+  return node?.name === undefined ? undefined : node;
+}
+
 /** Whether UTF-16 unit `c` is whitespace as `\s` reads it (without a regex per character). */
 function isSpace(c: number): boolean {
   if (c === 32 || (c >= 9 && c <= 13)) return true;
@@ -363,8 +395,10 @@ export function readHtml(input: string): HtmlReading {
     let nameEnd = nameStart + 1;
     const nameLimit = Math.min(n, nameStart + 31);
     while (nameEnd < nameLimit && isNameChar(html.charCodeAt(nameEnd))) nameEnd++;
-    const name = html.slice(nameStart, nameEnd).toLowerCase();
-    const kind = tagKinds.get(name) ?? 0;
+    // Every name in tagKinds is a known tag: any other has no kind.
+    const known = knownTag(html, nameStart, nameEnd);
+    const name = known ? (known.name as string) : html.slice(nameStart, nameEnd).toLowerCase();
+    const kind = known ? known.kind : 0;
     const attrs = readAttributes(html, nameEnd);
     i = attrs.end;
 
