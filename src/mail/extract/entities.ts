@@ -75,6 +75,13 @@ export function decodeEntities(text: string): string {
   let out = '';
   let copied = 0;
   while (amp >= 0) {
+    // `&amp;`, the one reference of most URLs in href attributes.
+    if (text.startsWith('amp;', amp + 1)) {
+      out += `${text.slice(copied, amp)}&`;
+      copied = amp + 5;
+      amp = text.indexOf('&', copied);
+      continue;
+    }
     reference.lastIndex = amp;
     const m = reference.exec(text);
     if (m) {

@@ -302,7 +302,11 @@ function readAttributes(html: string, i: number): Attributes {
         if (kept !== null) value = html.slice(start, i);
       }
     }
-    if (kept !== null) attrs[kept] = value;
+    // One store per kept name (a store under a computed key is a slower, generic one).
+    if (kept === 'href') attrs.href = value;
+    else if (kept === 'style') attrs.style = value;
+    else if (kept === 'alt') attrs.alt = value;
+    else if (kept === 'size') attrs.size = value;
   }
   return attrs;
 }
