@@ -29,7 +29,19 @@ function absoluteUrl(raw: string): string | null {
   return url;
 }
 
+// Templates repeat one link on every row (a help centre, a shop): its URL is read once in a row.
+let lastTokenUrl = '';
+let lastTokenVerdict = false;
+
 function carriesToken(url: string): boolean {
+  if (url !== lastTokenUrl) {
+    lastTokenVerdict = readsAsToken(url);
+    lastTokenUrl = url;
+  }
+  return lastTokenVerdict;
+}
+
+function readsAsToken(url: string): boolean {
   tokenRun.lastIndex = 0;
   for (let m = tokenRun.exec(url); m; m = tokenRun.exec(url)) {
     const run = m[0];
