@@ -21,6 +21,8 @@ interface Found {
   /** 3: the anchor's words, 2: the URL, 1: the words before it, 0: none. */
   evidence: number;
   order: number;
+  /** What the URL's last reading was given, when it did not need the surroundings. */
+  lastReading: { words: string; navigation: boolean } | null;
 }
 
 function absoluteUrl(raw: string): string | null {
@@ -141,12 +143,25 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
     seen++;
     const url = absoluteUrl(raw);
     if (!url) return;
-    const { kind, evidence } = classify(url, words, context, navigation);
     const prior = byUrl.get(url);
-    if (!prior) byUrl.set(url, { url, kind, evidence, order: byUrl.size });
-    else if (evidence > prior.evidence) {
-      prior.kind = kind;
-      prior.evidence = evidence;
+    // A row of a template repeats its link with the same words: the same reading again cannot
+    // raise what the first one found.
+    const last = prior?.lastReading;
+    if (last && last.words === words && last.navigation === navigation) return;
+    let readContext = false;
+    const contextRead = () => {
+      readContext = true;
+      return context();
+    };
+    const { kind, evidence } = classify(url, words, contextRead, navigation);
+    const lastReading = readContext ? null : { words, navigation };
+    if (!prior) byUrl.set(url, { url, kind, evidence, order: byUrl.size, lastReading });
+    else {
+      prior.lastReading = lastReading;
+      if (evidence > prior.evidence) {
+        prior.kind = kind;
+        prior.evidence = evidence;
+      }
     }
   };
   const anchorsPerLine = new Map<number, number>();
