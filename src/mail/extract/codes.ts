@@ -101,12 +101,16 @@ function readNumberRuns(text: string, into: Candidate[]): void {
   }
 }
 
+const anyCapital = /[A-Z]/;
+
 /**
  * Whether some run of capitals, digits and dashes holds both a capital and a digit: a
  * letter-digit code can only stand in such a run, and most lines have none, so the
  * letterDigitGroup scan is skipped for them.
  */
 function mayHoldLetterDigitGroup(text: string): boolean {
+  // No capital at all (a long run of digits, a lower-case sentence): one quick search says so.
+  if (!anyCapital.test(text)) return false;
   let capital = false;
   let digit = false;
   for (let k = 0; k < text.length; k++) {
