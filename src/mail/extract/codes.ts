@@ -27,8 +27,8 @@ interface Candidate {
 
 // Digit runs with single separators inside: "482913", "381-204", "381 204", "4 8 2 9 1 3", and
 // the things that contain dots, commas, colons and slashes (dates, times, prices, versions), read
-// whole so that none of their parts is taken for a code. Linear: every repetition eats a separator.
-const numberRun = /\d+(?:[ \-.,:/]\d+)*/g;
+// whole so that none of their parts is taken for a code: /\d+(?:[ \-.,:/]\d+)*/, read by character
+// code (readNumberRuns). Linear: every repetition eats a separator.
 const letterDigitGroup = /(?<![A-Za-z0-9])[A-Z0-9]{2,8}(?:-[A-Z0-9]{2,8}){0,2}(?![A-Za-z0-9])/g;
 const latinOrCyrillic = /[A-Za-z\u00C0-\u024F\u0400-\u04FF]/;
 // Marks of money, ids, card masks and multiplication before a number.
@@ -65,22 +65,83 @@ function readNumberRun(run: string, offset: number, into: Candidate[]): void {
   }
 }
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Separators read inside a run of digits: space, `-`, `.`, `,`, `:`, `/`. */
+function isRunSeparator(c: number): boolean {
+  return c === 32 || c === 45 || c === 46 || c === 44 || c === 58 || c === 47;
+}
+
+/** The runs of digits of `text`, each handed to readNumberRun. */
+function readNumberRuns(text: string, into: Candidate[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n && into.length < 64) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    const plainEnd = i;
+    while (i + 1 < n && isRunSeparator(text.charCodeAt(i)) && isDigit(text.charCodeAt(i + 1))) {
+      i += 2;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+    }
+    // Every code has four digits or more: shorter runs ("Dec 5", "10") are passed over uncopied,
+    // and a run of digits alone needs none of readNumberRun's reading of separators.
+    if (i - start < 4) continue;
+    if (i === plainEnd) {
+      if (i - start <= 8) into.push({ value: text.slice(start, i), start, end: i, alphanumeric: false });
+      continue;
+    }
+    readNumberRun(text.slice(start, i), start, into);
+  }
+}
+
+const anyCapital = /[A-Z]/;
+
+/**
+ * Whether some run of capitals, digits and dashes holds both a capital and a digit: a
+ * letter-digit code can only stand in such a run, and most lines have none, so the
+ * letterDigitGroup scan is skipped for them.
+ */
+function mayHoldLetterDigitGroup(text: string): boolean {
+  // No capital at all (a long run of digits, a lower-case sentence): one quick search says so.
+  if (!anyCapital.test(text)) return false;
+  let capital = false;
+  let digit = false;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 65 && c <= 90) capital = true;
+    else if (isDigit(c)) digit = true;
+    else if (c !== 45) {
+      capital = false;
+      digit = false;
+      continue;
+    }
+    if (capital && digit) return true;
+  }
+  return false;
+}
+
 function candidatesOf(text: string): Candidate[] {
   const found: Candidate[] = [];
-  numberRun.lastIndex = 0;
-  for (let m = numberRun.exec(text); m && found.length < 64; m = numberRun.exec(text)) {
-    readNumberRun(m[0], m.index, found);
-  }
-  letterDigitGroup.lastIndex = 0;
-  for (let m = letterDigitGroup.exec(text); m && found.length < 64; m = letterDigitGroup.exec(text)) {
-    const value = m[0].replace(/-/g, '');
-    // "FB-48291": initials before a number are read with the number (see markedAsOther).
-    const initials = /^[A-Z]{1,2}-\d+$/.test(m[0]);
-    if (!initials && value.length >= 5 && value.length <= 10 && /[A-Z]/.test(value) && /\d/.test(value)) {
-      found.push({ value, start: m.index, end: m.index + m[0].length, alphanumeric: true });
+  readNumberRuns(text, found);
+  if (found.length < 64 && mayHoldLetterDigitGroup(text)) {
+    letterDigitGroup.lastIndex = 0;
+    for (let m = letterDigitGroup.exec(text); m && found.length < 64; m = letterDigitGroup.exec(text)) {
+      const value = m[0].replace(/-/g, '');
+      // "FB-48291": initials before a number are read with the number (see markedAsOther).
+      const initials = /^[A-Z]{1,2}-\d+$/.test(m[0]);
+      if (!initials && value.length >= 5 && value.length <= 10 && /[A-Z]/.test(value) && /\d/.test(value)) {
+        found.push({ value, start: m.index, end: m.index + m[0].length, alphanumeric: true });
+      }
     }
   }
-  return found.filter((c) => !markedAsOther(text, c));
+  return found.length === 0 ? found : found.filter((c) => !markedAsOther(text, c));
 }
 
 function isMark(ch: string): boolean {

@@ -45,7 +45,7 @@ latin1Names.forEach((name, i) => {
 });
 
 // Bounded: a reference is at most 32 characters, so a run of `&` costs linear time.
-const reference = /&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,31}));?/g;
+const reference = /&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,31}));?/y;
 
 function fromCodePoint(code: number): string {
   return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
@@ -53,18 +53,44 @@ function fromCodePoint(code: number): string {
     : '\uFFFD';
 }
 
+/** The text a reference stands for, or the reference as written when it stands for none. */
+function decoded(match: string, hex?: string, dec?: string, name?: string): string {
+  if (hex) return fromCodePoint(Number.parseInt(hex, 16));
+  if (dec) return fromCodePoint(Number(dec));
+  // Named references need their `;` except the legacy few (`&amp` in old href attributes).
+  const value = name ? named.get(name) : undefined;
+  if (value === undefined) return match;
+  if (match.endsWith(';') || ['amp', 'lt', 'gt', 'quot', 'nbsp'].includes(name ?? '')) {
+    return match.endsWith(';') ? value : value + match.slice(1 + (name?.length ?? 0));
+  }
+  return match;
+}
+
 /** `text` with its character references decoded. */
 export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(reference, (match, hex?: string, dec?: string, name?: string) => {
-    if (hex) return fromCodePoint(Number.parseInt(hex, 16));
-    if (dec) return fromCodePoint(Number(dec));
-    // Named references need their `;` except the legacy few (`&amp` in old href attributes).
-    const value = name ? named.get(name) : undefined;
-    if (value === undefined) return match;
-    if (match.endsWith(';') || ['amp', 'lt', 'gt', 'quot', 'nbsp'].includes(name ?? '')) {
-      return match.endsWith(';') ? value : value + match.slice(1 + (name?.length ?? 0));
+  let amp = text.indexOf('&');
+  if (amp < 0) return text;
+  // From one `&` to the next, trying the reference pattern only there (a replace with a callback
+  // per match costs more than the decoding itself).
+  let out = '';
+  let copied = 0;
+  while (amp >= 0) {
+    // `&amp;`, the one reference of most URLs in href attributes.
+    if (text.startsWith('amp;', amp + 1)) {
+      out += `${text.slice(copied, amp)}&`;
+      copied = amp + 5;
+      amp = text.indexOf('&', copied);
+      continue;
     }
-    return match;
-  });
+    reference.lastIndex = amp;
+    const m = reference.exec(text);
+    if (m) {
+      out += text.slice(copied, amp) + decoded(m[0], m[1], m[2], m[3]);
+      copied = amp + m[0].length;
+      amp = text.indexOf('&', copied);
+    } else {
+      amp = text.indexOf('&', amp + 1);
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }

@@ -89,8 +89,100 @@ const emphasisTags = new Set(['b', 'strong', 'h1', 'h2', 'h3', 'code', 'kbd', 't
 /** Elements whose content is not text of the mail. */
 const rawTextTags = new Set(['script', 'style', 'title', 'textarea', 'xmp', 'noscript', 'template', 'svg']);
 
-const tagName = /[A-Za-z][A-Za-z0-9-]{0,30}/y;
-const blank = /^\s*$/;
+// One lookup per tag instead of one per set: what the reader does with an element.
+const isBlock = 1;
+const isCell = 2;
+const isVoid = 4;
+const isEmphasis = 8;
+const isRawText = 16;
+const tagKinds = new Map<string, number>();
+for (const [tags, kind] of [
+  [blockTags, isBlock],
+  [cellTags, isCell],
+  [voidTags, isVoid],
+  [emphasisTags, isEmphasis],
+  [rawTextTags, isRawText],
+] as const) {
+  for (const tag of tags) tagKinds.set(tag, (tagKinds.get(tag) ?? 0) | kind);
+}
+
+/** A tag name the reader knows, found by walking its characters: most tags are read uncopied. */
+interface TagNode {
+  /** By lower-cased character code. */
+  next: TagNode[];
+  name: string | undefined;
+  kind: number;
+}
+function tagNode(): TagNode {
+  return { next: [], name: undefined, kind: 0 };
+}
+const knownTags = tagNode();
+for (const name of [...tagKinds.keys(), 'a', 'img', 'font', 'span', 'i', 'u', 'em', 'small']) {
+  let node = knownTags;
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    node.next[c] ??= tagNode();
+    node = node.next[c] as TagNode;
+  }
+  node.name = name;
+  node.kind = tagKinds.get(name) ?? 0;
+}
+
+/** The known tag named (in any case) by html[start, end), if it is one. */
+function knownTag(html: string, start: number, end: number): TagNode | undefined {
+  let node: TagNode | undefined = knownTags;
+  for (let k = start; k < end && node; k++) {
+    const c = html.charCodeAt(k);
+    node = node.next[c >= 65 && c <= 90 ? c + 32 : c];
+  }
+  return node?.name === undefined ? undefined : node;
+}
+
+/** Whether UTF-16 unit `c` is whitespace as `\s` reads it (without a regex per character). */
+function isSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** Whether html[start, end) is all whitespace (most text nodes of a template), read in place. */
+function isBlank(html: string, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (!isSpace(html.charCodeAt(k))) return false;
+  return true;
+}
+
+/** Whether `text` has whitespace other than single spaces, which collapsing would change. */
+function needsCollapse(text: string): boolean {
+  let previousSpace = false;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 32) {
+      if (previousSpace) return true;
+      previousSpace = true;
+    } else if (isSpace(c)) return true;
+    else previousSpace = false;
+  }
+  return false;
+}
+
+/** Letters, digits and `-`: the characters of a tag name after its first letter. */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
 
 const endTags = new Map<string, RegExp>();
 function endTagPattern(name: string): RegExp {
@@ -127,18 +219,47 @@ function styleEmphasis(style: string): boolean {
   return /font-family\s*:[^;]{0,80}(mono|courier|consolas|menlo)/.test(s);
 }
 
+// Templates repeat the same few style attributes on every row: each is weighed once (the cache is
+// bounded, and the answer depends on the style alone).
+const styleVerdicts = new Map<string, boolean>();
+function styleEmphasisOf(style: string): boolean {
+  let verdict = styleVerdicts.get(style);
+  if (verdict === undefined) {
+    verdict = styleEmphasis(style);
+    if (styleVerdicts.size >= 512) styleVerdicts.clear();
+    if (style.length <= 256) styleVerdicts.set(style, verdict);
+  }
+  return verdict;
+}
+
 interface Attributes {
-  href?: string;
-  style?: string;
-  alt?: string;
-  size?: string;
+  href: string | undefined;
+  style: string | undefined;
+  alt: string | undefined;
+  size: string | undefined;
   end: number;
   selfClosing: boolean;
 }
 
+/** Which of the attributes the reader keeps `html[start, end)` names (case-insensitive), if any. */
+function keptAttribute(html: string, start: number, end: number): 'href' | 'style' | 'alt' | 'size' | null {
+  const length = end - start;
+  // Only these lengths can name a kept attribute: most names are never copied.
+  if (length < 3 || length > 5) return null;
+  const name = html.slice(start, end).toLowerCase();
+  return name === 'href' || name === 'style' || name === 'alt' || name === 'size' ? name : null;
+}
+
 /** Attributes of the tag whose name ends at `i`; `end` is the offset after its `>`. */
 function readAttributes(html: string, i: number): Attributes {
-  const attrs: Attributes = { end: html.length, selfClosing: false };
+  const attrs: Attributes = {
+    href: undefined,
+    style: undefined,
+    alt: undefined,
+    size: undefined,
+    end: html.length,
+    selfClosing: false,
+  };
   const n = html.length;
   while (i < n) {
     let c = html.charCodeAt(i);
@@ -158,17 +279,18 @@ function readAttributes(html: string, i: number): Attributes {
       if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 47 || c === 62 || c === 61) break;
       i++;
     }
-    const name = html.slice(nameStart, Math.min(i, nameStart + 16)).toLowerCase();
-    while (i < n && /\s/.test(html[i] as string)) i++;
+    // Names are read up to 16 characters (a longer one is none of the kept ones).
+    const kept = keptAttribute(html, nameStart, Math.min(i, nameStart + 16));
+    while (i < n && isSpace(html.charCodeAt(i))) i++;
     let value = '';
     if (html.charCodeAt(i) === 61) {
       i++;
-      while (i < n && /\s/.test(html[i] as string)) i++;
+      while (i < n && isSpace(html.charCodeAt(i))) i++;
       const q = html.charCodeAt(i);
       if (q === 34 || q === 39) {
         const close = html.indexOf(q === 34 ? '"' : "'", i + 1);
         const stop = close < 0 ? n : close;
-        value = html.slice(i + 1, stop);
+        if (kept !== null) value = html.slice(i + 1, stop);
         i = stop + 1;
       } else {
         const start = i;
@@ -177,10 +299,14 @@ function readAttributes(html: string, i: number): Attributes {
           if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 62) break;
           i++;
         }
-        value = html.slice(start, i);
+        if (kept !== null) value = html.slice(start, i);
       }
     }
-    if (name === 'href' || name === 'style' || name === 'alt' || name === 'size') attrs[name] = value;
+    // One store per kept name (a store under a computed key is a slower, generic one).
+    if (kept === 'href') attrs.href = value;
+    else if (kept === 'style') attrs.style = value;
+    else if (kept === 'alt') attrs.alt = value;
+    else if (kept === 'size') attrs.size = value;
   }
   return attrs;
 }
@@ -192,34 +318,43 @@ export function readHtml(input: string): HtmlReading {
   const anchors: Anchor[] = [];
   const stack: Open[] = [];
   let emphasisDepth = 0;
-  let line: Line = { text: '', emphasis: [] };
+  // The line being read: its text grows by appends and is flattened once, when the line ends;
+  // whether it ends in a space is remembered rather than asked of the text (asking flattens it).
+  let lineText = '';
+  let lineEndsInSpace = false;
+  let lineEmphasis: number[] = [];
   let anchor: Anchor | null = null;
 
   const breakLine = () => {
-    const text = line.text.trimEnd();
-    if (text.length > 0) {
-      line.text = text;
-      lines.push(line);
+    if (lineText.length > 0) {
+      const text = lineText.trimEnd();
+      if (text.length > 0) lines.push({ text, emphasis: lineEmphasis });
     }
-    line = { text: '', emphasis: [] };
+    lineText = '';
+    lineEndsInSpace = false;
+    lineEmphasis = [];
+  };
+  // Whitespace between tags (most text nodes of a template) adds at most one space.
+  const addSpace = () => {
+    if (lineText.length > 0 && !lineEndsInSpace) {
+      lineText += ' ';
+      lineEndsInSpace = true;
+    }
+    if (anchor && anchor.text.length > 0 && anchor.text.length < 300) anchor.text += ' ';
   };
   const addText = (raw: string, emphasized: boolean) => {
-    // Whitespace between tags (most text nodes of a template) adds at most one space.
-    if (blank.test(raw)) {
-      if (line.text.length > 0 && !line.text.endsWith(' ')) line.text += ' ';
-      if (anchor && anchor.text.length > 0 && anchor.text.length < 300) anchor.text += ' ';
-      return;
-    }
-    let text = decodeEntities(raw).replace(/\s+/g, ' ');
-    if (line.text.length === 0 || line.text.endsWith(' ')) text = text.trimStart();
+    const decoded = decodeEntities(raw);
+    let text = needsCollapse(decoded) ? decoded.replace(/\s+/g, ' ') : decoded;
+    if (lineText.length === 0 || lineEndsInSpace) text = text.trimStart();
     if (text.length === 0) return;
-    if (emphasized) line.emphasis.push(line.text.length, line.text.length + text.length);
-    line.text += text;
+    if (emphasized) lineEmphasis.push(lineText.length, lineText.length + text.length);
+    lineText += text;
+    lineEndsInSpace = text.charCodeAt(text.length - 1) === 32;
     if (anchor && anchor.text.length < 300) anchor.text += text;
   };
   const closeAnchor = () => {
     if (!anchor) return;
-    anchor.text = anchor.text.replace(/\s+/g, ' ').trim();
+    anchor.text = (needsCollapse(anchor.text) ? anchor.text.replace(/\s+/g, ' ') : anchor.text).trim();
     if (anchors.length < maxLinkCandidates) anchors.push(anchor);
     anchor = null;
   };
@@ -227,7 +362,7 @@ export function readHtml(input: string): HtmlReading {
     closeAnchor();
     // The anchor belongs to the line it starts on; lines are pushed when they end, so that is
     // the next index unless the current line is empty and will be dropped (same index then).
-    anchor = { href: decodeEntities(href).trim(), text: '', line: lines.length, column: line.text.length };
+    anchor = { href: decodeEntities(href).trim(), text: '', line: lines.length, column: lineText.length };
   };
 
   let i = 0;
@@ -235,11 +370,14 @@ export function readHtml(input: string): HtmlReading {
   while (i < n) {
     const lt = html.indexOf('<', i);
     const textEnd = lt < 0 ? n : lt;
-    if (textEnd > i) addText(html.slice(i, textEnd), emphasisDepth > 0);
+    if (textEnd > i) {
+      if (isBlank(html, i, textEnd)) addSpace();
+      else addText(html.slice(i, textEnd), emphasisDepth > 0);
+    }
     if (lt < 0) break;
     i = lt;
     const next = html.charCodeAt(i + 1);
-    if (html.startsWith('<!--', i)) {
+    if (next === 33 && html.startsWith('<!--', i)) {
       const end = html.indexOf('-->', i + 4);
       i = end < 0 ? n : end + 3;
       continue;
@@ -251,21 +389,27 @@ export function readHtml(input: string): HtmlReading {
       continue;
     }
     const closing = next === 47;
-    tagName.lastIndex = closing ? i + 2 : i + 1;
-    const nameMatch = tagName.exec(html);
-    if (!nameMatch) {
+    // The tag name: a letter, then up to 30 letters, digits or dashes.
+    const nameStart = closing ? i + 2 : i + 1;
+    if (!isLetter(html.charCodeAt(nameStart))) {
       addText('<', emphasisDepth > 0);
       i++;
       continue;
     }
-    const name = nameMatch[0].toLowerCase();
-    const attrs = readAttributes(html, tagName.lastIndex);
+    let nameEnd = nameStart + 1;
+    const nameLimit = Math.min(n, nameStart + 31);
+    while (nameEnd < nameLimit && isNameChar(html.charCodeAt(nameEnd))) nameEnd++;
+    // Every name in tagKinds is a known tag: any other has no kind.
+    const known = knownTag(html, nameStart, nameEnd);
+    const name = known ? (known.name as string) : html.slice(nameStart, nameEnd).toLowerCase();
+    const kind = known ? known.kind : 0;
+    const attrs = readAttributes(html, nameEnd);
     i = attrs.end;
 
     if (closing) {
       if (name === 'a') closeAnchor();
-      if (blockTags.has(name)) breakLine();
-      else if (cellTags.has(name)) addText(' ', false);
+      if (kind & isBlock) breakLine();
+      else if (kind & isCell) addSpace();
       // Pop back to the nearest open element of that name, looking only a few levels down, so
       // stray closing tags cost constant time.
       for (let k = stack.length - 1; k >= 0 && k >= stack.length - 32; k--) {
@@ -279,7 +423,7 @@ export function readHtml(input: string): HtmlReading {
       continue;
     }
 
-    if (rawTextTags.has(name)) {
+    if (kind & isRawText) {
       if (attrs.selfClosing) continue;
       // Skip to its end tag: one case-insensitive search from here, never repeated.
       const endTag = endTagPattern(name);
@@ -289,17 +433,17 @@ export function readHtml(input: string): HtmlReading {
       if (name === 'title') breakLine();
       continue;
     }
-    if (blockTags.has(name)) breakLine();
-    else if (cellTags.has(name)) addText(' ', false);
+    if (kind & isBlock) breakLine();
+    else if (kind & isCell) addSpace();
     if (name === 'a' && attrs.href !== undefined) openAnchor(attrs.href);
     if (name === 'img' && anchor && attrs.alt) {
       const a = anchor as Anchor;
       if (a.text.length < 300) a.text += ` ${decodeEntities(attrs.alt)} `;
     }
-    if (voidTags.has(name) || attrs.selfClosing) continue;
+    if (kind & isVoid || attrs.selfClosing) continue;
     const emphasis =
-      emphasisTags.has(name) ||
-      (attrs.style !== undefined && styleEmphasis(attrs.style)) ||
+      (kind & isEmphasis) !== 0 ||
+      (attrs.style !== undefined && styleEmphasisOf(attrs.style)) ||
       (name === 'font' && Number(attrs.size) >= 5);
     if (stack.length < maxOpenElements) {
       stack.push({ name, emphasis });

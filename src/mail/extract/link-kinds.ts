@@ -55,12 +55,17 @@ const urlPhrases: [ActionKind, RegExp][] = [
   ['magic_link', /magic|sign-?in|log-?in|\/auth\/|callback|\/session/],
 ];
 
+// All of them at once: most URLs (tracking redirects, product pages) have none, and are then read
+// once instead of once per kind.
+const anyUrlPhrase = new RegExp(urlPhrases.map(([, pattern]) => pattern.source).join('|'));
+
 /** The kind the URL itself gives a link (its path and query names), or null. */
 export function kindFromUrl(url: string): ActionKind | null {
   const at = url.indexOf('//');
   const rest = url.slice(at + 2).toLowerCase();
   const slash = rest.indexOf('/');
   const pathAndQuery = slash < 0 ? '' : rest.slice(slash);
+  if (!anyUrlPhrase.test(pathAndQuery)) return null;
   for (const [kind, pattern] of urlPhrases) if (pattern.test(pathAndQuery)) return kind;
   return null;
 }

@@ -21,6 +21,8 @@ interface Found {
   /** 3: the anchor's words, 2: the URL, 1: the words before it, 0: none. */
   evidence: number;
   order: number;
+  /** What the URL's last reading was given, when it did not need the surroundings. */
+  lastReading: { words: string; navigation: boolean } | null;
 }
 
 function absoluteUrl(raw: string): string | null {
@@ -29,7 +31,19 @@ function absoluteUrl(raw: string): string | null {
   return url;
 }
 
+// Templates repeat one link on every row (a help centre, a shop): its URL is read once in a row.
+let lastTokenUrl = '';
+let lastTokenVerdict = false;
+
 function carriesToken(url: string): boolean {
+  if (url !== lastTokenUrl) {
+    lastTokenVerdict = readsAsToken(url);
+    lastTokenUrl = url;
+  }
+  return lastTokenVerdict;
+}
+
+function readsAsToken(url: string): boolean {
   tokenRun.lastIndex = 0;
   for (let m = tokenRun.exec(url); m; m = tokenRun.exec(url)) {
     const run = m[0];
@@ -44,11 +58,14 @@ function pointsSomewhere(url: string): boolean {
   return /^https?:\/\/[^/?#]+[/?#]./i.test(url);
 }
 
-/** The kind of a link from its words, its URL and its surroundings, with how it was known. */
+/**
+ * The kind of a link from its words, its URL and its surroundings, with how it was known. The
+ * surroundings are read only when the words say nothing (most anchors say something).
+ */
 function classify(
   url: string,
   words: string,
-  context: string,
+  context: () => string,
   navigation = false,
 ): { kind: LinkKind; evidence: number } {
   if (navigation) {
@@ -70,7 +87,7 @@ function classify(
   const byUrl = kindFromUrl(url);
   if (byUrl !== null && (byUrl === 'unsubscribe' || carriesToken(url))) return { kind: byUrl, evidence: 2 };
   if (saysNothing(words)) {
-    const byContext = kindFromWords(context);
+    const byContext = kindFromWords(context());
     if (fromWords(byContext)) return { kind: byContext as LinkKind, evidence: 1 };
   }
   return { kind: 'other', evidence: 0 };
@@ -98,9 +115,11 @@ function contextBefore(lines: Line[], index: number, column: number): string {
   return saysNothing(sentence) ? above : sentence;
 }
 
+const noContext = () => '';
+
 function bareUrlsOf(
   lines: Line[],
-  visit: (url: string, words: string, context: string) => void,
+  visit: (url: string, words: string, context: () => string) => void,
   budget: () => boolean,
 ): void {
   for (let i = 0; i < lines.length && budget(); i++) {
@@ -110,7 +129,7 @@ function bareUrlsOf(
     for (let m = bareUrl.exec(text); m && budget(); m = bareUrl.exec(text)) {
       const url = m[0].replace(trailingPunctuation, '');
       // A bare URL has no anchor text: the sentence that introduces it plays that part.
-      visit(url, contextBefore(lines, i, m.index), '');
+      visit(url, contextBefore(lines, i, m.index), noContext);
     }
   }
 }
@@ -120,16 +139,29 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
   const byUrl = new Map<string, Found>();
   let seen = 0;
   const budget = () => seen < maxLinkCandidates;
-  const visit = (raw: string, words: string, context: string, navigation = false) => {
+  const visit = (raw: string, words: string, context: () => string, navigation = false) => {
     seen++;
     const url = absoluteUrl(raw);
     if (!url) return;
-    const { kind, evidence } = classify(url, words, context, navigation);
     const prior = byUrl.get(url);
-    if (!prior) byUrl.set(url, { url, kind, evidence, order: byUrl.size });
-    else if (evidence > prior.evidence) {
-      prior.kind = kind;
-      prior.evidence = evidence;
+    // A row of a template repeats its link with the same words: the same reading again cannot
+    // raise what the first one found.
+    const last = prior?.lastReading;
+    if (last && last.words === words && last.navigation === navigation) return;
+    let readContext = false;
+    const contextRead = () => {
+      readContext = true;
+      return context();
+    };
+    const { kind, evidence } = classify(url, words, contextRead, navigation);
+    const lastReading = readContext ? null : { words, navigation };
+    if (!prior) byUrl.set(url, { url, kind, evidence, order: byUrl.size, lastReading });
+    else {
+      prior.lastReading = lastReading;
+      if (evidence > prior.evidence) {
+        prior.kind = kind;
+        prior.evidence = evidence;
+      }
     }
   };
   const anchorsPerLine = new Map<number, number>();
@@ -137,7 +169,7 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
   for (const a of anchors) {
     if (!budget()) break;
     const navigation = (anchorsPerLine.get(a.line) ?? 0) > 1;
-    visit(a.href, a.text, contextBefore(htmlLines, a.line, a.column), navigation);
+    visit(a.href, a.text, () => contextBefore(htmlLines, a.line, a.column), navigation);
   }
   bareUrlsOf(textLines, visit, budget);
   bareUrlsOf(htmlLines, visit, budget);
