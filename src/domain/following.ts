@@ -5,6 +5,7 @@
 import type { MailboxRecord, MessageRecord, PageCursor } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 import type { MailboxFeed } from './mailbox-feed.ts';
+import { positionOf } from './message-match.ts';
 
 export interface Follower {
   /** Called for each message, in order, one at a time (the next waits for the promise). */
@@ -27,13 +28,15 @@ export class FollowService {
 
   /**
    * Replays the messages of `mailbox` stored after `after` (when given), then follows it until
-   * the returned function is called; resolves once the replay is handed to the follower. The
-   * caller has checked access.
+   * the returned function is called (or `signal` aborts: the follower left during the replay);
+   * resolves once the replay is handed to the follower. The replay holds one message at a time.
+   * The caller has checked access.
    */
   async follow(
     mailbox: MailboxRecord,
     after: PageCursor | undefined,
     follower: Follower,
+    signal?: AbortSignal,
   ): Promise<() => void> {
     const sent = new Set<string>();
     let queue = Promise.resolve();
@@ -58,24 +61,31 @@ export class FollowService {
       stopped = true;
       stopListening();
     };
+    const left = () => stopped || signal?.aborted === true;
     try {
-      for (let position = after; position && !stopped; ) {
+      for (let position = after; position && !left(); ) {
         const heads = await this.#ctx.store.listMessageHeadsAfter(mailbox.id, {
           after: position,
           unseenOnly: false,
           limit: headsPerQuery,
         });
         for (const head of heads) {
+          if (left()) break;
           const message = await this.#ctx.store.getMessage(head.id);
           if (message) send(message);
+          // Sent before the next is read: a long replay never piles up in memory.
+          await queue;
         }
         const last = heads.at(-1);
-        position =
-          last && heads.length === headsPerQuery ? { at: last.receivedAt, uuid: last.uuid } : undefined;
+        position = last && heads.length === headsPerQuery ? positionOf(last) : undefined;
       }
     } catch (err) {
       stop();
       throw err;
+    }
+    if (left()) {
+      stop();
+      return stop;
     }
     for (const message of held) send(message);
     held = undefined;

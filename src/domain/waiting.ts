@@ -7,7 +7,7 @@ import type { MailboxRecord, MessageHead, MessageRecord, PageCursor } from '../s
 import type { ServiceContext } from './context.ts';
 import { notFound } from './errors.ts';
 import type { MailboxFeed } from './mailbox-feed.ts';
-import { isAfter, type MessageFilter, matchesFilter } from './message-match.ts';
+import { isAfter, type MessageFilter, matchesFilter, positionOf } from './message-match.ts';
 
 export interface WaitOptions {
   filter: MessageFilter;
@@ -115,7 +115,7 @@ export class WaitService {
       }
       const last = heads.at(-1);
       if (!last || heads.length < headsPerQuery) return undefined;
-      after = { at: last.receivedAt, uuid: last.uuid };
+      after = positionOf(last);
     }
   }
 

@@ -2,6 +2,9 @@
 // the wait answer), Last-Event-ID or ?lastEventId= replaying what was stored after that message
 // before going live (no gap, no duplicate); opening it counts as one request.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { openEventStream } from '../support/event-stream-client.ts';
 import {
@@ -203,5 +206,76 @@ test('a message stored while the stream catches up comes once, after the replay'
     } finally {
       store.listMessageHeadsAfter = real;
     }
+  }
+});
+
+test('a client that leaves during the catch-up frees its stream', async () => {
+  const user = await newUser();
+  const { email } = await createMailbox(server, user);
+  await send(email, 'first');
+  await send(email, 'second');
+  const first = (
+    await api(server, 'GET', `/api/messages?email=${email}`, { key: user.key })
+  ).body.messages.find((m: { subject: string }) => m.subject === 'first');
+  const { store, mailboxFeed: feed } = server.burnbox.services;
+  const before = feed.size;
+  const real = store.listMessageHeadsAfter;
+  let reads = 0;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  store.listMessageHeadsAfter = async function (this: typeof store, ...args) {
+    reads++;
+    await gate;
+    return real.apply(this, args);
+  };
+  try {
+    // The stream's own connection, as the server sees it: closed by the client mid catch-up.
+    const serverSide = once(server.burnbox.http.server, 'connection') as Promise<[Socket]>;
+    const request = http.get(`${server.baseUrl}/api/messages/stream?email=${email}`, {
+      agent: false,
+      headers: { Authorization: `Bearer ${user.key}`, 'Last-Event-ID': first.id },
+    });
+    request.on('error', () => {});
+    const [socket] = await serverSide;
+    await until(() => reads === 1, 'the catch-up reads the store');
+    assert.equal(feed.size, before + 1, 'the stream listens while it catches up');
+    const closed = once(socket, 'close');
+    request.destroy();
+    await closed;
+    release();
+    await until(() => feed.size === before, 'the stream stopped listening');
+  } finally {
+    release();
+    store.listMessageHeadsAfter = real;
+  }
+});
+
+test('one key holds at most BURNBOX_LIVE_STREAMS_PER_CLIENT streams; closing one makes room', async () => {
+  const limited = await startTestServer({ BURNBOX_LIVE_STREAMS_PER_CLIENT: '2' });
+  try {
+    await addDomain(limited, 'example.com');
+    const user = await createUser(limited, 'many-streams@example.org');
+    const { email } = await createMailbox(limited, user);
+    const open = () =>
+      openEventStream(`${limited.baseUrl}/api/messages/stream?email=${email}`, {
+        Authorization: `Bearer ${user.key}`,
+      });
+    const a = await open();
+    const b = await open();
+    const refused = await api(limited, 'GET', `/api/messages/stream?email=${email}`, { key: user.key });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.status, false);
+    assert.match(refused.body.message, /BURNBOX_LIVE_STREAMS_PER_CLIENT/);
+    a.close();
+    const feed = limited.burnbox.services.mailboxFeed;
+    await until(() => feed.size === 1, 'the closed stream is gone');
+    const c = await open();
+    await c.until(/: live/, 'a new stream opens');
+    b.close();
+    c.close();
+  } finally {
+    await limited.close();
   }
 });

@@ -192,7 +192,7 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   });
   // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
   // stream open. Held requests end when the server stops, before its listener waits for them.
-  const { closing, streams } = heldRequests(app);
+  const { closing, streams } = heldRequests(app, services.config.web.liveStreamsPerClient);
 
   app.get<{ Params: EmailParams; Querystring: WaitQuery }>(
     '/api/emails/:emailId/wait',
@@ -233,8 +233,8 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
       const header = request.headers['last-event-id'];
       const lastId = (typeof header === 'string' && header.trim()) || request.query.lastEventId;
       const after = lastId ? positionInMailbox(await messages.requireInMailbox(mailbox, lastId)) : undefined;
-      return streams.open(reply, {
-        follow: (follower) => services.following.follow(mailbox, after, follower),
+      return streams.open(reply, userOf(request).id, {
+        follow: (follower, left) => services.following.follow(mailbox, after, follower, left),
         present: async (message) => ({ id: message.uuid, json: JSON.stringify(await waitView(message)) }),
       });
     },

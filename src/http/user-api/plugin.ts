@@ -126,7 +126,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   });
   // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
   // stream open. Held requests end when the server stops, before its listener waits for them.
-  const { closing, streams } = heldRequests(app);
+  const { closing, streams } = heldRequests(app, services.config.web.liveStreamsPerClient);
 
   app.get<{ Querystring: WaitQuery & { email: string } }>(
     '/api/messages/wait',
@@ -158,8 +158,8 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
       const header = request.headers['last-event-id'];
       const lastId = (typeof header === 'string' && header.trim()) || request.query.lastEventId;
       const after = lastId ? positionOf(await messageOf(user, mailbox, lastId)) : undefined;
-      return streams.open(reply, {
-        follow: (follower) => services.following.follow(mailbox, after, follower),
+      return streams.open(reply, user.id, {
+        follow: (follower, left) => services.following.follow(mailbox, after, follower, left),
         present: async (message) => ({ id: message.id, json: JSON.stringify(await waitView(message)) }),
       });
     },
