@@ -1,7 +1,7 @@
 // Settings of the client commands (`burnbox inbox …`, `burnbox mcp`): where a running Burnbox is
 // and the API key to use there. They are no server settings (`serve` ignores them), but they are
 // BURNBOX_* variables all the same, so the unknown-setting warning must know them.
-import { ConfigError } from './settings.ts';
+import { ConfigError, isHttpUrl } from './settings.ts';
 
 export const clientSettingDefinitions = {
   BURNBOX_URL: {
@@ -25,15 +25,10 @@ export function loadClientSettings(
   const apiKey = flags.apiKey ?? env.BURNBOX_API_KEY ?? '';
   if (!url)
     throw new ConfigError('no server to talk to: set BURNBOX_URL or --url (e.g. http://127.0.0.1:8080)');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = new URL('invalid:');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+  // The client appends API paths to it: a query or fragment would swallow them.
+  if (!isHttpUrl(url))
     throw new ConfigError(
-      `Invalid setting BURNBOX_URL=${JSON.stringify(url)}: must be an http:// or https:// URL`,
+      `Invalid setting BURNBOX_URL=${JSON.stringify(url)}: must be an http:// or https:// URL without query or fragment`,
     );
   if (!apiKey) throw new ConfigError('no API key: set BURNBOX_API_KEY or --api-key');
   return { url, apiKey };

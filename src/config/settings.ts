@@ -29,7 +29,7 @@ function isPostgresUrl(value: string): boolean {
   }
 }
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;

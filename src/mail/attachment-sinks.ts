@@ -3,6 +3,7 @@
 // attachment is never held whole). Either way `chunks()` gives them back in order.
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
+import { privateFileMode } from '../fs/private-files.ts';
 import type { AttachmentSink } from './parse.ts';
 
 export interface StagedAttachments extends AttachmentSink {
@@ -54,7 +55,7 @@ export class AttachmentsInFile implements StagedAttachments {
     const batch = Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
-    this.#handle ??= await open(this.#path, 'wx', 0o600);
+    this.#handle ??= await open(this.#path, 'wx', privateFileMode);
     await this.#handle.writeFile(batch);
     this.#written += batch.length;
   }

@@ -3,7 +3,7 @@
 // The message comes as bytes in memory or as a file (a large message spooled while received);
 // attachments are decoded straight into a sink, so a large one is never in memory at once.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { type AddressObject, type AttachmentStream, MailParser, type MessageText } from 'mailparser';
 import { sanitiseAttachmentName, uniqueName } from './attachment-names.ts';
@@ -65,7 +65,7 @@ export async function parseMail(
       sink,
     );
   } catch {
-    return fallbackParse(Buffer.isBuffer(raw) ? raw : await readFile(raw.file), envelopeFrom);
+    return fallbackParse(Buffer.isBuffer(raw) ? raw : await readStart(raw.file), envelopeFrom);
   }
 }
 
@@ -136,6 +136,23 @@ async function parseMime(
     html,
     attachments,
   };
+}
+
+/**
+ * How much of a spooled message the MIME parser rejected is read to show it: its headers and the
+ * start of its body. The whole raw message is kept in the blob all the same.
+ */
+const fallbackReadBytes = 1024 * 1024;
+
+async function readStart(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(fallbackReadBytes);
+    const { bytesRead } = await handle.read(buffer, 0, fallbackReadBytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Minimal reading of a message the MIME parser rejected: headers as-is, the rest as text. */

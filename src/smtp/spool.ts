@@ -6,6 +6,7 @@
 import { type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { newSecret } from '../domain/ids.ts';
+import { privateDirMode, privateFileMode } from '../fs/private-files.ts';
 
 export class Spool {
   readonly #dir: string;
@@ -16,7 +17,7 @@ export class Spool {
 
   /** Creates the directory and removes the files left by processes no longer running. */
   async prepare(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await mkdir(this.#dir, { recursive: true, mode: privateDirMode });
     for (const name of await readdir(this.#dir)) {
       const pid = Number(/^(\d+)-/.exec(name)?.[1]);
       // Our own id on a file at start is a previous process's (after a restart in a container).
@@ -29,12 +30,12 @@ export class Spool {
     const file = path.join(this.#dir, `${process.pid}-${newSecret()}`);
     let handle: FileHandle;
     try {
-      handle = await open(file, 'wx', 0o600);
+      handle = await open(file, 'wx', privateFileMode);
     } catch (err) {
       // Removed under us (or never prepared): make it again once.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-      handle = await open(file, 'wx', 0o600);
+      await mkdir(this.#dir, { recursive: true, mode: privateDirMode });
+      handle = await open(file, 'wx', privateFileMode);
     }
     return new SpoolFile(file, handle);
   }

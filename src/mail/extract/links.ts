@@ -10,7 +10,9 @@ import type { ExtractedLink, LinkKind } from './types.ts';
 const maxUrlChars = 4096;
 // Bounded character class, no nested quantifier: linear.
 const bareUrl = /\bhttps?:\/\/[^\s<>"'`{}|\\^[\]]+/gi;
-const trailingPunctuation = /[.,;:!?)\]}»’”'>]+$/;
+// Starts only where a run of punctuation starts, so each run is tried once (linear: a match
+// tried from every position of a long run not at the end was quadratic).
+const trailingPunctuation = /(?<![.,;:!?)\]}»’”'>])[.,;:!?)\]}»’”'>]+$/;
 // Links that act on an account carry a token: a run of letters mixed with digits, or a long
 // base64-like run. Slugs ("configuring-two-factor-authentication") and order numbers are not.
 const tokenRun = /[A-Za-z0-9_%-]{8,}/g;

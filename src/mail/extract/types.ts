@@ -29,5 +29,3 @@ export interface ExtractionInput {
   text: string;
   html: string;
 }
-
-export const noExtraction: Extraction = { codes: [], links: [] };
