@@ -8,6 +8,7 @@ import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
 import type { ExtractionService } from './extraction.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
+import { isLiveAt } from './mailboxes.ts';
 import type { MessageBodies } from './message-bodies.ts';
 import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
 import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
@@ -99,7 +100,7 @@ export class IngestService {
     // A domain no longer hosted takes no mail, even for mailboxes still on it.
     if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
     const mailbox = await this.#ctx.store.getMailboxByAddress(address);
-    if (mailbox && (mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now())) {
+    if (mailbox && isLiveAt(mailbox, this.#ctx.now())) {
       return { accepted: true, mailbox, recipient: mailbox.address };
     }
     // postmaster@ and abuse@ of every hosted domain take mail, for the operator to read.

@@ -9,6 +9,11 @@ import { conflict, forbidden, invalid, notFound } from './errors.ts';
 import { newRandomLocalPart, newUuid } from './ids.ts';
 import { mailboxToken, verifyMailboxToken } from './tokens.ts';
 
+/** A mailbox takes mail and is shown until it expires (never, for a permanent one). */
+export function isLiveAt(mailbox: Pick<MailboxRecord, 'expiresAt'>, now: number): boolean {
+  return mailbox.expiresAt === null || mailbox.expiresAt > now;
+}
+
 const randomAttempts = 8;
 
 /** One page of a keyset listing: its items, the count across all pages, where the next starts. */
@@ -49,7 +54,7 @@ export class MailboxService {
   }
 
   isLive(mailbox: MailboxRecord): boolean {
-    return mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now();
+    return isLiveAt(mailbox, this.#ctx.now());
   }
 
   token(mailbox: MailboxRecord): string {

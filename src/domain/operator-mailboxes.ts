@@ -5,6 +5,7 @@
 import type { MailboxRecord } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 import { newUuid } from './ids.ts';
+import { isLiveAt } from './mailboxes.ts';
 
 export const operatorLocalParts: readonly string[] = ['postmaster', 'abuse'];
 
@@ -64,6 +65,6 @@ export class OperatorMailboxService {
   }
 
   #isLive(mailbox: MailboxRecord): boolean {
-    return mailbox.expiresAt === null || mailbox.expiresAt > this.#ctx.now();
+    return isLiveAt(mailbox, this.#ctx.now());
   }
 }

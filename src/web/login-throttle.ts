@@ -8,6 +8,27 @@ import { WebError } from './errors.ts';
 const fifteenMinutesMs = 15 * 60_000;
 
 /**
+ * Counts one attempt of `subject` in `bucket`; throws a 429 WebError, in the reader's language,
+ * once it made `limit` in the current window.
+ */
+export async function throttle(
+  services: Services,
+  request: FastifyRequest,
+  bucket: string,
+  subject: string,
+  limit: number,
+  windowMs: number,
+): Promise<void> {
+  const result = await services.rateLimits.hit(bucket, subject, limit, windowMs);
+  if (!result.allowed) {
+    throw new WebError(
+      429,
+      request.web.t.t('auth.throttled', { minutes: Math.ceil(result.retryAfterSeconds / 60) }),
+    );
+  }
+}
+
+/**
  * Counts one password check of `email` from this client; throws a 429 WebError once the client
  * made `BURNBOX_LOGIN_ATTEMPT_LIMIT` checks of this email (or five times that over all emails)
  * in the current 15 minutes.
@@ -18,17 +39,6 @@ export async function throttlePasswordCheck(
   email: string,
 ): Promise<void> {
   const limit = services.config.web.loginAttemptsPer15Min;
-  const buckets: [string, string, number][] = [
-    ['login', `${request.ip}|${email}`, limit],
-    ['login-address', request.ip, limit * 5],
-  ];
-  for (const [bucket, subject, max] of buckets) {
-    const result = await services.rateLimits.hit(bucket, subject, max, fifteenMinutesMs);
-    if (!result.allowed) {
-      throw new WebError(
-        429,
-        request.web.t.t('auth.throttled', { minutes: Math.ceil(result.retryAfterSeconds / 60) }),
-      );
-    }
-  }
+  await throttle(services, request, 'login', `${request.ip}|${email}`, limit, fifteenMinutesMs);
+  await throttle(services, request, 'login-address', request.ip, limit * 5, fifteenMinutesMs);
 }

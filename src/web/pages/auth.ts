@@ -7,7 +7,7 @@ import { cookieNames } from '../context.ts';
 import { WebError } from '../errors.ts';
 import { formError, formErrorNote, invalidField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { throttlePasswordCheck } from '../login-throttle.ts';
+import { throttle, throttlePasswordCheck } from '../login-throttle.ts';
 import { cookieOptions, localPath, sendPage, type WebDeps } from '../plugin.ts';
 
 /** The longest address accounts accept: 64 before the @, 253 after (src/domain/accounts.ts). */
@@ -72,22 +72,6 @@ export async function authPages(app: FastifyInstance, deps: WebDeps): Promise<vo
     );
   }
 
-  async function throttle(
-    request: FastifyRequest,
-    bucket: string,
-    subject: string,
-    limit: number,
-    windowMs: number,
-  ) {
-    const result = await services.rateLimits.hit(bucket, subject, limit, windowMs);
-    if (!result.allowed) {
-      throw new WebError(
-        429,
-        request.web.t.t('auth.throttled', { minutes: Math.ceil(result.retryAfterSeconds / 60) }),
-      );
-    }
-  }
-
   app.get('/login', async (request, reply) => form(request, reply, 'login'));
   app.get('/register', async (request, reply) => form(request, reply, 'register'));
 
@@ -114,7 +98,7 @@ export async function authPages(app: FastifyInstance, deps: WebDeps): Promise<vo
   app.post<Credentials>('/register', async (request, reply) => {
     const email = String(request.body?.email ?? '').trim();
     try {
-      await throttle(request, 'register', request.ip, config.web.guestMailboxesPerHour, hourMs);
+      await throttle(services, request, 'register', request.ip, config.web.guestMailboxesPerHour, hourMs);
       const user = await services.accounts.register(email, String(request.body?.password ?? ''));
       await startSession(reply, user.id);
       return reply.redirect(localPath(request.body?.next, '/account'), 303);
