@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { localPublicUrl } from './config/public-url.ts';
 import type { Config } from './config/settings.ts';
 import { buildHttpApp } from './http/server.ts';
+import { CustomDomainChecks } from './jobs/custom-domain-checks.ts';
 import { WebhookDelivery } from './jobs/webhook-delivery.ts';
 import { listenError } from './listen-error.ts';
 import { createServices, type ServiceOptions, type Services } from './services.ts';
@@ -16,6 +17,8 @@ export interface RunningBurnbox {
   httpPort: number;
   /** Sends queued webhook events; tests call `runDue()` after moving the clock. */
   webhookDelivery: WebhookDelivery;
+  /** Looks up pending custom domains; tests call `runDue()` after moving the clock. */
+  customDomainChecks: CustomDomainChecks;
   close(): Promise<void>;
 }
 
@@ -61,15 +64,23 @@ export async function startBurnbox(config: Config, options: ServiceOptions = {})
     config.webhooks,
   );
   webhookDelivery.start();
+  const customDomainChecks = new CustomDomainChecks(
+    services.customDomains,
+    config.customDomains.checkIntervalMs,
+    log,
+  );
+  customDomainChecks.start();
   return {
     services,
     http,
     smtpPort,
     httpPort,
     webhookDelivery,
+    customDomainChecks,
     async close() {
       await smtp.close();
       await http.close();
+      await customDomainChecks.stop();
       // Requests in flight are aborted and their events given back, due at once.
       await webhookDelivery.stop();
       await services.close();

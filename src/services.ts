@@ -3,6 +3,7 @@
 import type { Config } from './config/settings.ts';
 import { AccountService } from './domain/accounts.ts';
 import type { Logger, ServiceContext } from './domain/context.ts';
+import { CustomDomainService } from './domain/custom-domains.ts';
 import { DomainService } from './domain/domains.ts';
 import { EventRelay } from './domain/event-relay.ts';
 import { EventBus } from './domain/events.ts';
@@ -23,6 +24,7 @@ import { StatsService } from './domain/stats.ts';
 import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
+import { type DnsResolver, systemDnsResolver } from './net/dns-records.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -34,6 +36,8 @@ export interface Services {
   events: EventBus;
   accounts: AccountService;
   domains: DomainService;
+  /** Users' own domains: linking, DNS verification, removal. */
+  customDomains: CustomDomainService;
   mailboxes: MailboxService;
   messages: MessageService;
   /** Verification codes and action links of received messages. */
@@ -76,6 +80,8 @@ export interface ServiceOptions {
   now?: () => number;
   /** Resolves webhook hosts when a URL is saved (tests give a stub: no network). */
   resolveHost?: ResolveHost;
+  /** Looks up custom domains' MX and TXT records (tests give a stub: no network). */
+  dnsResolver?: DnsResolver;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -100,6 +106,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     log,
   };
   const domains = new DomainService(context);
+  const customDomains = new CustomDomainService(
+    context,
+    { mailHost: config.smtp.hostname, ...config.customDomains },
+    options.dnsResolver ?? systemDnsResolver(config.customDomains.dnsTimeoutMs),
+  );
   const mailboxes = new MailboxService(
     context,
     domains,
@@ -118,13 +129,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
     events,
     accounts: new AccountService(context),
     domains,
+    customDomains,
     mailboxes,
     messages: new MessageService(context, mailboxes),
     extraction,
     bodies,
     htmlWork,
     quota: new QuotaService(context),
-    ingest: new IngestService(context, bodies, operatorMailboxes, extraction),
+    ingest: new IngestService(context, bodies, operatorMailboxes, extraction, customDomains),
     operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),

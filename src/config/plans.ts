@@ -20,6 +20,8 @@ export interface Plan {
   maxMailboxes: number | null;
   /** Whether the key dialect may create mailboxes that never expire (expiryTime 0). */
   permanentMailboxes: boolean;
+  /** How many domains of their own a user may link (pending, verified or failed); 0 = none. */
+  customDomains: number;
 }
 
 export type Plans = Record<string, Plan>;
@@ -31,6 +33,7 @@ const planSchema = z
     domainTypes: z.array(z.enum(['free', 'premium', 'all'])).min(1),
     maxMailboxes: z.number().int().positive().nullable(),
     permanentMailboxes: z.boolean(),
+    customDomains: z.number().int().min(0),
   })
   .strict();
 
@@ -42,6 +45,7 @@ export const defaultPlans: Plans = {
     domainTypes: ['free'],
     maxMailboxes: 100,
     permanentMailboxes: false,
+    customDomains: 0,
   },
   premium: {
     name: 'premium',
@@ -50,6 +54,7 @@ export const defaultPlans: Plans = {
     domainTypes: ['free', 'premium', 'all'],
     maxMailboxes: null,
     permanentMailboxes: true,
+    customDomains: 3,
   },
 };
 
@@ -69,8 +74,9 @@ export function parsePlans(json: string): Plans {
   for (const [name, value] of Object.entries(overrides)) {
     if (!/^[a-z][a-z0-9_-]{0,31}$/.test(name))
       throw new Error(`plan name "${name}" must be lower-case letters/digits`);
-    // A new plan must give quota, lifetime and domain types; the cap and permanence have defaults.
-    const base = plans[name] ?? { maxMailboxes: null, permanentMailboxes: false };
+    // A new plan must give quota, lifetime and domain types; the cap, permanence and custom
+    // domains have defaults.
+    const base = plans[name] ?? { maxMailboxes: null, permanentMailboxes: false, customDomains: 0 };
     const merged = { ...base, ...(value as object) };
     delete (merged as Partial<Plan>).name;
     const parsed = planSchema.safeParse(merged);

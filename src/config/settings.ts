@@ -225,6 +225,21 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'Live inbox streams one client address may hold open at once (per process); more are answered 429',
   },
+  BURNBOX_CUSTOM_DOMAIN_CHECK_INTERVAL_SECONDS: {
+    default: '300',
+    schema: positiveInt,
+    help: "How often the DNS records of users' pending custom domains are looked up again",
+  },
+  BURNBOX_CUSTOM_DOMAIN_CHECK_HOURS: {
+    default: '48',
+    schema: z.coerce.number().positive(),
+    help: 'A custom domain whose DNS records are still not right this long after it was added is marked failed (may be fractional)',
+  },
+  BURNBOX_DNS_TIMEOUT_SECONDS: {
+    default: '5',
+    schema: z.coerce.number().positive(),
+    help: 'A DNS lookup of a custom domain not answered within this time counts as not found, for this try (may be fractional)',
+  },
   BURNBOX_HTML_WORKERS: {
     default: '1',
     schema: positiveInt,
@@ -295,6 +310,8 @@ export interface Config {
   };
   /** The worker pool for received HTML (src/mail/html-work.ts). */
   html: { workers: number; maxBytes: number; budgetMs: number };
+  /** Verifying users' own domains (src/domain/custom-domains.ts). */
+  customDomains: { checkIntervalMs: number; checkWindowMs: number; dnsTimeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -404,6 +421,11 @@ export function loadConfig(
       workers: raw.BURNBOX_HTML_WORKERS as number,
       maxBytes: raw.BURNBOX_HTML_MAX_BYTES as number,
       budgetMs: Math.max(1, Math.round((raw.BURNBOX_HTML_TIME_BUDGET_SECONDS as number) * 1000)),
+    },
+    customDomains: {
+      checkIntervalMs: (raw.BURNBOX_CUSTOM_DOMAIN_CHECK_INTERVAL_SECONDS as number) * 1000,
+      checkWindowMs: Math.round((raw.BURNBOX_CUSTOM_DOMAIN_CHECK_HOURS as number) * 3600 * 1000),
+      dnsTimeoutMs: Math.max(1, Math.round((raw.BURNBOX_DNS_TIMEOUT_SECONDS as number) * 1000)),
     },
   };
 }

@@ -3,7 +3,9 @@ import { invalid } from './errors.ts';
 
 export const maxLocalPartLength = 64;
 const localPartPattern = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
-const domainPattern = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// The last label is letters, or an IDNA top-level domain in punycode (xn--p1ai for .рф).
+const domainPattern =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 export function isValidDomainName(domain: string): boolean {
   return domainPattern.test(domain);

@@ -3,9 +3,15 @@
 import { createReadStream } from 'node:fs';
 import { AttachmentsInFile, AttachmentsInMemory, type StagedAttachments } from '../mail/attachment-sinks.ts';
 import { parseMail } from '../mail/parse.ts';
-import type { AttachmentRecord, DeliveredMessage, MailboxRecord } from '../store/types.ts';
+import type {
+  AttachmentRecord,
+  CustomDomainRecord,
+  DeliveredMessage,
+  MailboxRecord,
+} from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
+import type { CustomDomainService } from './custom-domains.ts';
 import type { ExtractionService } from './extraction.ts';
 import { newMessageId, newSecret, newUuid } from './ids.ts';
 import { isLiveAt } from './mailboxes.ts';
@@ -52,16 +58,30 @@ export class IngestService {
   readonly #bodies: MessageBodies;
   readonly #operators: OperatorMailboxService;
   readonly #extraction: ExtractionService;
+  readonly #customDomains: CustomDomainService;
   constructor(
     ctx: ServiceContext,
     bodies: MessageBodies,
     operators: OperatorMailboxService,
     extraction: ExtractionService,
+    customDomains: CustomDomainService,
   ) {
     this.#ctx = ctx;
     this.#bodies = bodies;
     this.#operators = operators;
     this.#extraction = extraction;
+    this.#customDomains = customDomains;
+  }
+
+  /**
+   * Whether mail to `domain` is ours: an operator's domain, or a user's verified custom domain
+   * (then its claim, for the catch-all). Read from the store on every RCPT, never cached, so a
+   * domain verified or removed by any process takes or refuses mail at once.
+   */
+  async #hosting(domain: string): Promise<{ hosted: boolean; custom?: CustomDomainRecord }> {
+    if (await this.#ctx.store.getDomain(domain)) return { hosted: true };
+    const custom = await this.#customDomains.hosting(domain);
+    return custom ? { hosted: true, custom } : { hosted: false };
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
@@ -77,7 +97,9 @@ export class IngestService {
     if (tagged && at > 0) {
       const verdict = await this.#checkUntagged(`${tagged[1]}@${rawAddress.slice(at + 1)}`);
       if (!verdict.accepted) return verdict;
-      const recipient = `${tagged[1]}+${tagged[2]}@${verdict.mailbox.domain}`;
+      // The domain as sent (a catch-all mailbox may live on another domain).
+      const domain = verdict.recipient.slice(verdict.recipient.lastIndexOf('@') + 1);
+      const recipient = `${tagged[1]}+${tagged[2]}@${domain}`;
       return recipient.length <= 320 ? { ...verdict, recipient } : { accepted: false, reason: 'bad_address' };
     }
     return this.#checkUntagged(rawAddress);
@@ -93,12 +115,14 @@ export class IngestService {
       // A syntactically odd local part on one of our domains is still "no such mailbox".
       const at = rawAddress.lastIndexOf('@');
       domain = rawAddress.slice(at + 1).toLowerCase();
-      if (at > 0 && (await this.#ctx.store.getDomain(domain)))
+      if (at > 0 && (await this.#hosting(domain)).hosted)
         return { accepted: false, reason: 'no_such_mailbox' };
       return { accepted: false, reason: 'bad_address' };
     }
-    // A domain no longer hosted takes no mail, even for mailboxes still on it.
-    if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
+    // A domain no longer hosted takes no mail, even for mailboxes still on it; nor does a custom
+    // domain before it is verified.
+    const { hosted, custom } = await this.#hosting(domain);
+    if (!hosted) return { accepted: false, reason: 'foreign_domain' };
     const mailbox = await this.#ctx.store.getMailboxByAddress(address);
     if (mailbox && isLiveAt(mailbox, this.#ctx.now())) {
       return { accepted: true, mailbox, recipient: mailbox.address };
@@ -108,6 +132,9 @@ export class IngestService {
       const operatorMailbox = await this.#operators.mailboxFor(local, domain);
       return { accepted: true, mailbox: operatorMailbox, recipient: operatorMailbox.address };
     }
+    // A custom domain's catch-all takes mail for every other address on it.
+    const catchAll = custom && (await this.#customDomains.catchAllOf(custom));
+    if (catchAll) return { accepted: true, mailbox: catchAll, recipient: address };
     return { accepted: false, reason: 'no_such_mailbox' };
   }
 

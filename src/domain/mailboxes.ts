@@ -130,7 +130,7 @@ export class MailboxService {
       throw notFound(`Mailbox ${mailbox.address} was not found.`);
     }
     const localPart = claimableLocalPart(username);
-    const domain = await this.#domains.requireUsable(this.#planOf(undefined), domainName);
+    const domain = await this.#domains.requireUsable(this.#planOf(undefined), domainName, undefined);
     if (`${localPart}@${domain.name}` === mailbox.address) {
       throw conflict(`The mailbox is already ${mailbox.address}.`);
     }
@@ -152,7 +152,7 @@ export class MailboxService {
     if (lifetimeMs === null && !plan.permanentMailboxes) {
       throw forbidden('Your plan does not allow permanent mailboxes.');
     }
-    const domain = await this.#domains.requireUsable(plan, domainName);
+    const domain = await this.#domains.requireUsable(plan, domainName, user);
     const mailbox = await this.#claim(user, localPart, domain.name, { lifetimeMs });
     if (!mailbox) throw conflict(`The address ${localPart}@${domain.name} is not available.`);
     return mailbox;
@@ -167,7 +167,7 @@ export class MailboxService {
   ): Promise<MailboxRecord> {
     const current = await this.requireOwned(user, currentAddress);
     const localPart = claimableLocalPart(username);
-    const domain = await this.#domains.requireUsable(planOf(this.#ctx, user), domainName);
+    const domain = await this.#domains.requireUsable(planOf(this.#ctx, user), domainName, user);
     if (`${localPart}@${domain.name}` === current.address) {
       throw conflict(`The mailbox is already ${current.address}.`);
     }

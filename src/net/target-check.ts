@@ -13,8 +13,11 @@ export type ResolveHost = (hostname: string) => Promise<string[]>;
 export const systemResolveHost: ResolveHost = async (hostname) =>
   (await dns.promises.lookup(hostname, { all: true })).map((a) => a.address);
 
-/** The saver waits for the resolver no longer than a send would wait for the endpoint. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/**
+ * The promise, or a rejection with code ETIMEOUT after `ms` (the saver waits for the resolver no
+ * longer than a send would wait for the endpoint; custom domain checks wait their DNS timeout).
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEOUT' })), ms);
@@ -23,7 +26,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Resolver answers meaning "this name has no address", as opposed to "try again later". */
-const noSuchHost = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EAI_NONAME', 'EAI_NODATA']);
+export const noSuchHost = new Set(['ENOTFOUND', 'ENODATA', 'ENONAME', 'EAI_NONAME', 'EAI_NODATA']);
 
 const allowHint =
   'private and local targets are refused unless the server is started with BURNBOX_WEBHOOK_ALLOW_PRIVATE=true';

@@ -14,6 +14,7 @@ export const copiedTables = [
   'secrets',
   'domains',
   'users',
+  'custom_domains',
   'api_keys',
   'request_counts',
   'mailboxes',

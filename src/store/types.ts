@@ -11,6 +11,58 @@ export interface DomainRecord {
   createdAt: number;
 }
 
+/** Where a user's claim on a domain of their own stands: only a verified one takes mail. */
+export type CustomDomainStatus = 'pending' | 'verified' | 'failed';
+
+/**
+ * One account's claim on a domain of its own. Several accounts may claim one name while it is
+ * pending (each with its own token); one of them at most is verified, and then the others fail.
+ */
+export interface CustomDomainRecord {
+  name: string;
+  userId: number;
+  /** The value of the TXT record `burnbox-verify=<token>` that proves control of the domain. */
+  token: string;
+  status: CustomDomainStatus;
+  createdAt: number;
+  /** When DNS was last looked at; null before the first look (and for an operator's attach). */
+  checkedAt: number | null;
+  /** What the last look found missing or wrong; null when none ran or it passed. */
+  lastProblem: string | null;
+  verifiedAt: number | null;
+  /** When the background check looks at a pending claim next. */
+  nextCheckAt: number;
+  /** The address of the owner's mailbox that takes mail for unknown addresses on the domain; null = none. */
+  catchAll: string | null;
+}
+
+export interface NewCustomDomain {
+  name: string;
+  userId: number;
+  token: string;
+  /** `verified` attaches it at once (the operator's way), failing every other claim on the name. */
+  status: 'pending' | 'verified';
+  createdAt: number;
+  nextCheckAt: number;
+}
+
+export type CustomDomainAddResult =
+  | { ok: true; record: CustomDomainRecord }
+  | {
+      ok: false;
+      /**
+       * hosted: an operator domain; taken: verified by another account; exists: this user claims
+       * it already; limit_reached: the user holds `maxPerUser` claims.
+       */
+      reason: 'hosted' | 'taken' | 'exists' | 'limit_reached';
+    };
+
+/** What one DNS look at a claim concluded. */
+export type CustomDomainCheckOutcome =
+  | { kind: 'verified'; at: number }
+  | { kind: 'pending'; at: number; problem: string; nextCheckAt: number }
+  | { kind: 'failed'; at: number; problem: string };
+
 export interface UserRecord {
   id: number;
   uuid: string;
@@ -268,6 +320,45 @@ export interface Store {
   removeDomain(name: string): Promise<boolean>;
   listDomains(): Promise<DomainRecord[]>;
   getDomain(name: string): Promise<DomainRecord | undefined>;
+
+  /**
+   * Adds a claim on a custom domain, checked in one transaction against operator domains,
+   * another account's verified claim, the user's own claim and `maxPerUser` claims of the user.
+   */
+  addCustomDomain(claim: NewCustomDomain, maxPerUser: number): Promise<CustomDomainAddResult>;
+  getCustomDomain(name: string, userId: number): Promise<CustomDomainRecord | undefined>;
+  /** The verified claim on `name` (the one that takes mail), if any. */
+  getVerifiedCustomDomain(name: string): Promise<CustomDomainRecord | undefined>;
+  /** The user's claims, by name. */
+  listCustomDomainsOfUser(userId: number): Promise<CustomDomainRecord[]>;
+  /** Every claim of every user, by name then user. */
+  listCustomDomains(): Promise<CustomDomainRecord[]>;
+  /**
+   * Records what a DNS look at the user's claim found. A `verified` outcome wins only if no
+   * other account's claim is verified and no operator domain has the name (else the claim
+   * fails); winning fails every other claim on the name. Undefined when the claim is gone.
+   */
+  settleCustomDomainCheck(
+    name: string,
+    userId: number,
+    outcome: CustomDomainCheckOutcome,
+  ): Promise<CustomDomainRecord | undefined>;
+  /**
+   * Pending claims due for a look (nextCheckAt <= now), at most `limit`, each moved to
+   * `leaseUntil` as it is taken: several processes never take the same claim at once.
+   */
+  takeDueCustomDomainChecks(now: number, leaseUntil: number, limit: number): Promise<CustomDomainRecord[]>;
+  /** Sets (an address) or clears (null) the catch-all of the user's claim; false when there is no claim. */
+  setCustomDomainCatchAll(name: string, userId: number, address: string | null): Promise<boolean>;
+  /**
+   * Removes the user's claim on `name` (every claim on it when `userId` is undefined). When a
+   * verified claim goes, every mailbox on the domain goes with its messages (no quarantine:
+   * the next owner of the domain may use every address), and so do the domain's quarantines.
+   */
+  removeCustomDomain(
+    name: string,
+    userId: number | undefined,
+  ): Promise<Released & { removed: boolean; mailboxes: MailboxRecord[] }>;
 
   /** undefined when the email is already registered. */
   createUser(user: NewUser): Promise<UserRecord | undefined>;

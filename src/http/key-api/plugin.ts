@@ -81,7 +81,8 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   // --- mailboxes ---
 
   app.get('/api/email/domains', { schema: { response: responses.domains } }, async (request) => {
-    const domains = await services.domains.usableBy(planOf(services.context, userOf(request)));
+    const user = userOf(request);
+    const domains = await services.domains.usableBy(planOf(services.context, user), user);
     return { domains: domains.map((d) => d.name) };
   });
 
@@ -243,8 +244,9 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
   // --- upstream MoeMail's site configuration (its CLI reads the domains from it) ---
 
   app.get('/api/config', { schema: { response: responses.config } }, async (request) => {
-    const plan = planOf(services.context, userOf(request));
-    const domains = await services.domains.usableBy(plan);
+    const user = userOf(request);
+    const plan = planOf(services.context, user);
+    const domains = await services.domains.usableBy(plan, user);
     return {
       defaultRole: openPlanName,
       emailDomains: domains.map((d) => d.name).join(','),

@@ -55,9 +55,13 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     '/api/domains',
     { schema: { querystring: domainTypeQuery, response: responses.domains } },
     async (request) => {
-      const plan = planOf(services.context, userOf(request));
+      const user = userOf(request);
+      const plan = planOf(services.context, user);
       const requested = request.query.type ?? defaultTypeFilter(plan);
-      const domains = await services.domains.listForPlan(plan, requested);
+      // The user's own verified domains come with `all` and with the default listing; a type
+      // names the operator's domains of that type only.
+      const withCustom = request.query.type === undefined || requested === 'all';
+      const domains = await services.domains.listForPlan(plan, requested, withCustom ? user : undefined);
       return {
         status: true,
         data: {

@@ -1,8 +1,9 @@
 // The user dialect's output shapes, field by field as in the seed's examples.
 import type { Plan } from '../../config/plans.ts';
+import type { UsableDomain } from '../../domain/domains.ts';
 import { formatIsoWithOffset, formatLocalDateTime } from '../../domain/time.ts';
 import { extensionOf } from '../../mail/attachment-names.ts';
-import type { DomainRecord, MailboxRecord, MessageRecord } from '../../store/types.ts';
+import type { MailboxRecord, MessageRecord } from '../../store/types.ts';
 
 export interface PresentContext {
   publicUrl: string;
@@ -11,10 +12,11 @@ export interface PresentContext {
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-export const presentDomain = (d: DomainRecord) => ({
+/** An operator's domain is "Free" or "Premium"; a user's own is "Custom", with `custom` true. */
+export const presentDomain = (d: UsableDomain) => ({
   domain: d.name,
   type: capitalised(d.type),
-  custom: false,
+  custom: d.type === 'custom',
 });
 
 export function presentMailbox(ctx: PresentContext, m: MailboxRecord, plan: Plan, token: string) {

@@ -1,6 +1,6 @@
 // The inbox page's markup: the address card with its actions, and the frame the script fills
 // with messages. Messages themselves are rendered by the script from the page data.
-import type { DomainRecord } from '../../store/types.ts';
+import type { UsableDomain } from '../../domain/domains.ts';
 import type { WebContext } from '../context.ts';
 import { localPartRule, ruleAttributes } from '../form-rules.ts';
 import { type FormError, formErrorNote, invalidField } from '../forms.ts';
@@ -28,7 +28,7 @@ export interface ChangeAttempt {
 function actions(
   web: WebContext,
   mailbox: MailboxView,
-  domains: DomainRecord[],
+  domains: UsableDomain[],
   localPart: string,
   attempt: ChangeAttempt | undefined,
 ): SafeHtml {
@@ -63,7 +63,7 @@ function actions(
 export function inboxMain(
   web: WebContext,
   mailbox: MailboxView,
-  options: { domains: DomainRecord[]; now: number; change?: ChangeAttempt },
+  options: { domains: UsableDomain[]; now: number; change?: ChangeAttempt },
 ): SafeHtml {
   const { t } = web;
   const [localPart = ''] = mailbox.address.split('@');

@@ -136,7 +136,7 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const view = mailboxView(mailbox, token, canWrite, config.publicUrl);
     const owner = mailbox.userId === null ? undefined : await services.store.getUserById(mailbox.userId);
     const plan = config.plans[owner?.plan ?? 'free'];
-    const domains = canWrite && plan ? await services.domains.usableBy(plan) : [];
+    const domains = canWrite && plan ? await services.domains.usableBy(plan, owner) : [];
     const page = await messages.pageOf(mailbox, listLimit);
     const notice = notices[(request.query as { notice?: string }).notice ?? ''];
     if (change) reply.code(change.error.status);
