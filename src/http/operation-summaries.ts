@@ -5,6 +5,39 @@ export const operationSummaries: Record<string, { summary: string; description: 
     summary: 'List domains',
     description: 'Domains your plan may use for new addresses; ?type=free|premium|all narrows the list.',
   },
+  'GET /api/custom-domains': {
+    summary: 'List your custom domains',
+    description:
+      'Domains you linked, each with its status (pending, verified, failed), what the last DNS lookup found and the records to create; and how many your plan allows.',
+  },
+  'POST /api/custom-domains': {
+    summary: 'Link a custom domain',
+    description:
+      'Links a domain of yours (`{"domain": …}`), pending until its DNS has an MX record pointing at this server and the TXT record `burnbox-verify=<token>` shown in the answer; it is looked up in the background until `checks_until`.',
+  },
+  'GET /api/custom-domains/:domain': {
+    summary: 'Read a custom domain',
+    description: 'One of your domains: status, last lookup, records to create, catch-all.',
+  },
+  'POST /api/custom-domains/:domain/verify': {
+    summary: 'Check a custom domain now',
+    description:
+      'Looks its MX and TXT records up now; the answer is the domain as it stands after (verified, or with the problem found).',
+  },
+  'PUT /api/custom-domains/:domain/catch-all': {
+    summary: 'Set a catch-all',
+    description:
+      'Mail to any address of the verified domain that has no mailbox goes to one of your mailboxes (`{"email": …}`).',
+  },
+  'DELETE /api/custom-domains/:domain/catch-all': {
+    summary: 'Remove the catch-all',
+    description: 'Mail to addresses of the domain without a mailbox is refused again.',
+  },
+  'DELETE /api/custom-domains/:domain': {
+    summary: 'Remove a custom domain',
+    description:
+      'Unlinks the domain: its mail is refused at once, and its mailboxes are deleted with their messages.',
+  },
   'POST /api/emails': {
     summary: 'Create a random mailbox',
     description: 'A new address with a random name on a domain of your plan, living for the plan’s lifetime.',

@@ -14,6 +14,7 @@ import { holdRequest } from '../client-gone.ts';
 import { viewOfError } from '../errors.ts';
 import { heldRequests } from '../message-events.ts';
 import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
+import { customDomainRoutes } from './custom-domains.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
 import { domainTypeQuery, emailQuery, responses, streamQuery, waitQuery } from './schemas.ts';
 
@@ -72,6 +73,9 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
       };
     },
   );
+
+  // Beyond the seed: the user's own domains (README: "Custom domains").
+  customDomainRoutes(app, services);
 
   app.post('/api/emails', { schema: { response: responses.mailbox } }, async (request) => {
     const user = userOf(request);

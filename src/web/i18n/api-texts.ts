@@ -11,6 +11,37 @@ export const arabicOperationTexts: Record<
     summary: 'عرض النطاقات',
     description: 'النطاقات التي تسمح بها خطتك للعناوين الجديدة؛ والمعامل type يضيّق القائمة.',
   },
+  'GET /api/custom-domains': {
+    summary: 'عرض نطاقاتك الخاصة',
+    description:
+      'النطاقات التي ربطتها، لكل منها حالته (pending أو verified أو failed) وما وجده آخر بحث في DNS والسجلات المطلوب إنشاؤها؛ وعدد النطاقات الذي تسمح به خطتك.',
+  },
+  'POST /api/custom-domains': {
+    summary: 'ربط نطاق خاص',
+    description:
+      'يربط نطاقاً تملكه (‎`{"domain": …}`‎)، ويبقى معلّقاً حتى يحوي DNS سجل MX يشير إلى هذا الخادم وسجل TXT ‏‎`burnbox-verify=<token>`‎ المبيّن في الجواب؛ ويُبحث عنه في الخلفية حتى ‎`checks_until`‎.',
+  },
+  'GET /api/custom-domains/:domain': {
+    summary: 'قراءة نطاق خاص',
+    description: 'نطاق من نطاقاتك: حالته وآخر بحث والسجلات المطلوبة وصندوق الالتقاط الشامل.',
+  },
+  'POST /api/custom-domains/:domain/verify': {
+    summary: 'فحص نطاق خاص الآن',
+    description:
+      'يبحث عن سجلي MX وTXT الآن؛ والجواب هو النطاق كما صار بعده (موثَّقاً، أو مع المشكلة التي وُجدت).',
+  },
+  'PUT /api/custom-domains/:domain/catch-all': {
+    summary: 'ضبط صندوق التقاط شامل',
+    description: 'البريد إلى أي عنوان في النطاق الموثَّق بلا صندوق يذهب إلى صندوق من صناديقك (‎`{"email": …}`‎).',
+  },
+  'DELETE /api/custom-domains/:domain/catch-all': {
+    summary: 'إزالة صندوق الالتقاط الشامل',
+    description: 'يُرفض من جديد البريد إلى عناوين النطاق التي لا صندوق لها.',
+  },
+  'DELETE /api/custom-domains/:domain': {
+    summary: 'إزالة نطاق خاص',
+    description: 'يفك ربط النطاق: يُرفض بريده فوراً، وتُحذف صناديقه مع رسائلها.',
+  },
   'POST /api/emails': {
     summary: 'إنشاء صندوق بريد عشوائي',
     description: 'عنوان جديد باسم عشوائي على نطاق من نطاقات خطتك، يعيش طوال مدة الخطة.',
@@ -156,6 +187,17 @@ export const arabicSchemaTexts: Record<string, string> = {
   'Absolute http(s) links, the action link first, deduplicated, at most 50':
     'روابط http(s)‎ المطلقة، رابط الإجراء أولاً، دون تكرار، 50 على الأكثر',
   'HTML entities decoded': 'بعد فك ترميز كيانات HTML',
+  'The domain name (Unicode names are kept in punycode)':
+    'اسم النطاق (تُحفظ الأسماء بيونيكود بترميز punycode)',
+  'One of your live mailboxes': 'صندوق من صناديقك النشطة',
+  'A pending domain is looked up in the background until then, then failed':
+    'يُبحث عن النطاق المعلّق في الخلفية حتى هذا الوقت، ثم يُعدّ فاشلاً',
+  'What the last DNS lookup found missing or wrong': 'ما وجده آخر بحث في DNS ناقصاً أو خاطئاً',
+  'The mailbox that takes mail for every other address on the domain':
+    'الصندوق الذي يستقبل بريد كل عنوان آخر في النطاق',
+  'The DNS records to create': 'سجلات DNS المطلوب إنشاؤها',
+  'How many custom domains your plan allows': 'عدد النطاقات الخاصة الذي تسمح به خطتك',
+  'The host MX records must point at': 'المضيف الذي يجب أن تشير إليه سجلات MX',
   'Most live mailboxes your plan allows ("unlimited" when none)':
     'أقصى عدد من الصناديق الحية تسمح به خطتك ("unlimited" حين لا حد)',
 };
