@@ -12,7 +12,6 @@ export const customDomainBody = {
   properties: {
     domain: {
       jsonType: 'string',
-      maxLength: 300,
       description: 'The domain name (Unicode names are kept in punycode)',
     },
   },

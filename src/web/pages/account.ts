@@ -11,8 +11,13 @@ import { inboxPath } from '../inbox/present.ts';
 import { throttlePasswordCheck } from '../login-throttle.ts';
 import { cookieOptions, sendPage, type WebDeps } from '../plugin.ts';
 import { Sealer } from '../sealed.ts';
+import { domainsCard } from './account-domains.ts';
 
 const notices: Record<string, MessageKey> = {
+  domainAdded: 'account.domainAdded',
+  domainChecked: 'account.domainCheckedNotice',
+  domainRemoved: 'account.domainRemoved',
+  catchAll: 'account.domainCatchAllSaved',
   webhook: 'account.webhookSaved',
   rotated: 'account.rotated',
   test: 'account.testSent',
@@ -21,9 +26,11 @@ const notices: Record<string, MessageKey> = {
 
 /** A form of the page that was refused, shown again with why (and the URL as typed). */
 interface RefusedForm {
-  form: 'webhook' | 'password';
+  form: 'webhook' | 'password' | 'domains';
   error: FormError;
   url?: string;
+  /** The domain as typed in the domains form. */
+  domain?: string;
 }
 
 /** How long a new key waits, sealed in a cookie, for the page the POST redirects to. */
@@ -63,14 +70,16 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     const webhookError = refused?.form === 'webhook' ? refused.error : undefined;
     const passwordError = refused?.form === 'password' ? refused.error : undefined;
     const { t } = request.web;
-    const [keyCreatedAt, quota, hook, secret, log, mailboxes] = await Promise.all([
+    const [keyCreatedAt, quota, hook, secret, log, mailboxes, claims] = await Promise.all([
       services.accounts.apiKeyCreatedAt(user.id),
       services.quota.current(user),
       services.webhooks.get(user),
       services.webhooks.secret(user),
       services.webhooks.log(user, 20),
       services.mailboxes.listOfUser(user),
+      services.customDomains.listOf(user),
     ]);
+    const domainLimit = config.plans[user.plan]?.customDomains ?? 0;
     const counts = await services.store.countMessagesOfMailboxes(mailboxes.map((m) => m.id));
     const notice = notices[(request.query as { notice?: string }).notice ?? ''];
     const flash = refused
@@ -163,6 +172,17 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
     )}</tbody></table></div>`
   }
 </section>
+${
+  domainLimit > 0 || claims.length > 0
+    ? domainsCard(request, services.customDomains, {
+        claims,
+        limit: domainLimit,
+        mailboxes,
+        error: refused?.form === 'domains' ? refused.error : undefined,
+        typed: refused?.form === 'domains' ? refused.domain : undefined,
+      })
+    : ''
+}
 <section class="card narrow" aria-labelledby="password-title">
   <h2 id="password-title">${t.t('auth.passwordTitle')}</h2>
   <form method="post" action="/account/password" class="stack">
@@ -230,6 +250,68 @@ export async function accountPages(app: FastifyInstance, deps: WebDeps): Promise
         return reply.redirect('/account?notice=webhook', 303);
       },
       { form: 'webhook', url },
+    );
+  });
+
+  // --- custom domains (a refusal shows the page again with why, in the domains card) ---
+
+  app.post<{ Body: { domain?: string } }>('/account/domains', async (request, reply) => {
+    const user = requireUser(request, reply) as UserRecord;
+    const domain = String(request.body?.domain ?? '');
+    return orShowError(
+      request,
+      reply,
+      user,
+      async () => {
+        await services.customDomains.link(user, domain);
+        return reply.redirect('/account?notice=domainAdded#domains', 303);
+      },
+      { form: 'domains', domain },
+    );
+  });
+
+  type DomainAction = { Params: { domain: string }; Body: { email?: string } };
+
+  app.post<DomainAction>('/account/domains/:domain/check', async (request, reply) => {
+    const user = requireUser(request, reply) as UserRecord;
+    return orShowError(
+      request,
+      reply,
+      user,
+      async () => {
+        await services.customDomains.checkNow(user, request.params.domain);
+        return reply.redirect('/account?notice=domainChecked#domains', 303);
+      },
+      { form: 'domains' },
+    );
+  });
+
+  app.post<DomainAction>('/account/domains/:domain/catch-all', async (request, reply) => {
+    const user = requireUser(request, reply) as UserRecord;
+    const email = String(request.body?.email ?? '').trim();
+    return orShowError(
+      request,
+      reply,
+      user,
+      async () => {
+        await services.customDomains.setCatchAll(user, request.params.domain, email || null);
+        return reply.redirect('/account?notice=catchAll#domains', 303);
+      },
+      { form: 'domains' },
+    );
+  });
+
+  app.post<DomainAction>('/account/domains/:domain/remove', async (request, reply) => {
+    const user = requireUser(request, reply) as UserRecord;
+    return orShowError(
+      request,
+      reply,
+      user,
+      async () => {
+        await services.customDomains.remove(user, request.params.domain);
+        return reply.redirect('/account?notice=domainRemoved#domains', 303);
+      },
+      { form: 'domains' },
     );
   });
 
