@@ -18,10 +18,12 @@ import {
   settingToFlag,
 } from '../config/settings.ts';
 import { unknownSettingWarnings } from '../config/unknown-settings.ts';
+import { normaliseCustomDomain } from '../domain/custom-domains.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ListenError } from '../listen-error.ts';
 import { createServices, type Services } from '../services.ts';
 import { DatabaseUnavailable } from '../store/open.ts';
+import { customDomainCommand } from './custom-domain-commands.ts';
 import { CommandError, importSqliteCommand, migrateCommand } from './database.ts';
 import { defaultDevDomain, devCommand } from './dev.ts';
 import { clientFromOptions, inboxCommand } from './inbox-commands.ts';
@@ -31,8 +33,11 @@ const usage = `Usage: burnbox <command> [options]
 Commands:
   serve                                        run the SMTP and HTTP servers
   domain add <domain> [--type free|premium]    host a domain (or change its type)
-  domain list                                  list hosted domains
-  domain remove <domain>                       stop hosting a domain
+  domain add <domain> --owner <email>          attach a domain to a user as their custom domain
+                                               (verified at once, without the DNS check)
+  domain list                                  list hosted domains and users' custom domains
+  domain remove <domain>                       stop hosting a domain (a custom domain: unlink it
+                                               and delete its mailboxes)
   user create <email> [--password P] [--plan free|premium] [--admin]
   user plan <email> <plan>                     change a user's plan
   user admin <email> [--off]                   let a user use the web UI's admin pages (--off: no longer)
@@ -56,6 +61,12 @@ Client commands (talk to a running server over HTTP):
   inbox wait <address> [--code | --link | --json] [--from T] [--subject T] [--to T] [--timeout S]
                                                wait for a message (exit 2 if none within the timeout)
   inbox delete <address>
+  custom-domain add <domain> [--json]          link a domain of your own; prints the DNS records to create
+  custom-domain list [--json]                  your domains, their status and what is missing
+  custom-domain verify <domain> [--json]       look its DNS records up now
+  custom-domain catch-all <domain> <address> | --off
+                                               mail to unknown addresses of the domain goes to <address>
+  custom-domain remove <domain>                unlink it (its mailboxes and messages are deleted)
   mcp                                          a Model Context Protocol server on stdio, for agents
 
 Client settings (environment variable or flag):
@@ -83,6 +94,7 @@ const commandOptions = {
   disabled: { type: 'boolean' },
   admin: { type: 'boolean' },
   off: { type: 'boolean' },
+  owner: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   // `dev` and the client commands (inbox …, mcp)
   domain: { type: 'string' },
@@ -220,6 +232,7 @@ export async function run(
   // Client commands read only the client settings: a server setting meant for `serve` on
   // this machine has no say in them.
   if (command === 'inbox') return inboxCommand(sub, args, options, out);
+  if (command === 'custom-domain') return customDomainCommand(sub, args, options, out);
   if (command === 'mcp') {
     const { runMcpServer } = await import('../mcp/server.ts');
     return runMcpServer(clientFromOptions(options, process.env));
@@ -241,6 +254,14 @@ export async function run(
     case 'import-sqlite':
       return importSqliteCommand(config, need(sub, 'SQLite data directory'), out);
     case 'domain add':
+      if (options.owner !== undefined) {
+        if (options.type !== undefined) throw new UsageError('--owner and --type cannot be used together');
+        return withServices(config, async (s) => {
+          const owner = await s.accounts.requireUserByEmail(need(options.owner, 'owner email'));
+          const d = await s.customDomains.attach(owner, need(args[0], 'domain'));
+          out(`${d.name} (custom domain of ${owner.email}, verified)`);
+        });
+      }
       return withServices(config, async (s) => {
         const d = await s.domains.add(need(args[0], 'domain'), (options.type ?? 'free') as DomainType);
         out(`${d.name} (${d.type})`);
@@ -248,11 +269,19 @@ export async function run(
     case 'domain list':
       return withServices(config, async (s) => {
         for (const d of await s.domains.list()) out(`${d.name}\t${d.type}`);
+        for (const d of await s.customDomains.listAll()) {
+          const owner = await s.store.getUserById(d.userId);
+          out(`${d.name}\tcustom\t${owner?.email ?? `user ${d.userId}`}\t${d.status}`);
+        }
       });
     case 'domain remove':
       return withServices(config, async (s) => {
-        await s.domains.remove(need(args[0], 'domain'));
-        out(`removed ${args[0]}`);
+        const name = need(args[0], 'domain');
+        // An operator's domain by that name, else every account's claim on it.
+        const normalised = normaliseCustomDomain(name);
+        if ((await s.domains.list()).some((d) => d.name === normalised)) await s.domains.remove(name);
+        else await s.customDomains.removeByOperator(name);
+        out(`removed ${name}`);
       });
     case 'user create':
       return withServices(config, async (s) => {

@@ -67,6 +67,19 @@ export interface WaitOptions {
   after?: string;
 }
 
+/** A domain of the key's user, as the user API's /api/custom-domains shows it. */
+export interface CustomDomain {
+  domain: string;
+  status: 'pending' | 'verified' | 'failed';
+  created_at: string;
+  checked_at: string | null;
+  verified_at: string | null;
+  checks_until: string | null;
+  problem: string | null;
+  catch_all: string | null;
+  records: { type: 'MX' | 'TXT'; name: string; value: string; priority?: number }[];
+}
+
 /** What went wrong, in the server's own sentence where it gave one, with the HTTP status (0: none). */
 export class ClientError extends Error {
   readonly status: number;
@@ -212,6 +225,38 @@ export class BurnboxClient {
   /** Deletes an owned mailbox and its messages. */
   async deleteInbox(address: string): Promise<void> {
     await this.#request('DELETE', `/api/emails/${encodeURIComponent(address)}`);
+  }
+
+  /** Links a domain of the user's own (pending until its DNS records are found). */
+  async addCustomDomain(domain: string): Promise<CustomDomain> {
+    return (await this.#request<{ data: CustomDomain }>('POST', '/api/custom-domains', { domain })).data;
+  }
+
+  /** The user's domains. */
+  async listCustomDomains(): Promise<CustomDomain[]> {
+    return (await this.#request<{ data: { domains: CustomDomain[] } }>('GET', '/api/custom-domains')).data
+      .domains;
+  }
+
+  /** Looks the domain's DNS records up now; the domain as it stands after. */
+  async verifyCustomDomain(domain: string): Promise<CustomDomain> {
+    const path = `/api/custom-domains/${encodeURIComponent(domain)}/verify`;
+    return (await this.#request<{ data: CustomDomain }>('POST', path)).data;
+  }
+
+  /** Sends mail for unknown addresses of the domain to `address` (null: refuses it again). */
+  async setCatchAll(domain: string, address: string | null): Promise<CustomDomain> {
+    const path = `/api/custom-domains/${encodeURIComponent(domain)}/catch-all`;
+    const answer =
+      address === null
+        ? await this.#request<{ data: CustomDomain }>('DELETE', path)
+        : await this.#request<{ data: CustomDomain }>('PUT', path, { email: address });
+    return answer.data;
+  }
+
+  /** Unlinks the domain; its mailboxes and messages are deleted. */
+  async removeCustomDomain(domain: string): Promise<void> {
+    await this.#request('DELETE', `/api/custom-domains/${encodeURIComponent(domain)}`);
   }
 
   async #firstDomain(): Promise<string> {
