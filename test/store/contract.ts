@@ -337,6 +337,182 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('custom domains', () => {
+      const pending = (name: string, userId: number, token = `token-${userId}`, createdAt = T0) => ({
+        name,
+        userId,
+        token,
+        status: 'pending' as const,
+        createdAt,
+        nextCheckAt: createdAt,
+      });
+
+      it('addCustomDomain stores a pending claim; it is read back per user and by name', async (store) => {
+        const user = await newUser(store, 'owner@people.test');
+        const added = await store.addCustomDomain(pending('own.test', user.id, 'tok'), 3);
+        assert.ok(added.ok);
+        const expected = {
+          name: 'own.test',
+          userId: user.id,
+          token: 'tok',
+          status: 'pending',
+          createdAt: T0,
+          checkedAt: null,
+          lastProblem: null,
+          verifiedAt: null,
+          nextCheckAt: T0,
+          catchAll: null,
+        };
+        assert.deepEqual(added.record, expected);
+        assert.deepEqual(await store.getCustomDomain('own.test', user.id), expected);
+        assert.deepEqual(await store.listCustomDomainsOfUser(user.id), [expected]);
+        assert.deepEqual(await store.listCustomDomains(), [expected]);
+        assert.equal(await store.getVerifiedCustomDomain('own.test'), undefined, 'pending takes no mail');
+      });
+
+      it('addCustomDomain refuses an operator domain, a second claim of the user, and past the cap', async (store) => {
+        const user = await newUser(store, 'owner@people.test');
+        assert.deepEqual(await store.addCustomDomain(pending(DOMAIN, user.id), 3), {
+          ok: false,
+          reason: 'hosted',
+        });
+        assert.ok((await store.addCustomDomain(pending('a.test', user.id), 2)).ok);
+        assert.deepEqual(await store.addCustomDomain(pending('a.test', user.id), 2), {
+          ok: false,
+          reason: 'exists',
+        });
+        assert.ok((await store.addCustomDomain(pending('b.test', user.id), 2)).ok);
+        assert.deepEqual(await store.addCustomDomain(pending('c.test', user.id), 2), {
+          ok: false,
+          reason: 'limit_reached',
+        });
+      });
+
+      it('several accounts claim a name while pending; the first verified wins and fails the others', async (store) => {
+        const a = await newUser(store, 'a@people.test');
+        const b = await newUser(store, 'b@people.test');
+        const c = await newUser(store, 'c@people.test');
+        for (const user of [a, b]) assert.ok((await store.addCustomDomain(pending('x.test', user.id), 3)).ok);
+        const won = await store.settleCustomDomainCheck('x.test', b.id, { kind: 'verified', at: T0 + 5 });
+        assert.equal(won?.status, 'verified');
+        assert.equal(won?.verifiedAt, T0 + 5);
+        assert.equal((await store.getVerifiedCustomDomain('x.test'))?.userId, b.id);
+        const lost = await store.getCustomDomain('x.test', a.id);
+        assert.equal(lost?.status, 'failed');
+        assert.match(lost?.lastProblem ?? '', /Another account/);
+        // A later verified look of the loser does not take the name over.
+        const late = await store.settleCustomDomainCheck('x.test', a.id, { kind: 'verified', at: T0 + 6 });
+        assert.equal(late?.status, 'failed');
+        assert.deepEqual(await store.addCustomDomain(pending('x.test', c.id), 3), {
+          ok: false,
+          reason: 'taken',
+        });
+      });
+
+      it('an attached (verified) claim fails the pending ones at once', async (store) => {
+        const a = await newUser(store, 'a@people.test');
+        const b = await newUser(store, 'b@people.test');
+        assert.ok((await store.addCustomDomain(pending('y.test', a.id), 3)).ok);
+        const attached = await store.addCustomDomain({ ...pending('y.test', b.id), status: 'verified' }, 3);
+        assert.ok(attached.ok);
+        assert.equal(attached.record.status, 'verified');
+        assert.equal(attached.record.verifiedAt, T0);
+        assert.equal((await store.getCustomDomain('y.test', a.id))?.status, 'failed');
+      });
+
+      it('settleCustomDomainCheck records a pending look and a failure; a verified claim stays verified', async (store) => {
+        const user = await newUser(store, 'owner@people.test');
+        await store.addCustomDomain(pending('z.test', user.id), 3);
+        const looked = await store.settleCustomDomainCheck('z.test', user.id, {
+          kind: 'pending',
+          at: T0 + 1,
+          problem: 'no TXT',
+          nextCheckAt: T0 + HOUR,
+        });
+        assert.deepEqual(
+          [looked?.status, looked?.checkedAt, looked?.lastProblem, looked?.nextCheckAt],
+          ['pending', T0 + 1, 'no TXT', T0 + HOUR],
+        );
+        const failed = await store.settleCustomDomainCheck('z.test', user.id, {
+          kind: 'failed',
+          at: T0 + 2,
+          problem: 'late',
+        });
+        assert.equal(failed?.status, 'failed');
+        await store.settleCustomDomainCheck('z.test', user.id, { kind: 'verified', at: T0 + 3 });
+        const kept = await store.settleCustomDomainCheck('z.test', user.id, {
+          kind: 'failed',
+          at: T0 + 4,
+          problem: 'gone',
+        });
+        assert.equal(kept?.status, 'verified');
+        assert.equal(kept?.lastProblem, 'gone');
+        assert.equal(
+          await store.settleCustomDomainCheck('none.test', user.id, { kind: 'verified', at: T0 }),
+          undefined,
+        );
+      });
+
+      it('takeDueCustomDomainChecks takes due pending claims once, moving them to the lease end', async (store) => {
+        const user = await newUser(store, 'owner@people.test');
+        await store.addCustomDomain(pending('due.test', user.id, 't', T0), 5);
+        await store.addCustomDomain(pending('later.test', user.id, 't', T0 + HOUR), 5);
+        await store.addCustomDomain({ ...pending('done.test', user.id), status: 'verified' }, 5);
+        const taken = await store.takeDueCustomDomainChecks(T0 + 1, T0 + 10, 10);
+        assert.deepEqual(
+          taken.map((c) => [c.name, c.nextCheckAt]),
+          [['due.test', T0 + 10]],
+        );
+        assert.deepEqual(await store.takeDueCustomDomainChecks(T0 + 1, T0 + 10, 10), [], 'taken once');
+        const next = await store.takeDueCustomDomainChecks(T0 + 2 * HOUR, T0 + 3 * HOUR, 1);
+        assert.equal(next.length, 1, 'at most the limit');
+      });
+
+      it('removeCustomDomain of a verified claim deletes its mailboxes, messages and quarantines', async (store) => {
+        const owner = await newUser(store, 'owner@people.test');
+        const rival = await newUser(store, 'rival@people.test');
+        await store.addCustomDomain({ ...pending('gone.test', owner.id), status: 'verified' }, 3);
+        assert.ok(await store.setCustomDomainCatchAll('gone.test', owner.id, 'box@gone.test'));
+        assert.equal((await store.getCustomDomain('gone.test', owner.id))?.catchAll, 'box@gone.test');
+        const box = await claim(store, 'box', { userId: owner.id, domain: 'gone.test', expiresAt: null });
+        const old = await claim(store, 'old', { userId: owner.id, domain: 'gone.test' });
+        await store.releaseMailbox(old.id, T0, Q);
+        const elsewhere = await claim(store, 'kept', { userId: owner.id });
+        await deliverOne(store, box, 'blob-gone');
+        await deliverOne(store, elsewhere, 'blob-kept');
+
+        // A pending claim of another account going leaves the owner's domain alone.
+        await store.addCustomDomain(pending('gone.test', rival.id), 3).catch(() => undefined);
+        const none = await store.removeCustomDomain('gone.test', rival.id);
+        assert.deepEqual(none, { removed: false, blobKeys: [], mailboxes: [] });
+
+        const removed = await store.removeCustomDomain('gone.test', owner.id);
+        assert.equal(removed.removed, true);
+        assert.deepEqual(
+          removed.mailboxes.map((m) => m.address),
+          ['box@gone.test'],
+        );
+        assert.equal(await store.getMailbox(box.id), undefined);
+        assert.equal(await store.getCustomDomain('gone.test', owner.id), undefined);
+        assert.ok(await store.getMailbox(elsewhere.id), 'mailboxes on other domains stay');
+        // The quarantined address is free for the next owner of the domain.
+        const next = await tryClaim(store, 'old', { userId: rival.id, domain: 'gone.test', now: T0 + 1 });
+        assert.ok(next.ok, refusal(next));
+        assert.equal(await store.setCustomDomainCatchAll('gone.test', owner.id, null), false);
+      });
+
+      it('removeCustomDomain without a user removes every claim on the name', async (store) => {
+        const a = await newUser(store, 'a@people.test');
+        const b = await newUser(store, 'b@people.test');
+        await store.addCustomDomain(pending('all.test', a.id), 3);
+        await store.addCustomDomain(pending('all.test', b.id), 3);
+        const removed = await store.removeCustomDomain('all.test', undefined);
+        assert.equal(removed.removed, true);
+        assert.deepEqual(await store.listCustomDomains(), []);
+        assert.equal((await store.removeCustomDomain('all.test', undefined)).removed, false);
+      });
+    });
+
     describe('users', () => {
       it('createUser returns the stored record; getUserById and getUserByEmail find it', async (store) => {
         const uuid = randomUUID();
