@@ -70,8 +70,11 @@ test('the public URL loses its trailing slash; plans merge over the defaults', (
     domainTypes: ['free'],
     maxMailboxes: 100,
     permanentMailboxes: false,
+    customDomains: 0,
   });
   assert.equal(config.plans.team?.mailboxLifetimeSeconds, 60);
+  assert.equal(config.plans.team?.customDomains, 0, 'a new plan links no domains unless it says so');
+  assert.equal(config.plans.premium?.customDomains, 3);
   assert.equal(config.plans.team?.maxMailboxes, null);
   assert.equal(config.plans.team?.permanentMailboxes, false);
 });

@@ -80,7 +80,11 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
     (e) => ![...userEndpoints, ...keyEndpoints].some(([m, p]) => e === `${m} ${p}`),
   );
   assert.deepEqual(extras.sort(), [
+    'delete /api/custom-domains/{domain}',
+    'delete /api/custom-domains/{domain}/catch-all',
     'get /api/config',
+    'get /api/custom-domains',
+    'get /api/custom-domains/{domain}',
     'get /api/emails/{emailId}/stream',
     'get /api/emails/{emailId}/wait',
     'get /api/emails/{emailId}/{messageId}/extract',
@@ -89,7 +93,21 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
     'get /api/messages/{id}/extract',
     'get /api/webhook/deliveries',
     'get /api/webhook/secret',
+    'post /api/custom-domains',
+    'post /api/custom-domains/{domain}/verify',
     'post /api/webhook/secret',
     'post /api/webhook/test',
+    'put /api/custom-domains/{domain}/catch-all',
   ]);
+  // Custom domains: the user dialect's, with their answer's schema.
+  for (const [method, path] of [
+    ['get', '/api/custom-domains'],
+    ['post', '/api/custom-domains'],
+    ['post', '/api/custom-domains/{domain}/verify'],
+    ['delete', '/api/custom-domains/{domain}'],
+  ] as const) {
+    const op = doc.paths[path]?.[method] as any;
+    assert.deepEqual(op?.tags, ['user API'], `${method} ${path} tag`);
+    assert.ok(op?.responses?.['200'], `${method} ${path} documents its 200 answer`);
+  }
 });
