@@ -15,6 +15,7 @@ import nodemailer from 'nodemailer';
 import postgres from 'postgres';
 import { loadConfig } from '../../src/config/settings.ts';
 import { createServices, type Services } from '../../src/services.ts';
+import { FakeDns } from '../support/fake-dns.ts';
 import { readStream } from '../support/live-stream.ts';
 import { postgresUnavailable, postgresUrl } from '../support/postgres.ts';
 import { type ServeProcess, startServe } from '../support/process.ts';
@@ -239,5 +240,36 @@ describe('several processes on one PostgreSQL', { skip }, () => {
     );
     for (const mailbox of created.slice(0, 5))
       assert.deepEqual(await admin.store.listMessages(mailbox.id), []);
+  });
+
+  test('a custom domain verified or removed through one process takes or refuses mail at every process at once', async () => {
+    const dns = new FakeDns();
+    const checker = await createServices(loadConfig(env), { dnsResolver: dns });
+    try {
+      const user = await checker.accounts.createUser({ email: 'custom@people.test', plan: 'premium' });
+      const domain = 'cluster-own.example';
+      const claim = await checker.customDomains.link(user, domain);
+      const rcpt = async (port: number, to: string) =>
+        send(port, to, 'x').then(
+          () => '250',
+          (err: { response?: string }) => err.response ?? String(err),
+        );
+      for (const p of [a, b]) assert.match(await rcpt(p.smtpPort, `x@${domain}`), /^550 5\.7\.1/, 'pending');
+      dns.publish(domain, claim.token, checker.config.smtp.hostname);
+      assert.equal((await checker.customDomains.checkNow(user, domain)).status, 'verified');
+      const key = await checker.accounts.issueApiKey(user.id);
+      const generated = await call(a.baseUrl, 'POST', '/api/emails/generate', key, {
+        name: 'box',
+        expiryTime: 0,
+        domain,
+      });
+      assert.equal(generated.status, 200, JSON.stringify(generated.body));
+      for (const p of [a, b]) assert.equal(await rcpt(p.smtpPort, `box@${domain}`), '250');
+      await checker.customDomains.remove(user, domain);
+      for (const p of [a, b])
+        assert.match(await rcpt(p.smtpPort, `box@${domain}`), /^550 5\.7\.1/, 'removed');
+    } finally {
+      await checker.close();
+    }
   });
 });

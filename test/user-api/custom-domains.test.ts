@@ -72,6 +72,11 @@ test('a plan without custom domains is refused; the premium plan links one, pend
 test('names are checked: IDNA is kept in punycode; IP literals, bad names and hosted domains are refused', async () => {
   const user = await premiumUser();
   assert.equal((await linkDomain(server, user, 'Bücher.Example')).domain, 'xn--bcher-kva.example');
+  assert.equal(
+    (await linkDomain(server, user, 'пример.рф')).domain,
+    'xn--e1afmkfd.xn--p1ai',
+    'an IDNA top-level domain',
+  );
   for (const [domain, status] of [
     ['192.0.2.1', 422],
     ['[2001:db8::1]', 422],
