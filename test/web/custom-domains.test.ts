@@ -125,3 +125,31 @@ test("another account's domain: its actions are not found, and the inbox's chang
   });
   assert.equal(guestRefused.status, 403);
 });
+
+test("the admin page lists users' custom domains and unlinks one, deleting its mailboxes", async () => {
+  const owner = await signedIn('web-c@people.test');
+  await owner.client.post('/account/domains', { domain: 'admin-gone.example' });
+  const token = tokenOnPage((await owner.client.get('/account')).text) as string;
+  dns.publish('admin-gone.example', token, testMailHost);
+  await owner.client.post('/account/domains/admin-gone.example/check');
+  const made = await api(server, 'POST', '/api/emails/generate', {
+    key: owner.key,
+    scheme: 'x-api-key',
+    body: { name: 'box', expiryTime: 0, domain: 'admin-gone.example' },
+  });
+  assert.equal(made.status, 200);
+
+  const admin = await signedIn('web-admin@people.test', 'free');
+  await server.burnbox.services.accounts.setAdmin('web-admin@people.test', true);
+  const page = await admin.client.get('/admin');
+  assert.match(
+    page.text,
+    /<td><bdi dir="ltr">admin-gone\.example<\/bdi><\/td><td><bdi dir="ltr">web-c@people\.test<\/bdi><\/td><td>verified<\/td>/,
+  );
+  const notAdmin = await owner.client.post('/admin/custom-domains/remove', { name: 'admin-gone.example' });
+  assert.equal(notAdmin.status, 403);
+  const removed = await admin.client.post('/admin/custom-domains/remove', { name: 'admin-gone.example' });
+  assert.equal(removed.status, 303);
+  assert.equal(await server.burnbox.services.store.getMailboxByAddress('box@admin-gone.example'), undefined);
+  assert.doesNotMatch((await owner.client.get('/account')).text, /admin-gone\.example/);
+});

@@ -50,7 +50,7 @@ export function domainsCard(
     <thead><tr><th>${t.t('account.domainRecordType')}</th><th>${t.t('account.domainRecordName')}</th><th>${t.t('account.domainRecordValue')}</th></tr></thead>
     <tbody>${records.map(
       (r) =>
-        html`<tr><td>${r.type}</td><td>${ltr(r.name)}</td><td><code dir="ltr">${r.priority === undefined ? r.value : `${r.priority} ${r.value}`}</code></td></tr>`,
+        html`<tr><td>${ltr(r.type)}</td><td>${ltr(r.name)}</td><td><code dir="ltr">${r.priority === undefined ? r.value : `${r.priority} ${r.value}`}</code></td></tr>`,
     )}</tbody></table></div>`
   }
   ${claim.lastProblem ? html`<p class="domain-problem">${ltr(claim.lastProblem)}</p>` : ''}

@@ -72,11 +72,19 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
     const { t } = request.web;
     const domainError = attempt?.form === 'domain' ? attempt.error : undefined;
     if (attempt) reply.code(attempt.error.status);
-    const [stats, domains, operatorMailboxes] = await Promise.all([
+    const [stats, domains, operatorMailboxes, customDomains] = await Promise.all([
       services.stats.overview(),
       services.domains.list(),
       services.operatorMailboxes.list(),
+      services.customDomains.listAll(),
     ]);
+    const owners = new Map(
+      await Promise.all(
+        [...new Set(customDomains.map((d) => d.userId))].map(
+          async (id) => [id, (await services.store.getUserById(id))?.email ?? String(id)] as const,
+        ),
+      ),
+    );
     const lastPage = Math.max(0, Math.ceil(stats.users / usersPerPage) - 1);
     const pageNumber = Math.min(asked, lastPage);
     const users = await services.accounts.listUsers(usersPerPage, pageNumber * usersPerPage);
@@ -128,6 +136,19 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
     ${formErrorNote(domainError, 'domain-error')}
   </form>
 </section>
+${
+  customDomains.length === 0
+    ? ''
+    : html`<section class="card" aria-labelledby="custom-domains-title">
+  <h2 id="custom-domains-title">${t.t('admin.customDomains')}</h2>
+  <div class="table-wrap"><table><thead><tr><th>${t.t('admin.domainName')}</th><th>${t.t('admin.customOwner')}</th><th>${t.t('admin.customStatus')}</th><th><span class="visually-hidden">${t.t('admin.remove')}</span></th></tr></thead><tbody>${customDomains.map(
+    (
+      d,
+    ) => html`<tr><td>${ltr(d.name)}</td><td>${ltr(owners.get(d.userId) ?? '')}</td><td>${t.t(`account.domainStatus.${d.status}`)}</td><td>
+    <form method="post" action="/admin/custom-domains/remove" class="inline-form" data-confirm="${t.t('admin.customRemoveConfirm')}">${csrfField(request)}<input type="hidden" name="name" value="${d.name}"><button type="submit" class="button button-danger">${t.t('admin.remove')}</button></form></td></tr>`,
+  )}</tbody></table></div>
+</section>`
+}
 <section class="card" aria-labelledby="operator-mail-title">
   <h2 id="operator-mail-title">${t.t('admin.operatorMail')}</h2>
   ${
@@ -202,6 +223,12 @@ export async function adminPages(app: FastifyInstance, deps: WebDeps): Promise<v
   app.post<Form>('/admin/domains/remove', async (request, reply) => {
     if (!requireAdmin(request, reply)) return reply;
     return adminAction(request, reply, () => services.domains.remove(field(request, 'name')));
+  });
+
+  // Unlinks a user's domain from whoever holds it (every claim on the name), as `domain remove` does.
+  app.post<Form>('/admin/custom-domains/remove', async (request, reply) => {
+    if (!requireAdmin(request, reply)) return reply;
+    return adminAction(request, reply, () => services.customDomains.removeByOperator(field(request, 'name')));
   });
 
   app.post<Form>('/admin/users/plan', async (request, reply) => {
