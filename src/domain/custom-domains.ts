@@ -11,6 +11,7 @@ import type {
   CustomDomainCheckOutcome,
   CustomDomainRecord,
   MailboxRecord,
+  NewCustomDomain,
   UserRecord,
 } from '../store/types.ts';
 import { isValidDomainName, parseAddress } from './addresses.ts';
@@ -115,10 +116,7 @@ export class CustomDomainService {
     );
   }
 
-  async #add(
-    claim: Parameters<ServiceContext['store']['addCustomDomain']>[0],
-    cap: number,
-  ): Promise<CustomDomainRecord> {
+  async #add(claim: NewCustomDomain, cap: number): Promise<CustomDomainRecord> {
     const result = await this.#ctx.store.addCustomDomain(claim, cap);
     if (result.ok) return result.record;
     switch (result.reason) {
