@@ -56,9 +56,9 @@ export async function removeInstallation(dataDir: string): Promise<void> {
 }
 
 /**
- * The resolver test servers check saved webhook hosts with, unless a test gives its own: no
- * network. `localhost` is loopback, as on every system; any other name a public address (the
- * check lets it through; sending still resolves for real, at send time).
+ * The resolver test servers check saved webhook hosts with and send to them with, unless a
+ * test gives its own: no DNS. `localhost` is loopback, as on every system; any other name a
+ * public address (the check lets it through).
  */
 export const testResolveHost: ResolveHost = async (hostname) =>
   hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['93.184.216.34'];
