@@ -1,20 +1,18 @@
 // Small messages (the default up to 256 KiB) are stored inside the database, committed with
 // their rows: no file per message, the same bytes on download, gone with the last copy.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
-import { addDomain, api, createMailbox, startTestServer, type TestServer } from '../support/harness.ts';
 import {
-  blobFiles,
-  download,
-  listMessages,
-  mediaType,
-  sha256,
-  simpleMessage,
-  userWithMailbox,
-} from './helpers.ts';
+  addDomain,
+  api,
+  createMailbox,
+  inlineBlobCount,
+  startTestServer,
+  storedBlobKeys,
+  type TestServer,
+} from '../support/harness.ts';
+import { download, listMessages, mediaType, sha256, simpleMessage, userWithMailbox } from './helpers.ts';
 import { sendOnce } from './raw-client.ts';
 
 let server: TestServer;
@@ -24,20 +22,11 @@ before(async () => {
 });
 after(() => server.close());
 
-function inlineBlobCount(): number {
-  const db = new Database(path.join(server.dataDir, 'burnbox.db'), { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM inline_blobs').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
 test('a small message with attachments is stored inline, once for all recipients, byte-exact', async () => {
   const fixture = mailFixtures.attachments;
   const first = await userWithMailbox(server);
   const second = await userWithMailbox(server);
-  const inlineBefore = inlineBlobCount();
+  const inlineBefore = await inlineBlobCount(server);
   const sent = await sendOnce(
     server.smtpPort,
     'sender@example.org',
@@ -45,8 +34,8 @@ test('a small message with attachments is stored inline, once for all recipients
     renderFixture(fixture, `${first.address}, ${second.address}`),
   );
   assert.equal(sent.final?.code, 250, sent.final?.text);
-  assert.deepEqual(blobFiles(server.dataDir), [], 'no file was written');
-  assert.equal(inlineBlobCount(), inlineBefore + 1, 'one inline blob for both recipients');
+  assert.deepEqual(await storedBlobKeys(server), [], 'no blob was written outside the rows');
+  assert.equal(await inlineBlobCount(server), inlineBefore + 1, 'one inline blob for both recipients');
 
   for (const { user, address } of [first, second]) {
     const [message] = await listMessages(server, user, address);
@@ -70,7 +59,7 @@ test('a small message with attachments is stored inline, once for all recipients
     (await api(server, 'DELETE', `/api/messages/${firstCopy?.id}`, { key: first.user.key })).status,
     200,
   );
-  assert.equal(inlineBlobCount(), inlineBefore + 1);
+  assert.equal(await inlineBlobCount(server), inlineBefore + 1);
   const [secondCopy] = await listMessages(server, second.user, second.address);
   const attachment = secondCopy?.attachments[0];
   assert.ok(attachment);
@@ -79,17 +68,17 @@ test('a small message with attachments is stored inline, once for all recipients
     (await api(server, 'DELETE', `/api/messages/${secondCopy?.id}`, { key: second.user.key })).status,
     200,
   );
-  assert.equal(inlineBlobCount(), inlineBefore);
+  assert.equal(await inlineBlobCount(server), inlineBefore);
 });
 
-test('a message larger than the inline limit goes to a blob file', async () => {
+test('a message larger than the inline limit goes to a blob of its own', async () => {
   const { user, address } = await userWithMailbox(server);
   const big = simpleMessage(address, 'Big', 'x'.repeat(300 * 1024));
-  const inlineBefore = inlineBlobCount();
+  const inlineBefore = await inlineBlobCount(server);
   const sent = await sendOnce(server.smtpPort, 'sender@example.org', [address], big);
   assert.equal(sent.final?.code, 250, sent.final?.text);
-  assert.equal(blobFiles(server.dataDir).length, 1);
-  assert.equal(inlineBlobCount(), inlineBefore);
+  assert.equal((await storedBlobKeys(server)).length, 1);
+  assert.equal(await inlineBlobCount(server), inlineBefore);
   assert.equal((await listMessages(server, user, address))[0]?.subject, 'Big');
 });
 

@@ -1,17 +1,23 @@
 // The `burnbox webhook …` commands, against the same data as a running `burnbox serve`, which
 // picks up a test event queued by the command (another process) on its own.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { assertOnTestBackend, installationSettings, removeInstallation } from '../support/harness.ts';
 import { runCli, startServe } from '../support/process.ts';
 import { expectedSignature, startReceiver } from './helpers.ts';
 
 test('webhook show, set, test, log and rotate-secret', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-webhook-cli-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const serve = await startServe({ BURNBOX_DATA_DIR: dataDir, BURNBOX_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  t.after(() => removeInstallation(dataDir));
+  // The server and the commands on the test backend (a PostgreSQL schema in the PostgreSQL pass).
+  const serve = await startServe({
+    BURNBOX_DATA_DIR: dataDir,
+    ...installationSettings(dataDir),
+    BURNBOX_WEBHOOK_ALLOW_PRIVATE: 'true',
+  });
   t.after(() => serve.stop());
   const hook = await startReceiver();
   t.after(() => hook.close());
@@ -21,6 +27,7 @@ test('webhook show, set, test, log and rotate-secret', async (t) => {
     return result.stdout;
   };
   cli('user', 'create', 'hooks@example.org');
+  assertOnTestBackend(dataDir);
 
   const shown = cli('webhook', 'show', 'hooks@example.org');
   assert.match(shown, /^url\t\(none\)$/m);
