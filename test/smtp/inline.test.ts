@@ -13,7 +13,7 @@ import {
   type TestServer,
 } from '../support/harness.ts';
 import { download, listMessages, mediaType, sha256, simpleMessage, userWithMailbox } from './helpers.ts';
-import { sendOnce } from './raw-client.ts';
+import { RawSmtpClient, sendOnce } from './raw-client.ts';
 
 let server: TestServer;
 before(async () => {
@@ -90,32 +90,43 @@ test('the 250 comes only after the inline commit', async () => {
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
+  let entered: () => void = () => {};
+  const holding = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
   let committed = false;
   store.insertDelivery = async (delivery) => {
+    entered();
     await held;
     const stored = await realInsert(delivery);
     committed = true;
     return stored;
   };
+  const { client } = await RawSmtpClient.open(server.smtpPort);
   try {
-    const sending = sendOnce(
-      server.smtpPort,
-      'sender@example.org',
-      [address],
-      simpleMessage(address, 'Held'),
-    );
-    const early = await Promise.race([
-      sending.then(() => 'replied'),
-      new Promise((r) => setTimeout(r, 300, 'waiting')),
-    ]);
-    assert.equal(early, 'waiting', 'no reply while the commit is held');
+    let inData = false;
+    let final: number | undefined;
+    client.onReply = (reply) => {
+      if (reply.code === 354) inData = true;
+      else if (inData) final ??= reply.code;
+    };
+    const sending = client.send('sender@example.org', [address], simpleMessage(address, 'Held'));
+    await holding;
+    // A whole exchange on another connection while the commit is held: a reply the server
+    // sent without waiting for the commit would have been read before this one.
+    const { client: other } = await RawSmtpClient.open(server.smtpPort);
+    assert.equal((await other.command('NOOP')).code, 250);
+    await other.quit();
+    assert.equal(final, undefined, 'no reply while the commit is held');
     release();
     const sent = await sending;
     assert.equal(sent.final?.code, 250);
     assert.ok(committed, 'committed before the 250');
     assert.equal((await listMessages(server, user, address)).length, 1);
   } finally {
+    release();
     store.insertDelivery = realInsert;
+    await client.quit();
   }
 });
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { assertOnTestBackend, installationSettings, removeInstallation } from '../support/harness.ts';
 import { runCli, startServe } from '../support/process.ts';
+import { until } from '../support/until.ts';
 import { expectedSignature, startReceiver } from './helpers.ts';
 
 test('webhook show, set, test, log and rotate-secret', async (t) => {
@@ -41,7 +42,7 @@ test('webhook show, set, test, log and rotate-secret', async (t) => {
 
   assert.match(cli('webhook', 'test', 'hooks@example.org'), /queued test event [0-9a-f-]{36}/);
   // The server looks at the outbox at least every 5 s, so rows from other processes go out.
-  const [req] = await hook.waitFor(1, 10_000);
+  const [req] = await hook.waitFor(1);
   assert.ok(req);
   assert.equal(req.headers['x-webhook-test'], 'true');
   const ts = String(req.headers['x-webhook-timestamp']);
@@ -49,10 +50,10 @@ test('webhook show, set, test, log and rotate-secret', async (t) => {
 
   // The log line is written right after the response.
   let log = '';
-  for (let i = 0; i < 50 && !log.includes('delivered'); i++) {
+  await until(() => {
     log = cli('webhook', 'log', 'hooks@example.org');
-    if (!log.includes('delivered')) await new Promise((r) => setTimeout(r, 100));
-  }
+    return log.includes('delivered');
+  }, 'the delivery is logged');
   assert.match(
     log,
     /^\d{4}-\d\d-\d\dT\S+Z\t#1\tHTTP 200\t\d+ ms\tdelivered\tnew_message:test\t[0-9a-f-]{36}$/m,

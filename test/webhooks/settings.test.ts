@@ -2,12 +2,10 @@
 // event is given up, and BURNBOX_WEBHOOK_USER_CONCURRENCY how many requests one user's endpoint
 // ever has open at once, counted at the receiver.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { addDomain, sendMail, startTestServer } from '../support/harness.ts';
 import { until } from '../support/until.ts';
-import { allowPrivate, hookedUser, startReceiver } from './helpers.ts';
+import { allowPrivate, hookedUser, startHoldingReceiver, startReceiver } from './helpers.ts';
 
 const minute = 60_000;
 
@@ -39,42 +37,11 @@ test('BURNBOX_WEBHOOK_RETRY_HOURS: a failing event is given up at that horizon, 
   assert.equal(log.length, hook.requests.length);
 });
 
-/** A receiver that holds every request open until the test answers it, counting the most open. */
-async function holdingReceiver() {
-  const held: http.ServerResponse[] = [];
-  let received = 0;
-  let mostOpen = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received++;
-      held.push(res);
-      mostOpen = Math.max(mostOpen, held.length);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received: () => received,
-    open: () => held.length,
-    mostOpen: () => mostOpen,
-    /** Answers the oldest request held. */
-    answerOne() {
-      held.shift()?.writeHead(200).end('{}');
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 test('BURNBOX_WEBHOOK_USER_CONCURRENCY: one user never has more requests open than that', async (t) => {
   const server = await startTestServer({ ...allowPrivate, BURNBOX_WEBHOOK_USER_CONCURRENCY: '3' });
   t.after(() => server.close());
   await addDomain(server, 'limit.test');
-  const slow = await holdingReceiver();
+  const slow = await startHoldingReceiver();
   t.after(() => slow.close());
   const fast = await startReceiver();
   t.after(() => fast.close());
