@@ -1,9 +1,11 @@
 // The sweeper deletes expired mailboxes BURNBOX_SWEEP_BATCH at a time (one transaction each)
 // and keeps going until none is left: one sweep clears more than a batch, mail included, and
-// leaves live mailboxes alone.
+// leaves live mailboxes alone. A running server sweeps every BURNBOX_SWEEP_INTERVAL_SECONDS.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { MailboxRecord } from '../../src/store/types.ts';
+import { addDomain, startTestServer } from '../support/harness.ts';
+import { until } from '../support/until.ts';
 import { type DomainHarness, startServices } from './helpers.ts';
 
 const lifetime = 600_000; // the free plan's mailboxLifetimeSeconds
@@ -46,4 +48,15 @@ test('one sweep deletes every expired mailbox, BURNBOX_SWEEP_BATCH per transacti
   assert.equal((await store.listMessages(live.id)).length, 1);
   // Nothing is left for the next sweep.
   assert.equal(await expiry.sweep(), 0);
+});
+
+test('the server sweeps by itself every BURNBOX_SWEEP_INTERVAL_SECONDS', async (t) => {
+  const running = await startTestServer({ BURNBOX_SWEEP_INTERVAL_SECONDS: '1' });
+  t.after(() => running.close());
+  await addDomain(running, 'interval.test');
+  const { mailboxes, store } = running.burnbox.services;
+  const mailbox = await mailboxes.createGuest();
+  running.clock.advance(lifetime + 1000);
+  // Nobody calls the sweeper here: its own timer does, a second apart (the default is 30 s).
+  await until(async () => (await store.getMailbox(mailbox.id)) === undefined, 'the mailbox is swept', 20_000);
 });
