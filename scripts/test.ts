@@ -1,7 +1,14 @@
 // `npm test`'s runner. First every test on the embedded backend (the PostgreSQL store, cluster
 // and browser suites included: each skips itself, saying why, when its server or browser is
-// missing). Then, when PostgreSQL is reachable, the API and web suites again with every test
-// server on PostgreSQL. Exits non-zero if any run fails.
+// missing). Then, when PostgreSQL is reachable, the API, web, webhook and SMTP suites again
+// (the kill -9 and storage-failure ones among them) with BURNBOX_TEST_BACKEND=postgres: every
+// test server, and every `burnbox` process these tests start, on a PostgreSQL schema of its
+// own. Exits non-zero if any run fails.
+//
+// Not in the second pass: suites that need no store, or test it directly (test/store runs the
+// contract on both itself), the cluster suites (PostgreSQL only anyway), the browser suites,
+// and the CLI's, which are about SQLite files by nature (the data directory's file modes, the
+// import from SQLite) or about the command line rather than storage.
 import { spawnSync } from 'node:child_process';
 import { postgresUnavailable, postgresUrl } from '../test/support/postgres.ts';
 
@@ -10,6 +17,7 @@ const apiSuites = [
   'test/key-api/*.test.ts',
   'test/webhooks/*.test.ts',
   'test/web/*.test.ts',
+  'test/smtp/*.test.ts',
 ];
 
 function nodeTest(files: string[], env: Record<string, string> = {}): number {
@@ -30,7 +38,7 @@ if (only.length === 0) {
       `\n== PostgreSQL suites SKIPPED: ${skipped}.\n   To run them, start PostgreSQL (or set BURNBOX_TEST_DATABASE_URL=postgres://…) and run npm test again.`,
     );
   } else {
-    console.log(`\n== API and web suites again, every test server on PostgreSQL (${postgresUrl()})`);
+    console.log(`\n== API, web, webhook and SMTP suites again, on PostgreSQL (${postgresUrl()})`);
     failed = nodeTest(apiSuites, { BURNBOX_TEST_BACKEND: 'postgres' }) !== 0 || failed;
   }
 }

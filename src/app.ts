@@ -60,7 +60,7 @@ export async function startBurnbox(config: Config, options: ServiceOptions = {})
   if (config.publicUrlFollowsHttpPort) services.config.publicUrl = localPublicUrl(httpPort);
   services.expiry.start(config.sweep.intervalMs);
   const webhookDelivery = new WebhookDelivery(
-    { ctx: { ...services.context, log }, webhooks: services.webhooks },
+    { ctx: { ...services.context, log }, webhooks: services.webhooks, resolveHost: options.resolveHost },
     config.webhooks,
   );
   webhookDelivery.start();

@@ -78,7 +78,10 @@ export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 export interface ServiceOptions {
   log?: Logger;
   now?: () => number;
-  /** Resolves webhook hosts when a URL is saved (tests give a stub: no network). */
+  /**
+   * Resolves webhook hosts when a URL is saved and again for each connection made to send
+   * (tests give a stub: no network). Default: the system's resolver.
+   */
   resolveHost?: ResolveHost;
   /** Looks up custom domains' MX and TXT records (tests give a stub: no network). */
   dnsResolver?: DnsResolver;

@@ -20,6 +20,7 @@ import {
   RequestTimeoutError,
   TargetRefusedError,
 } from '../net/outbound.ts';
+import type { ResolveHost } from '../net/target-check.ts';
 import type { OutboxItem, OutboxLease, OutboxOutcome } from '../store/types.ts';
 import { defaultBaseDelayMs, defaultMaxDelayMs, retryDelayMs } from './retry-policy.ts';
 
@@ -58,6 +59,7 @@ interface Held {
 export class WebhookDelivery {
   readonly #ctx: ServiceContext;
   readonly #webhooks: WebhookService;
+  readonly #resolveHost: ResolveHost | undefined;
   readonly #options: Required<WebhookDeliveryOptions>;
   /** Claimed and waiting for a free slot, in claim (due-time) order. */
   #queue: Held[] = [];
@@ -85,9 +87,14 @@ export class WebhookDelivery {
   #stopping = false;
   #finished = 0;
 
-  constructor(deps: { ctx: ServiceContext; webhooks: WebhookService }, options: WebhookDeliveryOptions) {
+  /** `resolveHost` answers the endpoints' host names (default: the system's resolver). */
+  constructor(
+    deps: { ctx: ServiceContext; webhooks: WebhookService; resolveHost?: ResolveHost },
+    options: WebhookDeliveryOptions,
+  ) {
     this.#ctx = deps.ctx;
     this.#webhooks = deps.webhooks;
+    this.#resolveHost = deps.resolveHost;
     this.#options = {
       baseDelayMs: defaultBaseDelayMs,
       maxDelayMs: defaultMaxDelayMs,
@@ -356,6 +363,7 @@ export class WebhookDelivery {
         allowPrivate: this.#options.allowPrivate,
         agents: this.#agents,
         signal,
+        resolveHost: this.#resolveHost,
       }));
     } catch (err) {
       if (signal.aborted && this.#stopping) {

@@ -2,12 +2,12 @@
 // send time: IP-literal hosts are checked before connecting, and host names are resolved by a
 // lookup function handed to the socket, which checks every address DNS returns and then lets
 // the socket connect only to those checked addresses (so a second, rebound answer is never
-// used). Redirects are never followed: node:http does not follow them.
-import dns from 'node:dns';
+// used). The resolver is injected (tests answer names without a network). Redirects are never followed: node:http does not follow them.
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { blockedReason } from './address-policy.ts';
+import { type ResolveHost, systemResolveHost } from './target-check.ts';
 
 /** The target is on an address outbound requests may not reach. */
 export class TargetRefusedError extends Error {
@@ -33,24 +33,43 @@ export function checkLiteralHost(url: URL): void {
   if (reason) throw refusal(host, host, reason);
 }
 
+/** Why an address may not be reached, or undefined when it may (the policy, or none). */
+export type AddressPolicy = (address: string) => string | undefined;
+
+const anyAddress: AddressPolicy = () => undefined;
+
 /**
- * A `lookup` for sockets that resolves every address of the host and refuses the connection if
- * any of them is refused by the policy; otherwise the socket connects to one of exactly these.
+ * A `lookup` for sockets: resolves the host once with `resolve`, refuses the connection if any
+ * of the addresses is refused by `policy` (the socket could pick any of them), and otherwise
+ * hands the socket exactly these addresses. The socket connects to what was checked; nothing
+ * resolves the name a second time between the check and the connection (DNS rebinding).
  */
-export const guardedLookup: net.LookupFunction = (hostname, options, callback) => {
-  dns.lookup(hostname, { all: true, family: options.family ?? 0, hints: options.hints }, (err, addresses) => {
-    if (err) return callback(err, '');
-    const blocked = addresses
-      .map((a) => ({ address: a.address, reason: blockedReason(a.address) }))
-      .find((a) => a.reason !== undefined);
-    if (blocked) return callback(refusal(hostname, blocked.address, blocked.reason as string), '');
-    const first = addresses[0];
-    if (!first)
-      return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
-    if (options.all) return callback(null, addresses);
-    callback(null, first.address, first.family);
-  });
-};
+export function guardedLookup(
+  resolve: ResolveHost,
+  policy: AddressPolicy = blockedReason,
+): net.LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (answer) => {
+        for (const address of answer) {
+          const reason = policy(address);
+          if (reason) return callback(refusal(hostname, address, reason), '');
+        }
+        const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
+        const addresses = answer
+          .map((address) => ({ address, family: net.isIP(address) }))
+          .filter((a) => a.family !== 0 && (wanted === 0 || a.family === wanted));
+        const first = addresses[0];
+        if (!first) {
+          return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+        }
+        if (options.all) return callback(null, addresses);
+        callback(null, first.address, first.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, ''),
+    );
+  };
+}
 
 export interface OutboundAgents {
   http: http.Agent;
@@ -80,6 +99,8 @@ export interface PostOptions {
   allowPrivate: boolean;
   agents?: OutboundAgents;
   signal?: AbortSignal;
+  /** Resolves host names (default: the system's); each connection resolves once. */
+  resolveHost?: ResolveHost;
 }
 
 /** Response bodies are read and dropped; a bigger one closes the connection. */
@@ -104,6 +125,11 @@ export function postOnce(url: string, options: PostOptions): Promise<{ statusCod
       return;
     }
     const secure = target.protocol === 'https:';
+    // With private targets allowed the same resolver is used, only without the policy.
+    const lookup = guardedLookup(
+      options.resolveHost ?? systemResolveHost,
+      options.allowPrivate ? anyAddress : blockedReason,
+    );
     const send = (retried: boolean) => {
       const request = (secure ? https : http).request(
         target,
@@ -111,7 +137,7 @@ export function postOnce(url: string, options: PostOptions): Promise<{ statusCod
           method: 'POST',
           headers: { ...options.headers, 'Content-Length': String(Buffer.byteLength(options.body)) },
           agent: options.agents ? (secure ? options.agents.https : options.agents.http) : undefined,
-          lookup: options.allowPrivate ? undefined : guardedLookup,
+          lookup,
           signal: options.signal,
         },
         (response) => {

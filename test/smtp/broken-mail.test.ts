@@ -2,12 +2,16 @@
 // and listed with whatever could be read.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
-import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
-import { blobFiles, listMessages, userWithMailbox } from './helpers.ts';
+import {
+  addDomain,
+  readStoredBlob,
+  startTestServer,
+  storedBlobKeys,
+  type TestServer,
+} from '../support/harness.ts';
+import { listMessages, userWithMailbox } from './helpers.ts';
 import { sendOnce } from './raw-client.ts';
 
 let server: TestServer;
@@ -44,7 +48,7 @@ const garbage: Record<string, () => Buffer> = {
 for (const [name, make] of Object.entries(garbage)) {
   test(`pure garbage is accepted and listed: ${name}`, async () => {
     const { user, address } = await userWithMailbox(server);
-    const blobsBefore = new Set(blobFiles(server.dataDir));
+    const blobsBefore = new Set(await storedBlobKeys(server));
     const raw = make();
     const sent = await sendOnce(server.smtpPort, 'junk@example.net', [address], raw);
     assert.equal(sent.final?.code, 250, sent.final?.text);
@@ -58,9 +62,9 @@ for (const [name, make] of Object.entries(garbage)) {
     // No From header: the envelope sender, or nothing.
     assert.ok(['', 'junk@example.net'].includes(message?.from_email ?? '?'), message?.from_email);
     // The raw bytes are kept exactly (the client ends the last line with CRLF before the final dot).
-    const added = blobFiles(server.dataDir).filter((f) => !blobsBefore.has(f));
+    const added = (await storedBlobKeys(server)).filter((key) => !blobsBefore.has(key));
     assert.equal(added.length, 1);
-    const stored = readFileSync(path.join(server.dataDir, 'blobs', added[0] as string));
+    const stored = await readStoredBlob(server, added[0] as string);
     const endsWithCrlf = raw.subarray(-2).equals(Buffer.from('\r\n'));
     assert.ok(stored.equals(endsWithCrlf ? raw : Buffer.concat([raw, Buffer.from('\r\n')])));
   });

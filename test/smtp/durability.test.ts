@@ -1,24 +1,27 @@
 // A 250 means stored: the real CLI server is killed with SIGKILL the instant the 250 arrives,
-// started again on the same data directory, and the message must be there, byte-exact.
+// started again on the same data (directory or PostgreSQL schema), and the message must be
+// there, byte-exact.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
+import { assertOnTestBackend, installationSettings, removeInstallation } from '../support/harness.ts';
 import { runCli, startServe } from '../support/process.ts';
 import { type ListedMessage, mediaType, sha256 } from './helpers.ts';
 import { RawSmtpClient } from './raw-client.ts';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-crash-'));
 const children = new Set<ChildProcess>();
-after(() => {
+after(async () => {
   for (const child of children) child.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  await removeInstallation(dataDir);
 });
 
-const env = { BURNBOX_DATA_DIR: dataDir };
+// On the test backend: the data directory, or (BURNBOX_TEST_BACKEND=postgres) a schema of its own.
+const env = { BURNBOX_DATA_DIR: dataDir, ...installationSettings(dataDir) };
 
 function burnbox(...args: string[]): string {
   const result = runCli(args, env);
@@ -46,6 +49,7 @@ test('a message answered 250 survives kill -9 right after the reply', async () =
   burnbox('user', 'create', 'crash@users.example');
   const key = burnbox('key', 'create', 'crash@users.example');
   assert.match(key, /^\S+$/);
+  assertOnTestBackend(dataDir);
 
   const first = await serve();
   const created = await fetch(`${first.baseUrl}/api/emails`, {

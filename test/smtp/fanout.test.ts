@@ -2,13 +2,20 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
-import { addDomain, api, createMailbox, startTestServer, type TestServer } from '../support/harness.ts';
-import { blobFiles, download, type ListedMessage, listMessages, sha256, userWithMailbox } from './helpers.ts';
+import {
+  addDomain,
+  api,
+  createMailbox,
+  startTestServer,
+  storedBlobCount,
+  type TestServer,
+} from '../support/harness.ts';
+import { download, type ListedMessage, listMessages, sha256, userWithMailbox } from './helpers.ts';
 import { sendOnce } from './raw-client.ts';
 
 let server: TestServer;
 before(async () => {
-  // Messages go to blob files here, so the files on disk can be inspected.
+  // Messages go to blobs of their own here (files, or blob rows), so they can be counted.
   server = await startTestServer({ BURNBOX_INLINE_MESSAGE_BYTES: '0' });
   await addDomain(server, 'burnbox.test');
 });
@@ -34,7 +41,7 @@ test('a message to three mailboxes of two users is stored once and readable by e
     { user: first.user, address: second.email },
     { user: other.user, address: other.address },
   ];
-  const blobsBefore = blobFiles(server.dataDir).length;
+  const blobsBefore = await storedBlobCount(server);
 
   const sent = await sendOnce(
     server.smtpPort,
@@ -47,7 +54,7 @@ test('a message to three mailboxes of two users is stored once and readable by e
     [250, 250, 250],
   );
   assert.equal(sent.final?.code, 250, sent.final?.text);
-  assert.equal(blobFiles(server.dataDir).length, blobsBefore + 1, 'one blob file for all recipients');
+  assert.equal(await storedBlobCount(server), blobsBefore + 1, 'one blob for all recipients');
 
   const listed: ListedMessage[] = [];
   for (const c of copies) {
@@ -67,7 +74,7 @@ test('a message to three mailboxes of two users is stored once and readable by e
   const gone = await api(server, 'DELETE', `/api/messages/${listed[0]?.id}`, { key: first.user.key });
   assert.equal(gone.status, 200);
   assert.equal((await listMessages(server, first.user, first.address)).length, 0);
-  assert.equal(blobFiles(server.dataDir).length, blobsBefore + 1, 'the shared blob stays');
+  assert.equal(await storedBlobCount(server), blobsBefore + 1, 'the shared blob stays');
   for (const [i, copy] of copies.entries()) {
     if (i === 0) continue;
     const message = listed[i] as ListedMessage;
@@ -88,5 +95,5 @@ test('a message to three mailboxes of two users is stored once and readable by e
     const res = await api(server, 'DELETE', `/api/messages/${listed[i]?.id}`, { key: copy.user.key });
     assert.equal(res.status, 200);
   }
-  assert.equal(blobFiles(server.dataDir).length, blobsBefore, 'no orphaned blob');
+  assert.equal(await storedBlobCount(server), blobsBefore, 'no orphaned blob');
 });

@@ -10,7 +10,7 @@ import {
   mailFixtures,
   renderFixture,
 } from '../fixtures/mail/index.ts';
-import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
+import { addDomain, startTestServer, storedBlobKeys, type TestServer } from '../support/harness.ts';
 import {
   blobFiles,
   download,
@@ -80,18 +80,19 @@ test('attachment names are never paths, and never become files on disk', async (
   for (const file of walkFiles(server.dataDir)) {
     for (const part of file.split(path.sep)) assert.ok(!pathParts.has(part), `found ${file} in the data dir`);
   }
-  // What is there: the database, and blobs named only by generated keys (<key prefix dirs>/<key>).
+  // What is there: the database, and blob files named only by generated keys (<key prefix
+  // dirs>/<key>); with PostgreSQL, nothing (the blobs are rows).
   for (const file of walkFiles(server.dataDir).filter((f) => !f.startsWith(`blobs${path.sep}`))) {
     assert.match(file, /^burnbox\.db(-wal|-shm)?$/);
   }
-  const blobs = blobFiles(server.dataDir);
-  assert.ok(blobs.length > 0);
-  for (const file of blobs) {
+  for (const file of blobFiles(server.dataDir)) {
     const parts = file.split(path.sep);
     const key = parts.pop() ?? '';
-    assert.match(key, /^[A-Za-z0-9_-]{16,128}$/);
     assert.ok(parts.length > 0 && key.startsWith(parts.join('')), `unexpected blob path ${file}`);
   }
+  const keys = await storedBlobKeys(server);
+  assert.ok(keys.length > 0);
+  for (const key of keys) assert.match(key, /^[A-Za-z0-9_-]{16,128}$/);
   assert.equal(existsSync('/abs/path/x.txt'), false);
   assert.equal(existsSync(path.resolve(server.dataDir, '..', 'windows')), false);
 });

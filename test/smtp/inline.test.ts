@@ -1,21 +1,19 @@
 // Small messages (the default up to 256 KiB) are stored inside the database, committed with
 // their rows: no file per message, the same bytes on download, gone with the last copy.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { mailFixtures, renderFixture } from '../fixtures/mail/index.ts';
-import { addDomain, api, createMailbox, startTestServer, type TestServer } from '../support/harness.ts';
 import {
-  blobFiles,
-  download,
-  listMessages,
-  mediaType,
-  sha256,
-  simpleMessage,
-  userWithMailbox,
-} from './helpers.ts';
-import { sendOnce } from './raw-client.ts';
+  addDomain,
+  api,
+  createMailbox,
+  inlineBlobCount,
+  startTestServer,
+  storedBlobKeys,
+  type TestServer,
+} from '../support/harness.ts';
+import { download, listMessages, mediaType, sha256, simpleMessage, userWithMailbox } from './helpers.ts';
+import { RawSmtpClient, sendOnce } from './raw-client.ts';
 
 let server: TestServer;
 before(async () => {
@@ -24,20 +22,11 @@ before(async () => {
 });
 after(() => server.close());
 
-function inlineBlobCount(): number {
-  const db = new Database(path.join(server.dataDir, 'burnbox.db'), { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM inline_blobs').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
 test('a small message with attachments is stored inline, once for all recipients, byte-exact', async () => {
   const fixture = mailFixtures.attachments;
   const first = await userWithMailbox(server);
   const second = await userWithMailbox(server);
-  const inlineBefore = inlineBlobCount();
+  const inlineBefore = await inlineBlobCount(server);
   const sent = await sendOnce(
     server.smtpPort,
     'sender@example.org',
@@ -45,8 +34,8 @@ test('a small message with attachments is stored inline, once for all recipients
     renderFixture(fixture, `${first.address}, ${second.address}`),
   );
   assert.equal(sent.final?.code, 250, sent.final?.text);
-  assert.deepEqual(blobFiles(server.dataDir), [], 'no file was written');
-  assert.equal(inlineBlobCount(), inlineBefore + 1, 'one inline blob for both recipients');
+  assert.deepEqual(await storedBlobKeys(server), [], 'no blob was written outside the rows');
+  assert.equal(await inlineBlobCount(server), inlineBefore + 1, 'one inline blob for both recipients');
 
   for (const { user, address } of [first, second]) {
     const [message] = await listMessages(server, user, address);
@@ -70,7 +59,7 @@ test('a small message with attachments is stored inline, once for all recipients
     (await api(server, 'DELETE', `/api/messages/${firstCopy?.id}`, { key: first.user.key })).status,
     200,
   );
-  assert.equal(inlineBlobCount(), inlineBefore + 1);
+  assert.equal(await inlineBlobCount(server), inlineBefore + 1);
   const [secondCopy] = await listMessages(server, second.user, second.address);
   const attachment = secondCopy?.attachments[0];
   assert.ok(attachment);
@@ -79,17 +68,17 @@ test('a small message with attachments is stored inline, once for all recipients
     (await api(server, 'DELETE', `/api/messages/${secondCopy?.id}`, { key: second.user.key })).status,
     200,
   );
-  assert.equal(inlineBlobCount(), inlineBefore);
+  assert.equal(await inlineBlobCount(server), inlineBefore);
 });
 
-test('a message larger than the inline limit goes to a blob file', async () => {
+test('a message larger than the inline limit goes to a blob of its own', async () => {
   const { user, address } = await userWithMailbox(server);
   const big = simpleMessage(address, 'Big', 'x'.repeat(300 * 1024));
-  const inlineBefore = inlineBlobCount();
+  const inlineBefore = await inlineBlobCount(server);
   const sent = await sendOnce(server.smtpPort, 'sender@example.org', [address], big);
   assert.equal(sent.final?.code, 250, sent.final?.text);
-  assert.equal(blobFiles(server.dataDir).length, 1);
-  assert.equal(inlineBlobCount(), inlineBefore);
+  assert.equal((await storedBlobKeys(server)).length, 1);
+  assert.equal(await inlineBlobCount(server), inlineBefore);
   assert.equal((await listMessages(server, user, address))[0]?.subject, 'Big');
 });
 
@@ -101,32 +90,43 @@ test('the 250 comes only after the inline commit', async () => {
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
+  let entered: () => void = () => {};
+  const holding = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
   let committed = false;
   store.insertDelivery = async (delivery) => {
+    entered();
     await held;
     const stored = await realInsert(delivery);
     committed = true;
     return stored;
   };
+  const { client } = await RawSmtpClient.open(server.smtpPort);
   try {
-    const sending = sendOnce(
-      server.smtpPort,
-      'sender@example.org',
-      [address],
-      simpleMessage(address, 'Held'),
-    );
-    const early = await Promise.race([
-      sending.then(() => 'replied'),
-      new Promise((r) => setTimeout(r, 300, 'waiting')),
-    ]);
-    assert.equal(early, 'waiting', 'no reply while the commit is held');
+    let inData = false;
+    let final: number | undefined;
+    client.onReply = (reply) => {
+      if (reply.code === 354) inData = true;
+      else if (inData) final ??= reply.code;
+    };
+    const sending = client.send('sender@example.org', [address], simpleMessage(address, 'Held'));
+    await holding;
+    // A whole exchange on another connection while the commit is held: a reply the server
+    // sent without waiting for the commit would have been read before this one.
+    const { client: other } = await RawSmtpClient.open(server.smtpPort);
+    assert.equal((await other.command('NOOP')).code, 250);
+    await other.quit();
+    assert.equal(final, undefined, 'no reply while the commit is held');
     release();
     const sent = await sending;
     assert.equal(sent.final?.code, 250);
     assert.ok(committed, 'committed before the 250');
     assert.equal((await listMessages(server, user, address)).length, 1);
   } finally {
+    release();
     store.insertDelivery = realInsert;
+    await client.quit();
   }
 });
 

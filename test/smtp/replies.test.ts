@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BlobStore } from '../../src/blobs/types.ts';
-import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
-import { blobFiles, listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
+import { addDomain, startTestServer, storedBlobCount, type TestServer } from '../support/harness.ts';
+import { listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
 import { RawSmtpClient, sendOnce } from './raw-client.ts';
 
 const maxBytes = 100_000;
@@ -78,7 +78,7 @@ test('RCPT: unknown mailbox 550 5.1.1, foreign domain 550 5.7.1, expired mailbox
 
 test('a message over the size limit gets 552 and nothing is stored; the session goes on', async () => {
   const { user, address } = await userWithMailbox(server);
-  const blobsBefore = blobFiles(server.dataDir).length;
+  const blobsBefore = await storedBlobCount(server);
   const { client } = await RawSmtpClient.open(server.smtpPort);
   try {
     const big = simpleMessage(address, 'too big', `${'x'.repeat(998)}\r\n`.repeat(150));
@@ -88,7 +88,7 @@ test('a message over the size limit gets 552 and nothing is stored; the session 
     assert.equal(tooBig.final?.code, 552);
     assert.match(tooBig.final?.text ?? '', /^5\.3\.4 /);
     assert.equal((await listMessages(server, user, address)).length, 0);
-    assert.equal(blobFiles(server.dataDir).length, blobsBefore);
+    assert.equal(await storedBlobCount(server), blobsBefore);
 
     const small = await client.send(from, [address], simpleMessage(address, 'fits'));
     assert.equal(small.final?.code, 250);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientOf } from '../../src/smtp/session-limits.ts';
 import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
+import { until } from '../support/until.ts';
 import { holdBlobWrites, listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
 import { RawSmtpClient } from './raw-client.ts';
 
@@ -47,9 +48,7 @@ test('past its connection limit an address gets 421 4.7.0 and is closed; another
 
       // A connection that ends gives its place back (counted when the server sees it close).
       await (held.shift() as RawSmtpClient).quit();
-      let admitted = false;
-      for (let attempt = 0; attempt < 50 && !admitted; attempt++) admitted = await greeted(port);
-      assert.ok(admitted, 'the address connects again once one of its connections closed');
+      await until(() => greeted(port), 'the address connects again once one of its connections closed');
     } finally {
       for (const client of held) await client.quit();
     }

@@ -5,8 +5,9 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BlobStore } from '../../src/blobs/types.ts';
-import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
-import { blobFiles, listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
+import { PostgresStore } from '../../src/store/postgres/store.ts';
+import { addDomain, startTestServer, storedBlobCount, type TestServer } from '../support/harness.ts';
+import { listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
 import { RawSmtpClient } from './raw-client.ts';
 
 let server: TestServer;
@@ -21,18 +22,38 @@ after(() => server.close());
 
 const from = 'sender@example.org';
 
+/**
+ * Makes writes of blobs fail for real, until the returned function is called: a regular file
+ * where the blob directory should be (mkdir/open fail, even as root), or with PostgreSQL a
+ * constraint no blob row can meet.
+ */
+async function breakBlobWrites(): Promise<() => Promise<void>> {
+  const { store } = server.burnbox.services;
+  if (store instanceof PostgresStore) {
+    await store.sql`ALTER TABLE blobs ADD CONSTRAINT no_writes CHECK (false) NOT VALID`;
+    return async () => {
+      await store.sql`ALTER TABLE blobs DROP CONSTRAINT no_writes`;
+    };
+  }
+  const blobs = path.join(server.dataDir, 'blobs');
+  const saved = path.join(server.dataDir, 'blobs.saved');
+  renameSync(blobs, saved);
+  writeFileSync(blobs, 'not a directory');
+  return async () => {
+    rmSync(blobs);
+    renameSync(saved, blobs);
+  };
+}
+
 test('a blob store that cannot write gives 451 4.3.0; the retry after it recovers gives 250', async () => {
   const { user, address } = await userWithMailbox(server);
   const { client } = await RawSmtpClient.open(server.smtpPort);
-  const blobs = path.join(server.dataDir, 'blobs');
-  const saved = path.join(server.dataDir, 'blobs.saved');
   try {
     assert.equal((await client.send(from, [address], simpleMessage(address, 'before'))).final?.code, 250);
 
-    // A regular file where the blob directory should be: mkdir/open fail for real (even as root).
-    renameSync(blobs, saved);
-    writeFileSync(blobs, 'not a directory');
+    const repair = await breakBlobWrites();
     const failed = await client.send(from, [address], simpleMessage(address, 'retried'));
+    await repair();
     assert.equal(failed.final?.code, 451);
     assert.match(failed.final?.text ?? '', /^4\.3\.0 /);
     assert.deepEqual(
@@ -40,15 +61,13 @@ test('a blob store that cannot write gives 451 4.3.0; the retry after it recover
       ['before'],
     );
 
-    rmSync(blobs);
-    renameSync(saved, blobs);
     const retried = await client.send(from, [address], simpleMessage(address, 'retried'));
     assert.equal(retried.final?.code, 250);
     assert.deepEqual((await listMessages(server, user, address)).map((m) => m.subject).sort(), [
       'before',
       'retried',
     ]);
-    assert.equal(blobFiles(server.dataDir).length, 2, 'no temporary or partial files left');
+    assert.equal(await storedBlobCount(server), 2, 'no temporary or partial blobs left');
   } finally {
     await client.quit();
   }
@@ -58,7 +77,7 @@ test('a store that times out gives 451 and the late write is abandoned, so a ret
   const { user, address } = await userWithMailbox(server);
   const { context, ingest } = server.burnbox.services;
   const realBlobs = context.blobs;
-  const blobsBefore = blobFiles(server.dataDir).length;
+  const blobsBefore = await storedBlobCount(server);
   let release = () => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;
@@ -89,7 +108,7 @@ test('a store that times out gives 451 and the late write is abandoned, so a ret
     release();
     await Promise.allSettled(deliveries);
     assert.equal((await listMessages(server, user, address)).length, 0, 'nothing stored after the 451');
-    assert.equal(blobFiles(server.dataDir).length, blobsBefore, 'no orphaned blob');
+    assert.equal(await storedBlobCount(server), blobsBefore, 'no orphaned blob');
 
     context.blobs = realBlobs;
     const retried = await client.send(from, [address], simpleMessage(address, 'slow'));

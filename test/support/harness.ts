@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
@@ -51,6 +52,26 @@ function schemaOfInstallation(dataDir: string): string {
   return `bb_dir_${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * Settings that put an installation a test names by its data directory on the test backend:
+ * none for SQLite (the data directory holds it), the installation's own schema of the test
+ * PostgreSQL otherwise. For `burnbox` processes the test starts (`serve`, CLI commands), which
+ * do not see BURNBOX_TEST_BACKEND; `removeInstallation` drops the schema.
+ */
+export function installationSettings(dataDir: string): Record<string, string> {
+  if (process.env.BURNBOX_TEST_BACKEND !== 'postgres') return {};
+  return { BURNBOX_DATABASE_URL: postgresUrl(), BURNBOX_DATABASE_SCHEMA: schemaOfInstallation(dataDir) };
+}
+
+/** Fails unless the installation's data went where the test backend keeps it. */
+export function assertOnTestBackend(dataDir: string): void {
+  const sqliteFile = existsSync(path.join(dataDir, 'burnbox.db'));
+  const postgres = process.env.BURNBOX_TEST_BACKEND === 'postgres';
+  if (sqliteFile === postgres) {
+    throw new Error(`${dataDir}: expected the data ${postgres ? 'in PostgreSQL' : 'in burnbox.db'}`);
+  }
+}
+
 /** Removes an installation a test kept across restarts: its data directory (and schema). */
 export async function removeInstallation(dataDir: string): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
@@ -58,9 +79,9 @@ export async function removeInstallation(dataDir: string): Promise<void> {
 }
 
 /**
- * The resolver test servers check saved webhook hosts with, unless a test gives its own: no
- * network. `localhost` is loopback, as on every system; any other name a public address (the
- * check lets it through; sending still resolves for real, at send time).
+ * The resolver test servers check saved webhook hosts with and send to them with, unless a
+ * test gives its own: no DNS. `localhost` is loopback, as on every system; any other name a
+ * public address (the check lets it through).
  */
 export const testResolveHost: ResolveHost = async (hostname) =>
   hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['93.184.216.34'];
@@ -219,16 +240,45 @@ export async function createMailbox(server: TestServer, user: TestUser) {
 }
 
 /**
- * Message blobs kept outside the rows (those larger than the inline limit): files in the data
- * directory with SQLite, blob rows with PostgreSQL.
+ * Keys of the message blobs kept outside the rows (those larger than the inline limit): files in
+ * the data directory with SQLite (named by their key), blob rows with PostgreSQL.
  */
-export async function storedBlobCount(server: TestServer): Promise<number> {
+export async function storedBlobKeys(server: TestServer): Promise<string[]> {
   const { store } = server.burnbox.services;
   if (store instanceof PostgresStore) {
-    const [row] = await store.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM blobs`;
-    return row?.n ?? 0;
+    const rows = await store.sql<{ key: string }[]>`SELECT key FROM blobs ORDER BY key`;
+    return rows.map((r) => r.key);
   }
   const dir = path.join(server.dataDir, 'blobs');
-  if (!existsSync(dir)) return 0;
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name)
+    .sort();
+}
+
+export async function storedBlobCount(server: TestServer): Promise<number> {
+  return (await storedBlobKeys(server)).length;
+}
+
+/** The whole of a stored blob, read back through the server's blob store. */
+export async function readStoredBlob(server: TestServer, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of server.burnbox.services.context.blobs.read(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Messages kept inside the database, committed with their rows (the inline blobs). */
+export async function inlineBlobCount(server: TestServer): Promise<number> {
+  const { store } = server.burnbox.services;
+  if (store instanceof PostgresStore) {
+    const [row] = await store.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM inline_blobs`;
+    return row?.n ?? 0;
+  }
+  const db = new Database(path.join(server.dataDir, 'burnbox.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM inline_blobs').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }

@@ -64,6 +64,8 @@ export interface ServeProcess {
   env: Record<string, string>;
   /** What the process wrote to stderr so far (all of it once `exited` has resolved). */
   stderr(): string;
+  /** What it wrote to stdout (its log lines) so far. */
+  stdout(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -81,13 +83,17 @@ export async function startServe(env: Record<string, string>, cliPath = cli): Pr
   };
   const child = spawn(process.execPath, [cliPath, 'serve'], {
     env: childEnv(fullEnv),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  // 'close', not 'exit': by then stderr has been read to its end.
+  // 'close', not 'exit': by then stdout and stderr have been read to their ends.
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
     await Promise.race([
@@ -108,6 +114,7 @@ export async function startServe(env: Record<string, string>, cliPath = cli): Pr
     exited,
     env: fullEnv,
     stderr: () => stderr,
+    stdout: () => stdout,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

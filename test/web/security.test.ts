@@ -175,12 +175,20 @@ describe('web security', () => {
     const bob = new WebClient(server);
     const a = pageData((await alice.get('/')).text).mailbox;
     const b = pageData((await bob.get('/')).text).mailbox;
-    const streamA = readStream(`${server.baseUrl}/inbox/${a.token}/events`, { until: /For Alice/, ms: 3000 });
-    // Let the stream open before mail arrives.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await sendMail(server, { from: 'x@sender.test', to: b.address, subject: 'For Bob', text: 'x' });
-    await sendMail(server, { from: 'x@sender.test', to: a.address, subject: 'For Alice', text: 'x' });
+    // Once the stream is open, Bob's mail arrives first: had it leaked, it would come before Alice's.
+    let sending: Promise<unknown> = Promise.resolve();
+    const streamA = readStream(`${server.baseUrl}/inbox/${a.token}/events`, {
+      until: /For Alice/,
+      ms: 20_000,
+      onReady: () => {
+        sending = (async () => {
+          await sendMail(server, { from: 'x@sender.test', to: b.address, subject: 'For Bob', text: 'x' });
+          await sendMail(server, { from: 'x@sender.test', to: a.address, subject: 'For Alice', text: 'x' });
+        })();
+      },
+    });
     const text = await streamA;
+    await sending;
     assert.match(text, /event: message/);
     assert.match(text, /For Alice/);
     assert.doesNotMatch(text, /For Bob/);
@@ -191,7 +199,7 @@ describe('web security', () => {
     const { mailbox } = pageData((await guest.get('/')).text);
     const ready = await readStream(`${server.baseUrl}/inbox/${mailbox.token}/events`, {
       until: /event: ready/,
-      ms: 3000,
+      ms: 20_000,
     });
     const lastId = /id: (\d+)\nevent: ready/.exec(ready)?.[1];
     assert.ok(lastId, ready);
@@ -200,12 +208,12 @@ describe('web security', () => {
     const resumed = await readStream(`${server.baseUrl}/inbox/${mailbox.token}/events`, {
       headers: { 'last-event-id': lastId },
       until: /event: ready/,
-      ms: 3000,
+      ms: 20_000,
     });
     assert.match(resumed, /While away[\s\S]*event: ready/);
     const fresh = await readStream(`${server.baseUrl}/inbox/${mailbox.token}/events`, {
       until: /event: ready/,
-      ms: 3000,
+      ms: 20_000,
     });
     assert.doesNotMatch(fresh, /While away/, 'a stream without a position sends only new mail');
   });

@@ -1,17 +1,24 @@
 // The `burnbox webhook …` commands, against the same data as a running `burnbox serve`, which
 // picks up a test event queued by the command (another process) on its own.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { assertOnTestBackend, installationSettings, removeInstallation } from '../support/harness.ts';
 import { runCli, startServe } from '../support/process.ts';
+import { until } from '../support/until.ts';
 import { expectedSignature, startReceiver } from './helpers.ts';
 
 test('webhook show, set, test, log and rotate-secret', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-webhook-cli-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const serve = await startServe({ BURNBOX_DATA_DIR: dataDir, BURNBOX_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  t.after(() => removeInstallation(dataDir));
+  // The server and the commands on the test backend (a PostgreSQL schema in the PostgreSQL pass).
+  const serve = await startServe({
+    BURNBOX_DATA_DIR: dataDir,
+    ...installationSettings(dataDir),
+    BURNBOX_WEBHOOK_ALLOW_PRIVATE: 'true',
+  });
   t.after(() => serve.stop());
   const hook = await startReceiver();
   t.after(() => hook.close());
@@ -21,6 +28,7 @@ test('webhook show, set, test, log and rotate-secret', async (t) => {
     return result.stdout;
   };
   cli('user', 'create', 'hooks@example.org');
+  assertOnTestBackend(dataDir);
 
   const shown = cli('webhook', 'show', 'hooks@example.org');
   assert.match(shown, /^url\t\(none\)$/m);
@@ -34,7 +42,7 @@ test('webhook show, set, test, log and rotate-secret', async (t) => {
 
   assert.match(cli('webhook', 'test', 'hooks@example.org'), /queued test event [0-9a-f-]{36}/);
   // The server looks at the outbox at least every 5 s, so rows from other processes go out.
-  const [req] = await hook.waitFor(1, 10_000);
+  const [req] = await hook.waitFor(1);
   assert.ok(req);
   assert.equal(req.headers['x-webhook-test'], 'true');
   const ts = String(req.headers['x-webhook-timestamp']);
@@ -42,10 +50,10 @@ test('webhook show, set, test, log and rotate-secret', async (t) => {
 
   // The log line is written right after the response.
   let log = '';
-  for (let i = 0; i < 50 && !log.includes('delivered'); i++) {
+  await until(() => {
     log = cli('webhook', 'log', 'hooks@example.org');
-    if (!log.includes('delivered')) await new Promise((r) => setTimeout(r, 100));
-  }
+    return log.includes('delivered');
+  }, 'the delivery is logged');
   assert.match(
     log,
     /^\d{4}-\d\d-\d\dT\S+Z\t#1\tHTTP 200\t\d+ ms\tdelivered\tnew_message:test\t[0-9a-f-]{36}$/m,

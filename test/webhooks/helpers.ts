@@ -22,7 +22,7 @@ export interface Receiver {
   requests: Received[];
   /** Requests received and not answered yet. */
   open(): number;
-  /** Resolves once `count` requests have arrived (bounded wait). */
+  /** Resolves once `count` requests have arrived (bounded wait, generous by default). */
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -65,7 +65,7 @@ export async function startReceiver(
     port,
     requests,
     open: () => open,
-    async waitFor(count, timeoutMs = 5000) {
+    async waitFor(count, timeoutMs = 20_000) {
       if (requests.length < count) {
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(
@@ -87,6 +87,40 @@ export async function startReceiver(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A receiver that holds every request open until the test answers it, counting the most open. */
+export async function startHoldingReceiver() {
+  const held: http.ServerResponse[] = [];
+  let received = 0;
+  let mostOpen = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      held.push(res);
+      mostOpen = Math.max(mostOpen, held.length);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    /** Requests received so far. */
+    received: () => received,
+    /** Requests received and not answered yet. */
+    open: () => held.length,
+    /** The most requests that were open at once. */
+    mostOpen: () => mostOpen,
+    /** Answers the oldest request held with a 200. */
+    answerOne() {
+      held.shift()?.writeHead(200).end('{}');
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -5,13 +5,20 @@
 // line breaks, other control characters or spaces is never stored. Saved URLs are checked
 // again when sending (test/webhooks/private-targets.test.ts).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ResolveHost } from '../../src/net/target-check.ts';
 import { assertKeyError, keyApi } from '../key-api/helpers.ts';
-import { createUser, startTestServer, type TestServer } from '../support/harness.ts';
+import {
+  assertOnTestBackend,
+  createUser,
+  installationSettings,
+  removeInstallation,
+  startTestServer,
+  type TestServer,
+} from '../support/harness.ts';
 import { runCli } from '../support/process.ts';
 import { WebClient } from '../support/web-client.ts';
 
@@ -193,11 +200,12 @@ describe('the CLI', () => {
   let env: Record<string, string>;
   before(() => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-webhook-refusals-'));
-    env = { BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'silent' };
+    env = { BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'silent', ...installationSettings(dataDir) };
     const created = runCli(['user', 'create', 'cli-saver@example.org'], env);
     assert.equal(created.status, 0, created.stderr);
+    assertOnTestBackend(dataDir);
   });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(() => removeInstallation(dataDir));
 
   // Literal addresses and localhost need no network to resolve.
   for (const [url, reason] of [
