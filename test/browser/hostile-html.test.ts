@@ -3,8 +3,15 @@
 // page or the frame), not assumed from the sanitiser's output.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import {
+  browserUnavailable,
+  newContext,
+  pageSettled,
+  screenshot,
+  useBrowserFixture,
+} from '../support/browser.ts';
 import { sendMail } from '../support/harness.ts';
+import { until } from '../support/until.ts';
 
 // Every payload, if it ran, would leave a trace the test looks for: a dialog, a postMessage
 // to the page, a changed title, or a mark on the frame's or the page's body.
@@ -76,7 +83,7 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
       .locator('#js-entity')
       .click({ force: true })
       .catch(() => {});
-    await page.waitForTimeout(500);
+    await pageSettled(page);
     await screenshot(page, 'hostile-message');
 
     const handle = await frameElement.elementHandle();
@@ -117,8 +124,11 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
 
     // The reader asks for remote images: only then is the pixel requested.
     await page.locator('.show-images').click();
-    await page.waitForTimeout(500);
-    assert.ok(externalRequests.some((url) => url.includes('tracker.example/pixel.gif')));
+    await until(
+      () => externalRequests.some((url) => url.includes('tracker.example/pixel.gif')),
+      'the pixel is requested once remote images are shown',
+      20_000,
+    );
     assert.deepEqual(await page.evaluate(() => (window as any).received), []);
     await context.close();
   });
@@ -148,7 +158,9 @@ describe('hostile HTML in a browser', { skip: browserUnavailable() }, () => {
     });
     await direct.goto(`${env.server.baseUrl}/inbox/${token}/messages/${id}/body.html`);
     await direct.locator('#visible').waitFor();
-    await direct.waitForTimeout(300);
+    // Its script may not run at all, so no probe can be evaluated in it; inline scripts and
+    // onload/onerror handlers would all have run before the load event.
+    await direct.waitForLoadState('load');
     assert.deepEqual(dialogs, []);
     await context.close();
   });

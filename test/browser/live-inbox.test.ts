@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import { browserUnavailable, newContext, screenshot, useBrowserFixture } from '../support/browser.ts';
+import {
+  browserUnavailable,
+  newContext,
+  pageSettled,
+  screenshot,
+  useBrowserFixture,
+} from '../support/browser.ts';
 import { sendMail } from '../support/harness.ts';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -137,7 +143,7 @@ describe('live inbox in a browser', { skip: browserUnavailable() }, () => {
       void (answer ? dialog.accept() : dialog.dismiss());
     });
     await page.getByRole('button', { name: 'Delete address' }).click();
-    await page.waitForTimeout(300);
+    await pageSettled(page);
     assert.deepEqual(questions, ['Delete this address and all its mail?']);
     assert.equal(await page.locator('#address').textContent(), address, 'kept when the reader says no');
 

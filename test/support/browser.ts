@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './harness.ts';
 import { freePort } from './process.ts';
 
@@ -109,4 +109,19 @@ export function useBrowserFixture(
     await fixture.server?.close();
   });
   return fixture;
+}
+
+/**
+ * Resolves once everything the page (or frame) had queued has run: a task and two animation
+ * frames inside it. A "nothing happened" check made after this is about what the page did with
+ * the input, not about how long the test slept. A dialog still open would hold it back, so a
+ * dialog that a click opened is always seen first.
+ */
+export async function pageSettled(target: Page | Frame): Promise<void> {
+  await target.evaluate(
+    () =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve())), 0),
+      ),
+  );
 }
