@@ -7,7 +7,9 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
+import type { Logger } from '../../src/domain/context.ts';
 import type { ResolveHost } from '../../src/net/target-check.ts';
+import type { TlsWatchOptions } from '../../src/smtp/tls-credentials.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { dropSchema, freshSchemaName, postgresUrl } from './postgres.ts';
 
@@ -65,7 +67,7 @@ export const testResolveHost: ResolveHost = async (hostname) =>
 
 export async function startTestServer(
   settings: Partial<Record<SettingName, string>> = {},
-  options: { resolveHost?: ResolveHost } = {},
+  options: { resolveHost?: ResolveHost; tlsWatch?: TlsWatchOptions; log?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
   const backend = backendSettings(settings.BURNBOX_DATA_DIR);
@@ -92,6 +94,8 @@ export async function startTestServer(
   const burnbox = await startBurnbox(config, {
     now: () => clock.now,
     resolveHost: options.resolveHost ?? testResolveHost,
+    tlsWatch: options.tlsWatch,
+    log: options.log,
   });
   return {
     burnbox,
