@@ -22,6 +22,13 @@ let second: TestCertificate;
 let live: { certFile: string; keyFile: string };
 let server: TestServer;
 let plainServer: TestServer;
+/** What the TLS server logged (its `info` lines: transactions, certificate loads). */
+const logged: { obj: Record<string, unknown>; msg?: string }[] = [];
+const log = {
+  info: (obj: object, msg?: string) => logged.push({ obj: obj as Record<string, unknown>, msg }),
+  warn: () => {},
+  error: (obj: object, msg?: string) => logged.push({ obj: obj as Record<string, unknown>, msg }),
+};
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-tls-'));
@@ -32,7 +39,7 @@ before(async () => {
   copyFileSync(first.keyFile, live.keyFile);
   server = await startTestServer(
     { BURNBOX_TLS_CERT: live.certFile, BURNBOX_TLS_KEY: live.keyFile },
-    { tlsWatch: { pollMs: 20, settleMs: 50 } },
+    { tlsWatch: { pollMs: 20, settleMs: 50 }, log },
   );
   await addDomain(server, domain);
   plainServer = await startTestServer();
@@ -90,6 +97,11 @@ test('with them STARTTLS is offered, and a client requiring TLS delivers over TL
   const tls = await lastMessageTls(server);
   assert.equal(tls?.protocol, 'TLSv1.3');
   assert.match(tls?.cipher ?? '', /^TLS_(AES|CHACHA20)/);
+  // The transaction's log line says so too.
+  const line = logged.filter((l) => l.msg === 'smtp transaction').at(-1)?.obj;
+  assert.equal(line?.tls, 'TLSv1.3');
+  assert.equal(line?.cipher, tls?.cipher);
+  assert.equal(line?.result, '250 stored');
 });
 
 test('a message sent in plain text is recorded as such', async () => {
@@ -142,6 +154,9 @@ test('renewed files are used by new sessions, and a session upgraded before goes
       client.destroy();
     }
   }, 'a new session is given the renewed certificate');
+  assert.ok(
+    logged.some((l) => l.msg === 'TLS certificate loaded' && l.obj.fingerprint === second.fingerprint),
+  );
 
   // The session from before still delivers, over its original TLS.
   const sent = await before.send('a@example.org', [`postmaster@${domain}`], message);

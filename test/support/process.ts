@@ -64,6 +64,8 @@ export interface ServeProcess {
   env: Record<string, string>;
   /** What the process wrote to stderr so far (all of it once `exited` has resolved). */
   stderr(): string;
+  /** What it wrote to stdout so far: its log, JSON lines. */
+  stdout(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -81,11 +83,15 @@ export async function startServe(env: Record<string, string>, cliPath = cli): Pr
   };
   const child = spawn(process.execPath, [cliPath, 'serve'], {
     env: childEnv(fullEnv),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
   });
   // 'close', not 'exit': by then stderr has been read to its end.
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -108,6 +114,7 @@ export async function startServe(env: Record<string, string>, cliPath = cli): Pr
     exited,
     env: fullEnv,
     stderr: () => stderr,
+    stdout: () => stdout,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
