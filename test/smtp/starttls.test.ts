@@ -8,8 +8,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import nodemailer from 'nodemailer';
 import { makeCertificate, type TestCertificate } from '../support/certificates.ts';
-import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
+import { addDomain, sendMail, startTestServer, type TestServer } from '../support/harness.ts';
 import { until } from '../support/until.ts';
+import { pageData, WebClient } from '../support/web-client.ts';
 import { RawSmtpClient } from './raw-client.ts';
 
 const domain = 'tls.test';
@@ -110,6 +111,32 @@ test('a message sent in plain text is recorded as such', async () => {
   assert.equal(sent.final?.code, 250);
   await client.quit();
   assert.equal(await lastMessageTls(plainServer), null);
+});
+
+test("the web reader's message detail says how the message was delivered", async () => {
+  const guest = new WebClient(server);
+  const { mailbox } = pageData((await guest.get('/')).text);
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: server.smtpPort,
+    requireTLS: true,
+    tls: trusting(first, second),
+  });
+  try {
+    await transport.sendMail({ from: 'a@example.org', to: mailbox.address, subject: 'secure', text: 'x' });
+  } finally {
+    transport.close();
+  }
+  await sendMail(server, { to: mailbox.address, subject: 'plain', text: 'x' });
+  const { messages } = JSON.parse((await guest.get(`/inbox/${mailbox.token}/messages`)).text);
+  const detail = async (subject: string) => {
+    const id = messages.find((m: { subject: string }) => m.subject === subject).id;
+    return JSON.parse((await guest.get(`/inbox/${mailbox.token}/messages/${id}`)).text);
+  };
+  const secure = await detail('secure');
+  assert.equal(secure.tls.protocol, 'TLSv1.3');
+  assert.match(secure.tls.cipher, /^TLS_/);
+  assert.equal((await detail('plain')).tls, null);
 });
 
 test('TLS 1.2 is accepted, TLS 1.1 and older are refused', async () => {
