@@ -344,11 +344,11 @@ function tlsFiles(
   if (!certFile && !keyFile) return undefined;
   if (!keyFile)
     throw new ConfigError(
-      `Invalid setting BURNBOX_TLS_KEY="": must be set too when ${source('BURNBOX_TLS_CERT')} is (both or neither)`,
+      `Invalid setting ${source('BURNBOX_TLS_CERT')}=${JSON.stringify(certFile)}: must be set together with BURNBOX_TLS_KEY (both or neither)`,
     );
   if (!certFile)
     throw new ConfigError(
-      `Invalid setting BURNBOX_TLS_CERT="": must be set too when ${source('BURNBOX_TLS_KEY')} is (both or neither)`,
+      `Invalid setting ${source('BURNBOX_TLS_KEY')}=${JSON.stringify(keyFile)}: must be set together with BURNBOX_TLS_CERT (both or neither)`,
     );
   return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }

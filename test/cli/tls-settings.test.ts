@@ -38,18 +38,18 @@ function assertOneLine(result: ReturnType<typeof runCli>, message: string) {
   assert.equal(result.stderr, `burnbox: ${message}\n`);
 }
 
-test('only one of the two settings is one line naming the missing one', () => {
+test('only one of the two settings is one line naming the one given and the one missing', () => {
   assertOneLine(
     serve({ BURNBOX_TLS_CERT: good.certFile }),
-    'Invalid setting BURNBOX_TLS_KEY="": must be set too when BURNBOX_TLS_CERT is (both or neither)',
+    `Invalid setting BURNBOX_TLS_CERT="${good.certFile}": must be set together with BURNBOX_TLS_KEY (both or neither)`,
   );
   assertOneLine(
     serve({ BURNBOX_TLS_KEY: good.keyFile }),
-    'Invalid setting BURNBOX_TLS_CERT="": must be set too when BURNBOX_TLS_KEY is (both or neither)',
+    `Invalid setting BURNBOX_TLS_KEY="${good.keyFile}": must be set together with BURNBOX_TLS_CERT (both or neither)`,
   );
   assertOneLine(
     serve({}, ['--tls-cert', good.certFile]),
-    'Invalid setting BURNBOX_TLS_KEY="": must be set too when --tls-cert is (both or neither)',
+    `Invalid setting --tls-cert="${good.certFile}": must be set together with BURNBOX_TLS_KEY (both or neither)`,
   );
 });
 
