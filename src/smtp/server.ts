@@ -124,7 +124,7 @@ export class SmtpListener {
             this.#transactions.data(session, {
               size: stream.byteLength,
               storeMs: timing.storeMs,
-              refusal: undefined,
+              reply: 'stored',
             });
             callback(null, replies.stored);
             this.#limits.stored(session);
@@ -133,7 +133,7 @@ export class SmtpListener {
             this.#transactions.data(session, {
               size: stream.byteLength,
               storeMs: timing.storeMs,
-              refusal: replyOf(err),
+              reply: replyOf(err) ?? 'aborted',
             });
             callback(this.#refused(err));
             this.#limits.stored(session);

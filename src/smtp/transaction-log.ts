@@ -19,7 +19,7 @@ interface Transaction {
   size: number | null;
   /** Milliseconds from the end of DATA to the reply; null when nothing was stored. */
   storeMs: number | null;
-  /** The reply that ended it: `250 stored`, `<code> <reason>`, or `ended` (no DATA). */
+  /** What ended it: `250 stored`, `<code> <reason>`, `aborted` (DATA not read), or `ended` (no DATA). */
   result: string;
 }
 
@@ -57,10 +57,13 @@ export class TransactionLog {
     open?.transaction.recipients.push({ to, verdict: refusal ? verdictOf(refusal) : 'accepted' });
   }
 
-  /** The reply after DATA: it is every accepted recipient's verdict, and ends the transaction. */
+  /**
+   * The end of DATA: the reply (`stored`, one of ours, or `aborted` when the message could not
+   * be read, e.g. the client left) is every accepted recipient's verdict, and ends the transaction.
+   */
   data(
     session: SMTPServerSession,
-    outcome: { size: number; storeMs: number | null; refusal: SmtpReply | undefined },
+    outcome: { size: number; storeMs: number | null; reply: 'stored' | 'aborted' | SmtpReply },
   ): void {
     const open = this.#open.get(session.id);
     if (!open) return;
@@ -68,7 +71,9 @@ export class TransactionLog {
     const { transaction } = open;
     transaction.size = outcome.size;
     transaction.storeMs = outcome.storeMs;
-    transaction.result = outcome.refusal ? verdictOf(outcome.refusal) : '250 stored';
+    const { reply } = outcome;
+    transaction.result =
+      reply === 'stored' ? '250 stored' : reply === 'aborted' ? 'aborted' : verdictOf(reply);
     for (const r of transaction.recipients) if (r.verdict === 'accepted') r.verdict = transaction.result;
     this.#write(session, transaction);
   }
