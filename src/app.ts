@@ -9,6 +9,7 @@ import { WebhookDelivery } from './jobs/webhook-delivery.ts';
 import { listenError } from './listen-error.ts';
 import { createServices, type ServiceOptions, type Services } from './services.ts';
 import { SmtpListener } from './smtp/server.ts';
+import { readTlsCredentials, type TlsWatchOptions } from './smtp/tls-credentials.ts';
 
 export interface RunningBurnbox {
   services: Services;
@@ -19,15 +20,28 @@ export interface RunningBurnbox {
   webhookDelivery: WebhookDelivery;
   /** Looks up pending custom domains; tests call `runDue()` after moving the clock. */
   customDomainChecks: CustomDomainChecks;
+  /** Reads the TLS certificate and key again now (SIGHUP); false when there are none or they are bad. */
+  reloadTls(): boolean;
   close(): Promise<void>;
 }
 
-export async function startBurnbox(config: Config, options: ServiceOptions = {}): Promise<RunningBurnbox> {
+export interface StartOptions extends ServiceOptions {
+  /** How often the TLS files are looked at for a renewal (tests look often). */
+  tlsWatch?: TlsWatchOptions;
+}
+
+export async function startBurnbox(config: Config, options: StartOptions = {}): Promise<RunningBurnbox> {
+  // Before anything is opened: a certificate that cannot be used stops the start in one line.
+  const tls = config.smtp.tls && readTlsCredentials(config.smtp.tls);
   // Its own copy: the public URL may be settled below, once the HTTP port is bound.
   const services = await createServices({ ...config }, options);
   const http = await buildHttpApp(services, { logLevel: config.logLevel });
   const log = options.log ?? http.log;
-  const smtp = new SmtpListener(services.ingest, config.smtp, log);
+  const smtp = new SmtpListener(services.ingest, config.smtp, log, {
+    metrics: services.metrics,
+    tls,
+    tlsWatch: options.tlsWatch,
+  });
   let smtpPort: number;
   let httpPort: number;
   try {
@@ -77,6 +91,7 @@ export async function startBurnbox(config: Config, options: ServiceOptions = {})
     httpPort,
     webhookDelivery,
     customDomainChecks,
+    reloadTls: () => smtp.reloadTls(),
     async close() {
       await smtp.close();
       await http.close();

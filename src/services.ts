@@ -24,6 +24,7 @@ import { StatsService } from './domain/stats.ts';
 import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
+import { BurnboxMetrics } from './metrics/metrics.ts';
 import { type DnsResolver, systemDnsResolver } from './net/dns-records.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
@@ -64,6 +65,8 @@ export interface Services {
   following: FollowService;
   /** The waits and streams listening to mailboxes now. */
   mailboxFeed: MailboxFeed;
+  /** The operator's metrics (served at /metrics when BURNBOX_METRICS_TOKEN is set). */
+  metrics: BurnboxMetrics;
   close(): Promise<void>;
 }
 
@@ -107,6 +110,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     inlineMessageBytes: config.inlineMessageBytes,
     now: options.now ?? Date.now,
     log,
+    metrics: new BurnboxMetrics(),
   };
   const domains = new DomainService(context);
   const customDomains = new CustomDomainService(
@@ -125,6 +129,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
   const feed = new MailboxFeed(events);
   const extraction = new ExtractionService(context, htmlWork);
+  const waiting = new WaitService(context, feed);
+  const { metrics } = context;
+  metrics.source('outboxBacklog', () => store.countPendingWebhooks());
+  metrics.source('waitsHeld', () => waiting.held);
+  // Every other listener of the feed is an API stream.
+  metrics.source('streamsHeld', () => feed.size - waiting.held);
   return {
     config,
     context,
@@ -146,9 +156,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     sessions: new SessionService(context, config.web.sessionTtlMs),
     rateLimits: new RateLimiter(context),
     stats: new StatsService(context),
-    waiting: new WaitService(context, feed),
+    waiting,
     following: new FollowService(context, feed),
     mailboxFeed: feed,
+    metrics,
     async close() {
       await relay?.stop();
       await expiry.stop();

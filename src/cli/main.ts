@@ -214,6 +214,8 @@ async function serve(config: Config, warn: (line: string) => void): Promise<void
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // A renewed certificate is picked up within seconds anyway; SIGHUP (systemctl reload) does it now.
+  process.on('SIGHUP', () => void running.reloadTls());
 }
 
 export async function run(

@@ -134,6 +134,16 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'Most message bytes being received or stored at once, over all connections; past it a message gets 451 (try again later)',
   },
+  BURNBOX_TLS_CERT: {
+    default: '',
+    schema: z.string(),
+    help: "PEM certificate (chain) file for STARTTLS, e.g. certbot's fullchain.pem; with BURNBOX_TLS_KEY, SMTP offers STARTTLS (TLS 1.2+) and reloads both files when they change",
+  },
+  BURNBOX_TLS_KEY: {
+    default: '',
+    schema: z.string(),
+    help: "PEM private key file of BURNBOX_TLS_CERT, e.g. certbot's privkey.pem",
+  },
   BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: {
     default: '60',
     schema: positiveInt,
@@ -204,6 +214,13 @@ export const settingDefinitions = {
       )
       .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
     help: 'Behind a reverse proxy: true, or its addresses/CIDRs (comma-separated), so X-Forwarded-For gives the client address used by rate limits',
+  },
+  BURNBOX_METRICS_TOKEN: {
+    default: '',
+    schema: z
+      .string()
+      .refine((v) => v === '' || v.length >= 16, 'must be at least 16 characters (or empty: no /metrics)'),
+    help: 'Serves GET /metrics (Prometheus) to requests with "Authorization: Bearer <this token>"; empty = no /metrics',
   },
   BURNBOX_SESSION_TTL_HOURS: {
     default: '720',
@@ -280,6 +297,8 @@ export interface Config {
     spoolDir: string;
     maxBytesInFlight: number;
     storeTimeoutMs: number;
+    /** The PEM files STARTTLS is offered with; undefined = no STARTTLS. */
+    tls: TlsFiles | undefined;
   };
   http: { host: string; port: number; trustProxy: boolean | string };
   publicUrl: string;
@@ -312,16 +331,43 @@ export interface Config {
   html: { workers: number; maxBytes: number; budgetMs: number };
   /** Verifying users' own domains (src/domain/custom-domains.ts). */
   customDomains: { checkIntervalMs: number; checkWindowMs: number; dnsTimeoutMs: number };
+  /** Bearer token of GET /metrics; empty = not served. */
+  metricsToken: string;
+}
+
+/** Certificate and key files (PEM) for STARTTLS. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 export class ConfigError extends Error {}
 
-/** The configuration for showing to people: the database password is masked. */
+/** The configuration for showing to people: the database password and the metrics token are masked. */
 export function printableConfig(config: Config): Config {
-  if (!config.databaseUrl) return config;
-  const url = new URL(config.databaseUrl);
+  const shown = config.metricsToken ? { ...config, metricsToken: '***' } : config;
+  if (!shown.databaseUrl) return shown;
+  const url = new URL(shown.databaseUrl);
   if (url.password) url.password = '***';
-  return { ...config, databaseUrl: url.toString() };
+  return { ...shown, databaseUrl: url.toString() };
+}
+
+/** Both TLS files or neither: one alone is a mistake (STARTTLS would silently stay off). */
+function tlsFiles(
+  certFile: string,
+  keyFile: string,
+  source: (name: SettingName) => string,
+): TlsFiles | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!keyFile)
+    throw new ConfigError(
+      `Invalid setting ${source('BURNBOX_TLS_CERT')}=${JSON.stringify(certFile)}: must be set together with BURNBOX_TLS_KEY (both or neither)`,
+    );
+  if (!certFile)
+    throw new ConfigError(
+      `Invalid setting ${source('BURNBOX_TLS_KEY')}=${JSON.stringify(keyFile)}: must be set together with BURNBOX_TLS_CERT (both or neither)`,
+    );
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }
 
 /** Turns `--smtp-port` into `BURNBOX_SMTP_PORT`. */
@@ -362,6 +408,9 @@ export function loadConfig(
       `Invalid setting BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT="${raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT}": must be at least BURNBOX_MAX_MESSAGE_BYTES (${raw.BURNBOX_MAX_MESSAGE_BYTES}), or a message of the largest size could never be accepted`,
     );
   }
+  const tls = tlsFiles(raw.BURNBOX_TLS_CERT as string, raw.BURNBOX_TLS_KEY as string, (name) =>
+    flags[name] !== undefined ? settingToFlag(name) : name,
+  );
   let plans: Plans;
   try {
     plans = parsePlans(raw.BURNBOX_PLANS as string);
@@ -386,6 +435,7 @@ export function loadConfig(
       spoolDir: path.join(path.resolve(raw.BURNBOX_DATA_DIR as string), 'spool'),
       maxBytesInFlight: raw.BURNBOX_SMTP_MAX_BYTES_IN_FLIGHT as number,
       storeTimeoutMs: (raw.BURNBOX_SMTP_STORE_TIMEOUT_SECONDS as number) * 1000,
+      tls,
     },
     http: {
       host: raw.BURNBOX_HTTP_HOST as string,
@@ -427,5 +477,6 @@ export function loadConfig(
       checkWindowMs: Math.round((raw.BURNBOX_CUSTOM_DOMAIN_CHECK_HOURS as number) * 3600 * 1000),
       dnsTimeoutMs: Math.max(1, Math.round((raw.BURNBOX_DNS_TIMEOUT_SECONDS as number) * 1000)),
     },
+    metricsToken: raw.BURNBOX_METRICS_TOKEN as string,
   };
 }

@@ -1,6 +1,7 @@
 // What every service is built from. Built once in the composition root; tests build their own.
 import type { BlobStore } from '../blobs/types.ts';
 import type { Plan, Plans } from '../config/plans.ts';
+import type { BurnboxMetrics } from '../metrics/metrics.ts';
 import type { Store, UserRecord } from '../store/types.ts';
 import { forbidden } from './errors.ts';
 import type { EventBus } from './events.ts';
@@ -22,6 +23,8 @@ export interface ServiceContext {
   inlineMessageBytes: number;
   now: () => number;
   log: Logger;
+  /** Counters for the operator's /metrics (cheap to bump; nothing is sent anywhere). */
+  metrics: BurnboxMetrics;
 }
 
 export function planOf(ctx: ServiceContext, user: UserRecord): Plan {

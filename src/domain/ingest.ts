@@ -8,6 +8,7 @@ import type {
   CustomDomainRecord,
   DeliveredMessage,
   MailboxRecord,
+  TlsUse,
 } from '../store/types.ts';
 import { parseAddress } from './addresses.ts';
 import type { ServiceContext } from './context.ts';
@@ -142,19 +143,20 @@ export class IngestService {
    * Parses `raw` once and stores it for every recipient mailbox. Resolves only when the
    * message bytes and rows are durable; rejects if they could not be stored. Once `signal`
    * is aborted (the sender was told to retry) nothing more is stored; only a commit already
-   * under way can still land.
+   * under way can still land. `tls` is the TLS the sender used (null: plain text), kept with it.
    */
   async deliver(
     raw: RawMessage,
     recipients: DeliveryTarget[],
     envelopeFrom = '',
     signal?: AbortSignal,
+    tls: TlsUse | null = null,
   ): Promise<DeliveredMessage[]> {
     const staged: StagedAttachments = Buffer.isBuffer(raw)
       ? new AttachmentsInMemory()
       : new AttachmentsInFile(`${raw.file}.parts`);
     try {
-      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal);
+      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal, tls);
     } finally {
       await staged.discard();
     }
@@ -166,6 +168,7 @@ export class IngestService {
     recipients: DeliveryTarget[],
     envelopeFrom: string,
     signal: AbortSignal | undefined,
+    tls: TlsUse | null,
   ): Promise<DeliveredMessage[]> {
     const parsed = await parseMail(Buffer.isBuffer(raw) ? raw : { file: raw.file }, envelopeFrom, staged);
     signal?.throwIfAborted();
@@ -219,6 +222,7 @@ export class IngestService {
       size: rawSize,
       blobKey,
       attachments,
+      tls,
     };
     // Each copy's webhook event is queued in the same commit (if its owner has a webhook).
     const copies = recipients.map((m) => {

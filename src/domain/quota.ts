@@ -30,6 +30,7 @@ export class QuotaService {
     const limit = planOf(this.#ctx, user).monthlyRequests;
     const { key, resetsAt } = monthlyPeriod(this.#ctx.now(), this.#ctx.timeZone);
     const { allowed, used } = await this.#ctx.store.reserveRequest(user.id, key, limit);
+    if (!allowed) this.#ctx.metrics.quotaRefusals.inc({ plan: user.plan });
     return { allowed, period: key, ...this.#state(limit, used, resetsAt) };
   }
 

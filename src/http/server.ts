@@ -10,6 +10,8 @@ import { keyApi, keyErrorBody } from './key-api/plugin.ts';
 import { jsonTypeKeyword } from './key-api/schemas.ts';
 import { refuseNulCharacters } from './nul-guard.ts';
 import { registerOpenApi } from './openapi.ts';
+import { operatorRoutes } from './operator.ts';
+import { QuietStaticLogController } from './request-log.ts';
 import { userApi, userErrorBody } from './user-api/plugin.ts';
 
 export interface HttpOptions {
@@ -19,6 +21,7 @@ export interface HttpOptions {
 export async function buildHttpApp(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    logController: new QuietStaticLogController(),
     schemaErrorFormatter: schemaErrorMessage,
     bodyLimit: 1024 * 1024,
     trustProxy: services.config.http.trustProxy,
@@ -41,11 +44,21 @@ export async function buildHttpApp(services: Services, options: HttpOptions): Pr
       done(err, undefined);
     }
   });
+  // Counted by route pattern (`/api/messages/:id`), never the raw URL: the label values stay few.
+  const { httpRequests } = services.metrics;
+  app.addHook('onResponse', async (request, reply) => {
+    httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
+  });
   refuseNulCharacters(app);
   await registerOpenApi(app, () => services.config.publicUrl);
   await app.register(userApi, { services });
   await app.register(keyApi, { services });
   await app.register(webUi, { services });
+  await app.register(operatorRoutes, { services });
   // Unknown routes under /api answer in a dialect's error shape: its clients read `status` and
   // `message` (user dialect) or `error` (key dialect) from every error, even of a mistyped path.
   // Paths only the key dialect has (/api/email/…, /api/webhook…, /api/emails/<uuid>…) get its

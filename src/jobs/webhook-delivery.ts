@@ -337,6 +337,7 @@ export class WebhookDelivery {
         },
         { kind: 'failed' },
       );
+      this.#ctx.metrics.webhookDeliveries.inc({ outcome: 'failed' });
       return;
     }
     const secret = config.secret || (await this.#secretOf(item.userId));
@@ -383,6 +384,7 @@ export class WebhookDelivery {
       { attemptedAt, url: config.url, statusCode, error, durationMs },
       outcome,
     );
+    this.#ctx.metrics.webhookDeliveries.inc({ outcome: outcome.kind });
     if (outcome.kind === 'failed') {
       this.#ctx.log.warn(
         { deliveryId: item.deliveryId, userId: item.userId, attempts: item.attempts, statusCode, error },

@@ -2,7 +2,8 @@
 // ingest service, reads DATA within the size limit (large messages into a spool file, all of
 // them within the bytes-in-flight budget), and replies 250 only after the message is durably
 // stored (451 otherwise, so the sender retries). Session limits keep one client from holding
-// every connection.
+// every connection. With a certificate it offers STARTTLS; every transaction is logged in one
+// line and counted in the metrics.
 import type { AddressInfo } from 'node:net';
 import {
   SMTPServer,
@@ -13,13 +14,32 @@ import {
 import type { Config } from '../config/settings.ts';
 import type { Logger } from '../domain/context.ts';
 import type { DeliveryTarget, IngestService, RecipientVerdict } from '../domain/ingest.ts';
+import type { BurnboxMetrics } from '../metrics/metrics.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { readIncoming } from './incoming-message.ts';
-import { replies, type SmtpReply } from './replies.ts';
+import { replies, SmtpReply } from './replies.ts';
 import { SessionLimits } from './session-limits.ts';
 import { Spool } from './spool.ts';
+import {
+  type TlsCredentials,
+  TlsFileWatcher,
+  type TlsWatchOptions,
+  tlsMinVersion,
+} from './tls-credentials.ts';
+import { TransactionLog, tlsOfSession } from './transaction-log.ts';
 
 export type SmtpOptions = Config['smtp'];
+
+export interface SmtpExtras {
+  metrics: BurnboxMetrics;
+  /** Read (and checked) from the files of `options.tls` at start: STARTTLS is offered with them. */
+  tls?: TlsCredentials;
+  /** How often the TLS files are looked at for a renewal (tests look often). */
+  tlsWatch?: TlsWatchOptions;
+}
+
+/** The reply an error stands for, when it is one of ours. */
+const replyOf = (err: unknown): SmtpReply | undefined => (err instanceof SmtpReply ? err : undefined);
 
 export class SmtpListener {
   readonly #server: SMTPServer;
@@ -31,15 +51,31 @@ export class SmtpListener {
   readonly #spool: Spool;
   readonly #budget: ByteBudget;
   readonly #limits: SessionLimits;
+  readonly #metrics: BurnboxMetrics;
+  readonly #transactions: TransactionLog;
+  readonly #tlsWatcher: TlsFileWatcher | undefined;
   #closing = false;
 
-  constructor(ingest: IngestService, options: SmtpOptions, log: Logger) {
+  constructor(ingest: IngestService, options: SmtpOptions, log: Logger, extras: SmtpExtras) {
     this.#ingest = ingest;
     this.#options = options;
     this.#log = log;
+    this.#metrics = extras.metrics;
+    this.#transactions = new TransactionLog(log);
     this.#spool = new Spool(options.spoolDir);
     this.#budget = new ByteBudget(options.maxBytesInFlight);
     this.#limits = new SessionLimits(options, () => this.#server);
+    const { tls } = extras;
+    // A renewed certificate is used by the next STARTTLS; sessions already upgraded keep theirs.
+    this.#tlsWatcher =
+      tls && options.tls
+        ? new TlsFileWatcher(
+            options.tls,
+            (c) => this.#server.updateSecureContext({ key: c.key, cert: c.cert }),
+            log,
+            extras.tlsWatch,
+          )
+        : undefined;
     this.#server = new SMTPServer({
       name: options.hostname,
       // smtp-server says "ESMTP" itself: "220 <hostname> ESMTP Burnbox".
@@ -48,37 +84,71 @@ export class SmtpListener {
       maxClients: options.maxClients,
       maxRecipients: options.maxRecipients,
       authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
-      hideSTARTTLS: true,
+      // Without a certificate there is no STARTTLS at all (smtp-server's built-in one is a
+      // placeholder for localhost that no sender should be offered).
+      disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+      hideSTARTTLS: !tls,
+      ...(tls ? { key: tls.key, cert: tls.cert, minVersion: tlsMinVersion } : {}),
       hideENHANCEDSTATUSCODES: true,
       disableReverseLookup: true,
       logger: false,
       onConnect: (session, callback) => {
-        callback(this.#closing ? replies.shuttingDown() : this.#limits.connected(session));
+        callback(this.#refused(this.#closing ? replies.shuttingDown() : this.#limits.connected(session)));
       },
-      onClose: (session) => this.#limits.closed(session),
+      onClose: (session) => {
+        this.#transactions.closed(session);
+        this.#limits.closed(session);
+      },
       onMailFrom: (address, session, callback) => {
-        callback(this.#limits.transactionStarts(session) ?? this.#checkDeclaredSize(address));
+        const refusal = this.#limits.transactionStarts(session) ?? this.#checkDeclaredSize(address);
+        this.#transactions.mailFrom(session, address.address, refusal);
+        callback(this.#refused(refusal));
       },
-      onRcptTo: (address, _session, callback) => {
+      onRcptTo: (address, session, callback) => {
         this.#checkRecipient(address).then(
-          () => callback(),
-          (err: Error) => callback(err),
+          () => {
+            this.#transactions.recipient(session, address.address, undefined);
+            callback();
+          },
+          (err: Error) => {
+            this.#transactions.recipient(session, address.address, replyOf(err));
+            callback(this.#refused(err));
+          },
         );
       },
       onData: (stream, session, callback) => {
-        this.#receive(stream, session).then(
+        const timing = { storeMs: null as number | null };
+        this.#receive(stream, session, timing).then(
           () => {
+            this.#metrics.messagesReceived.inc();
+            this.#transactions.data(session, {
+              size: stream.byteLength,
+              storeMs: timing.storeMs,
+              reply: 'stored',
+            });
             callback(null, replies.stored);
             this.#limits.stored(session);
           },
           (err: Error) => {
-            callback(err);
+            this.#transactions.data(session, {
+              size: stream.byteLength,
+              storeMs: timing.storeMs,
+              reply: replyOf(err) ?? 'aborted',
+            });
+            callback(this.#refused(err));
             this.#limits.stored(session);
           },
         );
       },
     });
+    this.#metrics.source('smtpSessionsOpen', () => this.#server.connections.size);
+  }
+
+  /** Counts a refusal of ours in the metrics; passes the error (or nothing) on unchanged. */
+  #refused<E extends Error | undefined>(err: E): E {
+    const reply = replyOf(err);
+    if (reply) this.#metrics.smtpRefused(reply.reason);
+    return err;
   }
 
   async #checkRecipient(address: SMTPServerAddress): Promise<void> {
@@ -107,7 +177,11 @@ export class SmtpListener {
     return declared > 0 && !this.#budget.fits(declared) ? replies.busyForSize() : undefined;
   }
 
-  async #receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
+  async #receive(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    timing: { storeMs: number | null },
+  ): Promise<void> {
     const read = await readIncoming(stream, {
       spool: this.#spool,
       spoolBytes: this.#options.spoolBytes,
@@ -135,7 +209,14 @@ export class SmtpListener {
         reject(replies.storeTimeout());
       }, this.#options.storeTimeoutMs);
     });
-    const delivery = this.#ingest.deliver(message.raw, [...mailboxes.values()], from, abandon.signal);
+    const started = performance.now();
+    const delivery = this.#ingest.deliver(
+      message.raw,
+      [...mailboxes.values()],
+      from,
+      abandon.signal,
+      tlsOfSession(session),
+    );
     // The bytes stay counted, and the spool file stays, until the delivery has settled, even
     // one abandoned after a timeout (it may still be reading the file).
     const released = delivery.then(
@@ -149,6 +230,9 @@ export class SmtpListener {
       this.#log.error({ err, session: session.id }, 'storing a received message failed');
       throw replies.storeFailed();
     } finally {
+      const storeMs = performance.now() - started;
+      timing.storeMs = Math.round(storeMs);
+      this.#metrics.storeDuration.observe(storeMs / 1000);
       clearTimeout(timer);
       // Answered once the spool file is gone, unless the sender is being told about a timeout.
       if (!timedOut) await released;
@@ -163,15 +247,22 @@ export class SmtpListener {
         this.#server.off('error', reject);
         // Logged only from here on: a failed listen is the caller's to report, in one line.
         this.#server.on('error', (err) => this.#log.warn({ err }, 'smtp connection error'));
+        this.#tlsWatcher?.start();
         resolve();
       });
     });
     return (this.#server.server.address() as AddressInfo).port;
   }
 
+  /** Reads the TLS files now (SIGHUP); false when there are none or they fail their checks. */
+  reloadTls(): boolean {
+    return this.#tlsWatcher?.reload() ?? false;
+  }
+
   /** Stops accepting connections and waits for transactions in progress to finish. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#tlsWatcher?.stop();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#limits.clear();
   }

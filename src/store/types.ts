@@ -106,6 +106,12 @@ export interface AttachmentRecord {
   inline: boolean;
 }
 
+/** The TLS a message was received over (STARTTLS): protocol (`TLSv1.3`) and cipher suite. */
+export interface TlsUse {
+  protocol: string;
+  cipher: string;
+}
+
 /** What was parsed from one SMTP transaction: stored once, shared by all its recipients. */
 export interface MailContent {
   subject: string;
@@ -117,6 +123,11 @@ export interface MailContent {
   size: number;
   blobKey: string;
   attachments: AttachmentRecord[];
+  /**
+   * How the sending server delivered it: over TLS (which), or `null` in plain text; absent when
+   * not recorded (mail stored before Burnbox recorded it, or not received over SMTP).
+   */
+  tls?: TlsUse | null;
 }
 
 export interface MessageRecord {
@@ -312,6 +323,12 @@ export interface Released {
 
 export interface Store {
   close(): Promise<void>;
+
+  /**
+   * The migrations this version of Burnbox has that the database has not applied (none once
+   * it is up to date); rejects when the database does not answer. For the readiness probe.
+   */
+  pendingMigrations(): Promise<string[]>;
 
   /** A named server secret, created on first use and the same for every process afterwards. */
   getOrCreateSecret(name: string, create: () => string): Promise<string>;

@@ -46,6 +46,18 @@ describe('message reader in a browser', { skip: browserUnavailable() }, () => {
     await context.close();
   });
 
+  test('the header says whether the message came encrypted in transit', async () => {
+    const context = await newContext(env.browser);
+    const page = await context.newPage();
+    const address = await openInbox(page);
+    await sendMail(env.server, { to: address, subject: 'Plain delivery', text: 'x' });
+    await page.locator('#messages li', { hasText: 'Plain delivery' }).waitFor();
+    await openMessage(page, 'Plain delivery');
+    const meta = page.locator('.reader-meta');
+    assert.match((await meta.textContent()) ?? '', /Delivery\s*Not encrypted in transit \(plain SMTP\)/);
+    await context.close();
+  });
+
   test('an open message has its own address: a reload keeps it, back and forward move through it', async () => {
     const context = await newContext(env.browser);
     const page = await context.newPage();

@@ -104,3 +104,21 @@ test('PostgreSQL is one setting, read as BURNBOX_DATABASE_URL or DATABASE_URL, a
   assert.doesNotMatch(shown, /s3cret/);
   assert.match(shown, /postgres:\/\/burnbox:\*\*\*@db\.internal:5432\/mail/);
 });
+
+test('the metrics token is never printed, and the TLS files are both or neither', () => {
+  const token = 'scrape-me-0123456789abcdef';
+  const config = loadConfig({ BURNBOX_METRICS_TOKEN: token });
+  assert.equal(config.metricsToken, token);
+  const shown = JSON.stringify(printableConfig(config));
+  assert.doesNotMatch(shown, /scrape-me/);
+  assert.match(shown, /"metricsToken":"\*\*\*"/);
+  assert.equal(loadConfig({}).metricsToken, '');
+  assert.throws(() => loadConfig({ BURNBOX_METRICS_TOKEN: 'short' }), /at least 16 characters/);
+
+  assert.equal(loadConfig({}).smtp.tls, undefined);
+  assert.deepEqual(loadConfig({ BURNBOX_TLS_CERT: '/etc/c.pem', BURNBOX_TLS_KEY: '/etc/k.pem' }).smtp.tls, {
+    certFile: '/etc/c.pem',
+    keyFile: '/etc/k.pem',
+  });
+  assert.throws(() => loadConfig({ BURNBOX_TLS_KEY: '/etc/k.pem' }), ConfigError);
+});

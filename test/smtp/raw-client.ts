@@ -1,6 +1,7 @@
 // A small SMTP client over node:net that exposes every reply (code and all lines of a
 // multi-line reply), so tests can assert exact codes. Nothing is retried or hidden.
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface Reply {
   code: number;
@@ -36,7 +37,7 @@ export function encodeData(raw: Buffer): Buffer {
 }
 
 export class RawSmtpClient {
-  readonly #socket: net.Socket;
+  #socket: net.Socket;
   readonly #timeoutMs: number;
   readonly #replies: Reply[] = [];
   readonly #waiters: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
@@ -53,10 +54,7 @@ export class RawSmtpClient {
     this.#timeoutMs = timeoutMs;
     socket.setEncoding('latin1');
     socket.on('data', (data: string) => this.#onData(data));
-    const fail = (err: Error) => {
-      this.#closedError ??= err;
-      for (const w of this.#waiters.splice(0)) w.reject(this.#closedError);
-    };
+    const fail = (err: Error) => this.#fail(err);
     socket.on('error', fail);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('close', () => fail(new Error('connection closed by the server')));
@@ -87,6 +85,35 @@ export class RawSmtpClient {
     const greeting = await client.reply();
     const ehlo = await client.command('EHLO client.test');
     return { client, greeting, ehlo };
+  }
+
+  #fail(err: Error): void {
+    this.#closedError ??= err;
+    for (const w of this.#waiters.splice(0)) w.reject(this.#closedError);
+  }
+
+  /**
+   * STARTTLS, then the TLS handshake on this connection (rejects if either fails); the commands
+   * after it go over TLS. Returns the TLS socket (its certificate, protocol and cipher).
+   */
+  async startTls(options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+    const reply = await this.command('STARTTLS');
+    if (reply.code !== 220) throw new Error(`STARTTLS refused: ${reply.code} ${reply.text}`);
+    const plain = this.#socket;
+    plain.removeAllListeners('data');
+    const secure = tls.connect({ ...options, socket: plain });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => {
+        secure.off('error', reject);
+        resolve();
+      });
+      secure.once('error', reject);
+    });
+    secure.setEncoding('latin1');
+    secure.on('data', (data: string) => this.#onData(data));
+    secure.on('error', (err) => this.#fail(err));
+    this.#socket = secure;
+    return secure;
   }
 
   #onData(data: string): void {

@@ -11,11 +11,23 @@ import { listMessages, simpleMessage, userWithMailbox } from './helpers.ts';
 import { RawSmtpClient } from './raw-client.ts';
 
 let server: TestServer;
+/** The transactions' log lines. */
+const transactions: Record<string, unknown>[] = [];
+const log = {
+  info: (obj: object, msg?: string) => {
+    if (msg === 'smtp transaction') transactions.push(obj as Record<string, unknown>);
+  },
+  warn: () => {},
+  error: () => {},
+};
 before(async () => {
-  server = await startTestServer({
-    BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: '1',
-    BURNBOX_INLINE_MESSAGE_BYTES: '0',
-  });
+  server = await startTestServer(
+    {
+      BURNBOX_SMTP_STORE_TIMEOUT_SECONDS: '1',
+      BURNBOX_INLINE_MESSAGE_BYTES: '0',
+    },
+    { log },
+  );
   await addDomain(server, 'burnbox.test');
 });
 after(() => server.close());
@@ -56,6 +68,11 @@ test('a blob store that cannot write gives 451 4.3.0; the retry after it recover
     await repair();
     assert.equal(failed.final?.code, 451);
     assert.match(failed.final?.text ?? '', /^4\.3\.0 /);
+    // Its log line says so, for the recipient too.
+    const line = transactions.at(-1);
+    assert.equal(line?.result, '451 store_failed');
+    assert.deepEqual(line?.recipients, [{ to: address, verdict: '451 store_failed' }]);
+    assert.equal(typeof line?.storeMs, 'number');
     assert.deepEqual(
       (await listMessages(server, user, address)).map((m) => m.subject),
       ['before'],

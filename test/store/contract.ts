@@ -272,6 +272,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
   }
 
   describe(`Store contract: ${name}`, () => {
+    describe('readiness', () => {
+      it('pendingMigrations is empty once the store is open (every migration applied)', async (store) => {
+        assert.deepEqual(await store.pendingMigrations(), []);
+      });
+    });
+
     describe('secrets', () => {
       it('getOrCreateSecret creates a secret once and returns the same value afterwards', async (store) => {
         assert.equal(await store.getOrCreateSecret('session', () => 'first'), 'first');
@@ -1155,6 +1161,26 @@ export function storeContract(name: string, factory: StoreFactory): void {
           assert.ok(message);
           const read = await store.getMessage(message.id);
           assert.deepEqual(read?.content, c);
+        }
+      });
+
+      it('the TLS a mail came over round-trips: over TLS, plain text, or not recorded', async (store) => {
+        const a = await claim(store, 'a');
+        const variants: MailContent[] = [
+          content('tls', { tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' } }),
+          content('plain', { tls: null }),
+          content('unrecorded'),
+        ];
+        for (const [i, c] of variants.entries()) {
+          const [message] = await store.insertDelivery({
+            content: c,
+            receivedAt: T0 + i,
+            recipients: [recipient(a)],
+          });
+          assert.ok(message);
+          assert.deepEqual((await store.getMessage(message.id))?.content, c);
+          assert.deepEqual((await store.getMessageByUuid(message.uuid))?.content.tls, c.tls);
+          assert.deepEqual((await store.getMessageWithoutHtmlByUuid(message.uuid))?.content.tls, c.tls);
         }
       });
 

@@ -93,6 +93,17 @@ describe('PostgresStore', { skip }, () => {
   }
 
   describe('PostgreSQL specifics', () => {
+    test('pendingMigrations names a migration the database has not applied', async () => {
+      const { a, cleanup } = await twoProcesses();
+      try {
+        assert.deepEqual(await a.pendingMigrations(), []);
+        await a.sql`DELETE FROM schema_migrations WHERE version = '007_mail_tls'`;
+        assert.deepEqual(await a.pendingMigrations(), ['007_mail_tls']);
+      } finally {
+        await cleanup();
+      }
+    });
+
     test('mail text with NUL and ESC characters round-trips exactly', async () => {
       const { store, cleanup } = await freshSchemaStore();
       try {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { storeContract } from './contract.ts';
 
@@ -59,6 +60,25 @@ describe('SqliteStore file behaviour', () => {
         assert.equal((await second.getDomain('example.com'))?.type, 'free');
       } finally {
         await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('pendingMigrations names a migration the database has not applied', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'burnbox.db');
+    try {
+      const store = new SqliteStore(file, { sync: false });
+      try {
+        assert.deepEqual(await store.pendingMigrations(), []);
+        const db = new Database(file);
+        db.prepare('DELETE FROM schema_migrations WHERE version = 9').run();
+        db.close();
+        assert.deepEqual(await store.pendingMigrations(), ['009_mail_tls']);
+      } finally {
+        await store.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -8,8 +8,10 @@ import Database from 'better-sqlite3';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
+import type { Logger } from '../../src/domain/context.ts';
 import type { DnsResolver } from '../../src/net/dns-records.ts';
 import type { ResolveHost } from '../../src/net/target-check.ts';
+import type { TlsWatchOptions } from '../../src/smtp/tls-credentials.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { FakeDns } from './fake-dns.ts';
 import { dropSchema, freshSchemaName, postgresUrl } from './postgres.ts';
@@ -88,7 +90,12 @@ export const testResolveHost: ResolveHost = async (hostname) =>
 
 export async function startTestServer(
   settings: Partial<Record<SettingName, string>> = {},
-  options: { resolveHost?: ResolveHost; dnsResolver?: DnsResolver } = {},
+  options: {
+    resolveHost?: ResolveHost;
+    dnsResolver?: DnsResolver;
+    tlsWatch?: TlsWatchOptions;
+    log?: Logger;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
   const backend = backendSettings(settings.BURNBOX_DATA_DIR);
@@ -117,6 +124,8 @@ export async function startTestServer(
     resolveHost: options.resolveHost ?? testResolveHost,
     // Custom domains' DNS: only what a test publishes (none by default), never the network.
     dnsResolver: options.dnsResolver ?? new FakeDns(),
+    tlsWatch: options.tlsWatch,
+    log: options.log,
   });
   return {
     burnbox,

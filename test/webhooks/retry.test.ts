@@ -80,6 +80,15 @@ test('a 500 is retried after the backoff and the log shows both attempts', async
     ],
   );
   assert.equal(await services.store.countPendingWebhooks(), 0);
+  // The metrics count each attempt by what became of it.
+  const counted = (await services.metrics.webhookDeliveries.get()).values.map((v) => [
+    v.labels.outcome,
+    v.value,
+  ]);
+  assert.deepEqual(counted.sort(), [
+    ['delivered', 1],
+    ['retry', 1],
+  ]);
 });
 
 test('an endpoint that does not answer in time is retried', { timeout: 60_000 }, async () => {

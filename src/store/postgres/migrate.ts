@@ -15,12 +15,24 @@ export interface MigrateOptions {
   schema?: string;
 }
 
+async function migrationFiles(): Promise<string[]> {
+  return (await readdir(migrationsDir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+}
+
+/** The migrations (versions: file names without .sql) this version has that the database has not applied. */
+export async function pendingPostgresMigrations(sql: Sql): Promise<string[]> {
+  const applied = new Set(
+    (await sql<{ version: string }[]>`SELECT version FROM schema_migrations`).map((r) => r.version),
+  );
+  return (await migrationFiles()).map((f) => f.replace(/\.sql$/, '')).filter((v) => !applied.has(v));
+}
+
 /** Applies the pending migrations; returns the versions this call applied (none when up to date). */
 export async function migratePostgres(
   sql: Sql,
   options: MigrateOptions = {},
 ): Promise<{ applied: string[] }> {
-  const files = (await readdir(migrationsDir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const files = await migrationFiles();
   const scripts = await Promise.all(files.map((f) => readFile(new URL(f, migrationsDir), 'utf8')));
   return sql.begin(async (tx) => {
     await tx.unsafe(`SELECT pg_advisory_xact_lock(${lockKey})`);

@@ -1,7 +1,9 @@
 // Row shapes of the PostgreSQL schema and their mapping to store records. bigint columns
 // (ids, millisecond times, counts) arrive as numbers: the connection parses int8 with Number()
 // (see store.ts), exact for every value the store writes.
+
 import type { DomainType } from '../../config/plans.ts';
+import { tlsOf } from '../tls-columns.ts';
 import type {
   DomainRecord,
   MailboxRecord,
@@ -82,6 +84,9 @@ export interface MessageRow {
   size: number;
   blob_key: string;
   attachments: string;
+  over_tls: boolean | null;
+  tls_protocol: string | null;
+  tls_cipher: string | null;
 }
 export interface WebhookRow {
   user_id: number;
@@ -114,7 +119,8 @@ export interface AttemptRow {
 
 /** The message columns read by every message query (m = messages, ml = mails). */
 export const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
-  ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments,
+  ml.over_tls, ml.tls_protocol, ml.tls_cipher`;
 
 export const toDomain = (r: DomainRow): DomainRecord => ({
   name: r.name,
@@ -153,7 +159,7 @@ export const toMailbox = (r: MailboxRow): MailboxRecord => ({
 /** The message columns but its raw HTML, and whether it has any (octet_length reads no content). */
 export const withoutHtmlColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, octet_length(ml.html_body) > 0 AS has_html,
-  ml.size, ml.blob_key, ml.attachments`;
+  ml.size, ml.blob_key, ml.attachments, ml.over_tls, ml.tls_protocol, ml.tls_cipher`;
 
 export type MessageWithoutHtmlRow = Omit<MessageRow, 'html_body'> & { has_html: boolean };
 
@@ -169,7 +175,7 @@ export const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.re
 
 export type MessageHeadRow = Omit<
   MessageRow,
-  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments'
+  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments' | 'over_tls' | 'tls_protocol' | 'tls_cipher'
 >;
 
 export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
@@ -197,6 +203,7 @@ export const toMessage = (r: MessageRow): MessageRecord => {
       size: r.size,
       blobKey: r.blob_key,
       attachments: JSON.parse(r.attachments),
+      ...tlsOf(r.over_tls, r.tls_protocol, r.tls_cipher),
     },
   };
 };

@@ -45,7 +45,7 @@ import type {
   WebhookAttempt,
   WebhookConfig,
 } from '../types.ts';
-import { migratePostgres } from './migrate.ts';
+import { migratePostgres, pendingPostgresMigrations } from './migrate.ts';
 import {
   type AttemptRow,
   type DomainRow,
@@ -197,6 +197,10 @@ export class PostgresStore implements Store {
   /** A blob store in the same database, on the same pool. */
   blobStore(): PostgresBlobStore {
     return new PostgresBlobStore(this.#sql);
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    return pendingPostgresMigrations(this.#sql);
   }
 
   async close(): Promise<void> {
@@ -840,9 +844,12 @@ export class PostgresStore implements Store {
           SELECT id, user_id FROM mailboxes WHERE id = ANY(${p.mailboxIds}::bigint[]) ORDER BY id FOR KEY SHARE
         ),
         mail AS (
-          INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
+          INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
+            over_tls, tls_protocol, tls_cipher)
           SELECT ${toDbText(c.subject)}, ${toDbText(c.fromName)}, ${toDbText(c.fromEmail)}, ${toDbText(c.text)},
-            ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)}
+            ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)},
+            ${c.tls === undefined ? null : c.tls !== null}::boolean, ${c.tls ? toDbText(c.tls.protocol) : null}::text,
+            ${c.tls ? toDbText(c.tls.cipher) : null}::text
           WHERE EXISTS (SELECT 1 FROM live)
           RETURNING id
         ),

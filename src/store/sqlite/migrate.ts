@@ -6,13 +6,27 @@ import type { Database } from 'better-sqlite3';
 
 const migrationsDir = new URL('./migrations/', import.meta.url);
 
+function migrationFiles(): string[] {
+  return readdirSync(migrationsDir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort();
+}
+
+/** The migrations (file names) this version has that the database has not applied. */
+export function pendingMigrations(db: Database): string[] {
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  return migrationFiles().filter((f) => !applied.has(Number.parseInt(f, 10)));
+}
+
 export function migrate(db: Database): number {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
   );
-  const files = readdirSync(migrationsDir)
-    .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .sort();
+  const files = migrationFiles();
   let applied = 0;
   for (const file of files) {
     const version = Number.parseInt(file, 10);

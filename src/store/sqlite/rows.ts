@@ -1,5 +1,6 @@
 // Row shapes of the SQLite schema and their mapping to store records.
 import type { DomainType } from '../../config/plans.ts';
+import { tlsOf } from '../tls-columns.ts';
 import type {
   DomainRecord,
   MailboxRecord,
@@ -59,6 +60,9 @@ export interface MessageRow {
   size: number;
   blob_key: string;
   attachments: string;
+  over_tls: number | null;
+  tls_protocol: string | null;
+  tls_cipher: string | null;
 }
 
 export const toDomain = (r: DomainRow): DomainRecord => ({
@@ -107,7 +111,7 @@ export const toMessageWithoutHtml = ({ has_html, ...r }: MessageWithoutHtmlRow):
 /** A message row without its bodies (see headColumns in store.ts). */
 export type MessageHeadRow = Omit<
   MessageRow,
-  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments'
+  'text_body' | 'html_body' | 'size' | 'blob_key' | 'attachments' | 'over_tls' | 'tls_protocol' | 'tls_cipher'
 >;
 
 export const toMessageHead = (r: MessageHeadRow): MessageHead => ({
@@ -135,6 +139,7 @@ export const toMessage = (r: MessageRow): MessageRecord => {
       size: r.size,
       blobKey: r.blob_key,
       attachments: JSON.parse(r.attachments),
+      ...tlsOf(r.over_tls, r.tls_protocol, r.tls_cipher),
     },
   };
 };

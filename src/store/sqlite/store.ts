@@ -40,7 +40,7 @@ import type {
   WebhookAttempt,
   WebhookConfig,
 } from '../types.ts';
-import { migrate } from './migrate.ts';
+import { migrate, pendingMigrations } from './migrate.ts';
 import {
   type AttemptRow,
   type DomainRow,
@@ -68,12 +68,13 @@ import {
 const attemptLogLength = 200;
 
 const messageColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
-  ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments`;
+  ml.subject, ml.from_name, ml.from_email, ml.text_body, ml.html_body, ml.size, ml.blob_key, ml.attachments,
+  ml.over_tls, ml.tls_protocol, ml.tls_cipher`;
 
 /** The message columns but its raw HTML, and whether it has any (octet_length reads no content). */
 const withoutHtmlColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
   ml.subject, ml.from_name, ml.from_email, ml.text_body, octet_length(ml.html_body) > 0 AS has_html,
-  ml.size, ml.blob_key, ml.attachments`;
+  ml.size, ml.blob_key, ml.attachments, ml.over_tls, ml.tls_protocol, ml.tls_cipher`;
 
 /** The message columns but its bodies: a head is read without loading them. */
 const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_at, m.seen,
@@ -127,6 +128,10 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#pending.length) this.#flushWrites();
     this.#db.close();
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    return pendingMigrations(this.#db).map((f) => f.replace(/\.sql$/, ''));
   }
 
   /** Prepared statements are cached by their SQL: preparing is far costlier than running. */
@@ -813,8 +818,9 @@ export class SqliteStore implements Store {
     const c = d.content;
     const mailId = Number(
       this.#run(
-        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
+           over_tls, tls_protocol, tls_cipher)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.subject,
         c.fromName,
         c.fromEmail,
@@ -823,6 +829,9 @@ export class SqliteStore implements Store {
         c.size,
         c.blobKey,
         JSON.stringify(c.attachments),
+        c.tls === undefined ? null : c.tls ? 1 : 0,
+        c.tls?.protocol ?? null,
+        c.tls?.cipher ?? null,
       ).lastInsertRowid,
     );
     if (d.derived) this.#insertDerived(mailId, d.derived);

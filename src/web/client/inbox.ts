@@ -284,6 +284,19 @@ function startInbox(data: InboxData): void {
             dates.format(message.receivedAt),
           ),
         ),
+        // How the sending server delivered it, when recorded (not for mail stored before).
+        ...(message.tls === undefined
+          ? []
+          : [
+              el('dt', {}, s('message.transport')),
+              el(
+                'dd',
+                { className: 'reader-transport' },
+                ...(message.tls
+                  ? [s('message.overTls'), ' ', ltrText(`(${message.tls.protocol}, ${message.tls.cipher})`)]
+                  : [s('message.plainText')]),
+              ),
+            ]),
       ),
     );
     const tools = el(

@@ -21,6 +21,8 @@ export interface MessageDetailView extends MessageSummaryView {
   htmlUrl: string;
   rawUrl: string;
   attachmentList: { name: string; size: number; contentType: string; url: string }[];
+  /** The TLS the sending server used (protocol, cipher), null for plain text; absent when not recorded. */
+  tls?: { protocol: string; cipher: string } | null;
 }
 
 export interface MailboxView {
@@ -76,6 +78,7 @@ export function detailView(message: MessageWithoutHtml, token: string): MessageD
       contentType: a.contentType,
       url: `${base}/attachments/${encodeURIComponent(a.name)}`,
     })),
+    ...(message.content.tls === undefined ? {} : { tls: message.content.tls }),
   };
 }
 
