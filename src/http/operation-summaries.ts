@@ -8,7 +8,7 @@ export const operationSummaries: Record<string, { summary: string; description: 
   'GET /api/custom-domains': {
     summary: 'List your custom domains',
     description:
-      'Domains you linked, each with its status (pending, verified, failed), what the last DNS lookup found and the records to create; and how many your plan allows.',
+      'Domains you linked, each with its status (`pending`, `verified`, `failed`), what the last DNS lookup found and the records to create; and how many your plan allows.',
   },
   'POST /api/custom-domains': {
     summary: 'Link a custom domain',

@@ -14,7 +14,7 @@ export const arabicOperationTexts: Record<
   'GET /api/custom-domains': {
     summary: 'عرض نطاقاتك الخاصة',
     description:
-      'النطاقات التي ربطتها، لكل منها حالته (pending أو verified أو failed) وما وجده آخر بحث في DNS والسجلات المطلوب إنشاؤها؛ وعدد النطاقات الذي تسمح به خطتك.',
+      'النطاقات التي ربطتها، لكل منها حالته (`pending` أو `verified` أو `failed`) وما وجده آخر بحث في DNS والسجلات المطلوب إنشاؤها؛ وعدد النطاقات الذي تسمح به خطتك.',
   },
   'POST /api/custom-domains': {
     summary: 'ربط نطاق خاص',
