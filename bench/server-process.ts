@@ -24,9 +24,13 @@ export async function startBenchServer(
   cliPath?: string,
 ): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-bench-'));
+  // BENCH_SERVER_NODE_ARGS: Node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+  // (NODE_OPTIONS refuses --cpu-prof); the profile is written as the server stops.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const serve = await startServe(
     { BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'warn', ...settings },
     cliPath,
+    nodeArgs,
   );
   return {
     httpPort: serve.httpPort,

@@ -8,7 +8,12 @@ import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
 import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
 import type { Extraction } from '../../mail/extract/types.ts';
-import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
+import {
+  type ExtractionColumns,
+  fromExtractionColumns,
+  toExtractionColumns,
+  type UnreadExtractionColumns,
+} from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -601,10 +606,11 @@ export class SqliteStore implements Store {
 
   #insertDelivery(d: NewDelivery): DeliveredMessage[] {
     const c = d.content;
+    const extraction = d.extraction && toExtractionColumns(d.extraction);
     const mailId = Number(
       this.#run(
-        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments, codes, links)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.subject,
         c.fromName,
         c.fromEmail,
@@ -613,10 +619,11 @@ export class SqliteStore implements Store {
         c.size,
         c.blobKey,
         JSON.stringify(c.attachments),
+        extraction?.codes ?? null,
+        extraction?.links ?? null,
       ).lastInsertRowid,
     );
     if (d.derived) this.#insertDerived(mailId, d.derived);
-    if (d.extraction) this.#insertExtraction(mailId, d.extraction);
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -1042,20 +1049,9 @@ export class SqliteStore implements Store {
     ).map(toMessageHead);
   }
 
-  #insertExtraction(mailId: number, extraction: Extraction): void {
-    const { codes, links } = toExtractionColumns(extraction);
-    this.#run(
-      `INSERT INTO mail_extractions (mail_id, codes, links) VALUES (?, ?, ?)
-       ON CONFLICT (mail_id) DO NOTHING`,
-      mailId,
-      codes,
-      links,
-    );
-  }
-
   async getExtraction(id: string): Promise<Extraction | undefined> {
-    const row = this.#get<ExtractionColumns>(
-      `SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+    const row = this.#get<ExtractionColumns | UnreadExtractionColumns>(
+      `SELECT ml.codes, ml.links FROM messages m JOIN mails ml ON ml.id = m.mail_id
        WHERE m.public_id = ?`,
       id,
     );
@@ -1063,10 +1059,16 @@ export class SqliteStore implements Store {
   }
 
   async saveExtraction(id: string, extraction: Extraction): Promise<void> {
-    // Saved as mail arrives: committed with the deliveries of the same moment (one fsync).
+    const { codes, links } = toExtractionColumns(extraction);
+    // Committed with the deliveries of the same moment (one fsync). The first reading stays.
     return this.#groupCommit(() => {
-      const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE public_id = ?', id);
-      if (row) this.#insertExtraction(row.mail_id, extraction);
+      this.#run(
+        `UPDATE mails SET codes = ?, links = ?
+         WHERE id = (SELECT mail_id FROM messages WHERE public_id = ?) AND codes IS NULL`,
+        codes,
+        links,
+        id,
+      );
     });
   }
 
