@@ -2,7 +2,8 @@
 // Promise so callers are written once for every backend. Deliveries from concurrent SMTP
 // sessions are group-committed: all that arrive within one event-loop turn share a single
 // transaction (and a single fsync), each inside its own savepoint so one failure does not
-// affect the others.
+// affect the others. The fsync runs off the event loop (see wal-fsync.ts): while it runs, the
+// next batch gathers, and is committed once it is done.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
@@ -63,6 +64,7 @@ import {
   type UserRow,
   type WebhookRow,
 } from './rows.ts';
+import { WalFsync } from './wal-fsync.ts';
 
 /** How many recent attempts the delivery log keeps per user. */
 const attemptLogLength = 200;
@@ -108,6 +110,10 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, Database.Statement>();
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
+  /** With fsync on and a database file: group commits are made durable by this, off the loop. */
+  readonly #walFsync: WalFsync | undefined;
+  /** The fsync of the last group commit, while it runs: the next batch waits for it. */
+  #syncing: Promise<void> | undefined;
 
   constructor(file: string, options: SqliteStoreOptions) {
     if (file !== ':memory:') {
@@ -119,13 +125,16 @@ export class SqliteStore implements Store {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);
+    if (options.sync && file !== ':memory:') this.#walFsync = new WalFsync(file);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
   }
 
   async close(): Promise<void> {
-    if (this.#pending.length) this.#flushWrites();
+    await this.#syncing;
+    if (this.#pending.length) await this.#flushWrites();
+    await this.#walFsync?.close();
     this.#db.close();
   }
 
@@ -568,19 +577,30 @@ export class SqliteStore implements Store {
   #groupCommit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ write, resolve: resolve as (result: never) => void, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flushWrites());
-      }
+      this.#scheduleFlush();
     });
   }
 
-  #flushWrites(): void {
+  /** The next group commit: at the end of this event-loop turn, or once the running fsync ends. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#syncing || this.#pending.length === 0) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      // close() may have committed them already.
+      if (this.#pending.length > 0 && this.#db.open) void this.#flushWrites();
+    });
+  }
+
+  /** Commits the waiting writes; resolves once each has been settled (after its fsync). */
+  #flushWrites(): Promise<void> | undefined {
     const batch = this.#pending;
     this.#pending = [];
-    this.#flushScheduled = false;
     const inSavepoint = this.#db.transaction((write: () => unknown) => write());
     const outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
+    // Committed without SQLite's own fsync when #walFsync makes it durable instead; every other
+    // write of this connection keeps synchronous=FULL.
+    if (this.#walFsync) this.#statement('PRAGMA synchronous = NORMAL').run();
     try {
       this.#db
         .transaction(() => {
@@ -596,12 +616,30 @@ export class SqliteStore implements Store {
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      if (this.#walFsync) this.#statement('PRAGMA synchronous = FULL').run();
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) item.resolve(outcome.result as never);
-      else item.reject(outcome?.error);
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) item.resolve(outcome.result as never);
+        else item.reject(outcome?.error);
+      });
+    if (!this.#walFsync) {
+      settle();
+      return;
+    }
+    // Committed but not yet durable: nobody is told it is stored until the fsync is done. A
+    // failed fsync fails the whole batch (the sender retries; a copy may then be kept twice,
+    // never lost).
+    const syncing = this.#walFsync.sync().then(settle, (error) => {
+      for (const item of batch) item.reject(error);
     });
+    this.#syncing = syncing.finally(() => {
+      this.#syncing = undefined;
+      this.#scheduleFlush();
+    });
+    return this.#syncing;
   }
 
   #insertDelivery(d: NewDelivery): DeliveredMessage[] {
