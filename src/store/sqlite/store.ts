@@ -103,6 +103,8 @@ class ClaimRefused extends Error {
 export interface SqliteStoreOptions {
   /** fsync each commit (synchronous=FULL); otherwise commits survive a process crash but not power loss. */
   sync: boolean;
+  /** How group commits are fsynced when `sync` is on (tests hold it back); default the -wal file's. */
+  walFsync?: Pick<WalFsync, 'sync' | 'close'>;
 }
 
 export class SqliteStore implements Store {
@@ -111,7 +113,7 @@ export class SqliteStore implements Store {
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
   /** With fsync on and a database file: group commits are made durable by this, off the loop. */
-  readonly #walFsync: WalFsync | undefined;
+  readonly #walFsync: Pick<WalFsync, 'sync' | 'close'> | undefined;
   /** The fsync of the last group commit, while it runs: the next batch waits for it. */
   #syncing: Promise<void> | undefined;
 
@@ -125,7 +127,7 @@ export class SqliteStore implements Store {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);
-    if (options.sync && file !== ':memory:') this.#walFsync = new WalFsync(file);
+    if (options.sync && file !== ':memory:') this.#walFsync = options.walFsync ?? new WalFsync(file);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
