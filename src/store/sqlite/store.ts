@@ -1,8 +1,9 @@
 // The embedded SQLite backend. better-sqlite3 is synchronous; every method still returns a
 // Promise so callers are written once for every backend. Deliveries from concurrent SMTP
 // sessions are group-committed: all that arrive within one event-loop turn share a single
-// transaction (and a single fsync), each inside its own savepoint so one failure does not
-// affect the others. The fsync runs off the event loop (see wal-fsync.ts): while it runs, the
+// transaction (and a single fsync); if one of them fails, the batch is rolled back and each is
+// written again in its own transaction, so one failure does not affect the others (a savepoint
+// around each cost more than the rare retry). The fsync runs off the event loop (see wal-fsync.ts): while it runs, the
 // next batch gathers, and is committed once it is done.
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -85,6 +86,9 @@ const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_
 const chunkBytes = 256 * 1024;
 
 /** A write waiting for the next group commit. */
+/** What became of one write of a group commit. */
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
 interface PendingWrite {
   write: () => unknown;
   resolve: (result: never) => void;
@@ -574,7 +578,8 @@ export class SqliteStore implements Store {
 
   /**
    * Runs `write` in the next group commit: writes queued within one event-loop turn share one
-   * transaction (one fsync), each in its own savepoint, so one failing write rolls back alone.
+   * transaction (one fsync). `write` may run twice (the batch is retried one by one when a write
+   * in it fails), so it does nothing but its statements.
    */
   #groupCommit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -598,26 +603,27 @@ export class SqliteStore implements Store {
   #flushWrites(): Promise<void> | undefined {
     const batch = this.#pending;
     this.#pending = [];
-    const inSavepoint = this.#db.transaction((write: () => unknown) => write());
-    const outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
     // Committed without SQLite's own fsync when #walFsync makes it durable instead; every other
     // write of this connection keeps synchronous=FULL.
     if (this.#walFsync) this.#statement('PRAGMA synchronous = NORMAL').run();
     try {
-      this.#db
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, result: inSavepoint(item.write) });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
+      outcomes = this.#db
+        .transaction(() => batch.map((item): Outcome => ({ ok: true, result: item.write() })))
         .immediate();
     } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
+      // One write failed and took the batch with it: each is written again on its own, so that
+      // only the failing one fails.
+      outcomes =
+        batch.length === 1
+          ? [{ ok: false, error }]
+          : batch.map((item): Outcome => {
+              try {
+                return { ok: true, result: this.#db.transaction(item.write).immediate() };
+              } catch (error) {
+                return { ok: false, error };
+              }
+            });
     } finally {
       if (this.#walFsync) this.#statement('PRAGMA synchronous = FULL').run();
     }
