@@ -3,7 +3,7 @@
 // across reopening and close() flushing deliveries still queued for group commit.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -184,6 +184,55 @@ describe('SqliteStore file behaviour', () => {
       assert.equal((await second).length, 1);
     } finally {
       for (const open of gates) open();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with fsync on, committed pages reach the database file from the checkpoint thread, not at 1,000 pages of log', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'burnbox.db');
+    const store = new SqliteStore(file, { sync: true });
+    try {
+      await store.upsertDomain('example.com', 'free', 1);
+      const claimed = await store.claimMailbox({
+        mailbox: {
+          uuid: randomUUID(),
+          localPart: 'copied',
+          domain: 'example.com',
+          userId: null,
+          createdAt: 1,
+          expiresAt: null,
+        },
+        now: 1,
+        quarantineMs: 0,
+      });
+      assert.ok(claimed.ok);
+      const before = statSync(file).size;
+      // About 50 pages: far from the 1,000 at which SQLite would checkpoint inside a commit.
+      await store.insertDelivery({
+        content: {
+          subject: 's',
+          fromName: '',
+          fromEmail: 'a@b.test',
+          text: 'x'.repeat(200 * 1024),
+          html: '',
+          size: 1,
+          blobKey: randomUUID(),
+          attachments: [],
+        },
+        receivedAt: 2,
+        recipients: [
+          {
+            mailboxId: claimed.mailbox.id,
+            recipient: claimed.mailbox.address,
+            id: `${randomUUID().replaceAll('-', '')}00000000000000`,
+            uuid: randomUUID(),
+          },
+        ],
+      });
+      await until(() => statSync(file).size >= before + 200 * 1024, 'the pages are in the database file');
+    } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }

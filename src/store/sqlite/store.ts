@@ -42,6 +42,7 @@ import type {
   WebhookAttempt,
   WebhookConfig,
 } from '../types.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { migrate } from './migrate.ts';
 import {
   type AttemptRow,
@@ -118,6 +119,8 @@ export class SqliteStore implements Store {
   #flushScheduled = false;
   /** With fsync on and a database file: group commits are made durable by this, off the loop. */
   readonly #walFsync: Pick<WalFsync, 'sync' | 'close'> | undefined;
+  /** With #walFsync: checkpoints run in a worker thread rather than inside commits. */
+  readonly #checkpointer: Checkpointer | undefined;
   /** The fsync of the last group commit, while it runs: the next batch waits for it. */
   #syncing: Promise<void> | undefined;
 
@@ -131,7 +134,11 @@ export class SqliteStore implements Store {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);
-    if (options.sync && file !== ':memory:') this.#walFsync = options.walFsync ?? new WalFsync(file);
+    if (options.sync && file !== ':memory:') {
+      this.#walFsync = options.walFsync ?? new WalFsync(file);
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#checkpointer = new Checkpointer(file, () => this.#db.pragma('wal_autocheckpoint = 1000'));
+    }
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
@@ -141,6 +148,7 @@ export class SqliteStore implements Store {
     await this.#syncing;
     if (this.#pending.length) await this.#flushWrites();
     await this.#walFsync?.close();
+    await this.#checkpointer?.close();
     this.#db.close();
   }
 
@@ -645,6 +653,7 @@ export class SqliteStore implements Store {
     });
     this.#syncing = syncing.finally(() => {
       this.#syncing = undefined;
+      this.#checkpointer?.request();
       this.#scheduleFlush();
     });
     return this.#syncing;
