@@ -5,6 +5,9 @@
 // SMTP connections into this checkout's server, and with
 // BENCH_INGEST_BASELINE=/path/to/other/checkout (several: comma-separated) into those checkouts'
 // servers too, rounds alternating so that all meet the same state of the machine. Medians.
+// BENCH_INGEST_BACKEND=postgres: every server on a fresh schema of the test PostgreSQL
+// (BURNBOX_TEST_DATABASE_URL), one process each.
+import { dropSchema, freshSchemaName, postgresUrl } from '../test/support/postgres.ts';
 import { startBenchServer } from './server-process.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
 import { median } from './stats.ts';
@@ -73,11 +76,16 @@ interface RoundResult {
 }
 
 async function oneRound(messages: number, cliPath: string | undefined, mail: MailName): Promise<RoundResult> {
+  const schema = process.env.BENCH_INGEST_BACKEND === 'postgres' ? freshSchemaName('bb_bench') : undefined;
+  const database: Record<string, string> = schema
+    ? { BURNBOX_DATABASE_URL: postgresUrl(), BURNBOX_DATABASE_SCHEMA: schema }
+    : {};
   const server = await startBenchServer(
     {
       BURNBOX_PLANS: JSON.stringify({
         free: { monthlyRequests: 100_000_000, mailboxLifetimeSeconds: 86400 },
       }),
+      ...database,
     },
     cliPath,
   );
@@ -103,6 +111,7 @@ async function oneRound(messages: number, cliPath: string | undefined, mail: Mai
     return { rate: result.messagesPerSecond, cpuMicros };
   } finally {
     await server.stop();
+    if (schema) await dropSchema(schema);
   }
 }
 
