@@ -106,8 +106,8 @@ test('a store that times out gives 451 and the late write is abandoned, so a ret
 test('a store failing while a recipient is checked gives 451 4.3.0, not a permanent refusal', async () => {
   const { address } = await userWithMailbox(server);
   const { store } = server.burnbox.services;
-  const realFindRecipient = store.findRecipient;
-  store.findRecipient = async () => {
+  const realGetDomain = store.getDomain;
+  store.getDomain = async () => {
     throw new Error('database is locked');
   };
   const { client } = await RawSmtpClient.open(server.smtpPort);
@@ -116,10 +116,10 @@ test('a store failing while a recipient is checked gives 451 4.3.0, not a perman
     const rcpt = await client.command(`RCPT TO:<${address}>`);
     assert.equal(rcpt.code, 451);
     assert.match(rcpt.text, /^4\.3\.0 /);
-    store.findRecipient = realFindRecipient;
+    store.getDomain = realGetDomain;
     assert.equal((await client.command(`RCPT TO:<${address}>`)).code, 250);
   } finally {
-    store.findRecipient = realFindRecipient;
+    store.getDomain = realGetDomain;
     await client.quit();
   }
 });
