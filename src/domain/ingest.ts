@@ -97,9 +97,9 @@ export class IngestService {
         return { accepted: false, reason: 'no_such_mailbox' };
       return { accepted: false, reason: 'bad_address' };
     }
-    const { hosted, mailbox } = await this.#ctx.store.findRecipient(domain, address);
     // A domain no longer hosted takes no mail, even for mailboxes still on it.
-    if (!hosted) return { accepted: false, reason: 'foreign_domain' };
+    if (!(await this.#ctx.store.getDomain(domain))) return { accepted: false, reason: 'foreign_domain' };
+    const mailbox = await this.#ctx.store.getMailboxByAddress(address);
     if (mailbox && isLiveAt(mailbox, this.#ctx.now())) {
       return { accepted: true, mailbox, recipient: mailbox.address };
     }

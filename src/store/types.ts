@@ -330,11 +330,6 @@ export interface Store {
   getMailbox(id: number): Promise<MailboxRecord | undefined>;
   getMailboxByUuid(uuid: string): Promise<MailboxRecord | undefined>;
   getMailboxByAddress(address: string): Promise<MailboxRecord | undefined>;
-  /**
-   * What an SMTP RCPT needs, in one read: whether `domain` is hosted, and the mailbox at
-   * `address` (an address on that domain), live or not.
-   */
-  findRecipient(domain: string, address: string): Promise<{ hosted: boolean; mailbox?: MailboxRecord }>;
   listMailboxesOfUser(userId: number, now: number): Promise<MailboxRecord[]>;
   /**
    * Sets the mailbox's expiry; false when the mailbox is gone. It does not check liveness

@@ -612,29 +612,6 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(await store.getMailboxByAddress(`known@example.net`), undefined);
       });
 
-      it('findRecipient: whether the domain is hosted, and the mailbox at the address', async (store) => {
-        const known = await claim(store, 'known');
-        assert.deepEqual(await store.findRecipient(DOMAIN, `known@${DOMAIN}`), {
-          hosted: true,
-          mailbox: known,
-        });
-        assert.deepEqual(await store.findRecipient(DOMAIN, `unknown@${DOMAIN}`), {
-          hosted: true,
-          mailbox: undefined,
-        });
-        assert.deepEqual(await store.findRecipient('gone.test', 'known@gone.test'), {
-          hosted: false,
-          mailbox: undefined,
-        });
-        // A domain no longer hosted, with a mailbox still on it: both are said.
-        const stranded = await claim(store, 'stranded', { domain: 'example.net' });
-        await store.removeDomain('example.net');
-        assert.deepEqual(await store.findRecipient('example.net', 'stranded@example.net'), {
-          hosted: false,
-          mailbox: stranded,
-        });
-      });
-
       it('the same local part on different domains are different addresses', async (store) => {
         const a = await claim(store, 'same', { domain: DOMAIN });
         const b = await claim(store, 'same', { domain: 'example.net' });

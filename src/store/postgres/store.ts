@@ -526,17 +526,6 @@ export class PostgresStore implements Store {
     return row && toMailbox(row);
   }
 
-  async findRecipient(
-    domain: string,
-    address: string,
-  ): Promise<{ hosted: boolean; mailbox?: MailboxRecord }> {
-    // One round trip where RCPT used to make two.
-    const [row] = await this.#sql<(MailboxRow & { hosted: boolean })[]>`
-      SELECT EXISTS (SELECT 1 FROM domains WHERE name = ${domain}) AS hosted, m.*
-      FROM (SELECT 1) AS one LEFT JOIN mailboxes m ON m.address = ${address}`;
-    return { hosted: row?.hosted === true, mailbox: row?.id == null ? undefined : toMailbox(row) };
-  }
-
   async listMailboxesOfUser(userId: number, now: number): Promise<MailboxRecord[]> {
     const rows = await this.#sql<MailboxRow[]>`
       SELECT * FROM mailboxes WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > ${now})

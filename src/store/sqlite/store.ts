@@ -531,15 +531,6 @@ export class SqliteStore implements Store {
     return row && toMailbox(row);
   }
 
-  async findRecipient(
-    domain: string,
-    address: string,
-  ): Promise<{ hosted: boolean; mailbox?: MailboxRecord }> {
-    const hosted = this.#get('SELECT 1 FROM domains WHERE name = ?', domain) !== undefined;
-    const row = this.#get<MailboxRow>('SELECT * FROM mailboxes WHERE address = ?', address);
-    return { hosted, mailbox: row && toMailbox(row) };
-  }
-
   async listMailboxesOfUser(userId: number, now: number): Promise<MailboxRecord[]> {
     return this.#all<MailboxRow>(
       `SELECT * FROM mailboxes WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)
