@@ -137,7 +137,9 @@ export class SqliteStore implements Store {
     if (options.sync && file !== ':memory:') {
       this.#walFsync = options.walFsync ?? new WalFsync(file);
       this.#db.pragma('wal_autocheckpoint = 0');
-      this.#checkpointer = new Checkpointer(file, () => this.#db.pragma('wal_autocheckpoint = 1000'));
+      this.#checkpointer = new Checkpointer(file, () => {
+        if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+      });
     }
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
@@ -615,16 +617,25 @@ export class SqliteStore implements Store {
     // Committed without SQLite's own fsync when #walFsync makes it durable instead; every other
     // write of this connection keeps synchronous=FULL.
     if (this.#walFsync) this.#statement('PRAGMA synchronous = NORMAL').run();
+    /** Set when a write itself threw (not BEGIN or COMMIT: a busy or failing database). */
+    let writeFailed = false;
+    const write = (item: PendingWrite): Outcome => {
+      try {
+        return { ok: true, result: item.write() };
+      } catch (error) {
+        writeFailed = true;
+        throw error;
+      }
+    };
     try {
-      outcomes = this.#db
-        .transaction(() => batch.map((item): Outcome => ({ ok: true, result: item.write() })))
-        .immediate();
+      outcomes = this.#db.transaction(() => batch.map(write)).immediate();
     } catch (error) {
       // One write failed and took the batch with it: each is written again on its own, so that
-      // only the failing one fails.
+      // only the failing one fails. A database that could not begin or commit fails them all
+      // at once (trying each again would wait out the busy timeout once per write).
       outcomes =
-        batch.length === 1
-          ? [{ ok: false, error }]
+        batch.length === 1 || !writeFailed
+          ? batch.map((): Outcome => ({ ok: false, error }))
           : batch.map((item): Outcome => {
               try {
                 return { ok: true, result: this.#db.transaction(item.write).immediate() };
