@@ -163,8 +163,6 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       await relay?.stop();
       await expiry.stop();
-      // Codes and links being read for mail already answered 250 are saved first.
-      await extraction.settled();
       await htmlWork.close();
       await store.close();
     },

@@ -14,7 +14,12 @@ import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
 import type { Extraction } from '../../mail/extract/types.ts';
 import { type CustomDomainRow, lostToAnotherClaim, toCustomDomain } from '../custom-domain-rows.ts';
-import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
+import {
+  type ExtractionColumns,
+  fromExtractionColumns,
+  toExtractionColumns,
+  type UnreadExtractionColumns,
+} from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -845,11 +850,11 @@ export class PostgresStore implements Store {
         ),
         mail AS (
           INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
-            over_tls, tls_protocol, tls_cipher)
+            over_tls, tls_protocol, tls_cipher, codes, links)
           SELECT ${toDbText(c.subject)}, ${toDbText(c.fromName)}, ${toDbText(c.fromEmail)}, ${toDbText(c.text)},
             ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)},
             ${c.tls === undefined ? null : c.tls !== null}::boolean, ${c.tls ? toDbText(c.tls.protocol) : null}::text,
-            ${c.tls ? toDbText(c.tls.cipher) : null}::text
+            ${c.tls ? toDbText(c.tls.cipher) : null}::text, ${extraction?.codes ?? null}::text, ${extraction?.links ?? null}::text
           WHERE EXISTS (SELECT 1 FROM live)
           RETURNING id
         ),
@@ -861,11 +866,6 @@ export class PostgresStore implements Store {
         ),
         chunks AS (
           ${chunksInsert(sql, sql`SELECT id FROM derived`, d.derived ?? noDerived)}
-        ),
-        extraction AS (
-          INSERT INTO mail_extractions (mail_id, codes, links)
-          SELECT mail.id, ${extraction?.codes ?? '[]'}::text, ${extraction?.links ?? '[]'}::text
-          FROM mail WHERE ${extraction !== undefined}::boolean
         ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
@@ -1172,18 +1172,18 @@ export class PostgresStore implements Store {
   }
 
   async getExtraction(id: string): Promise<Extraction | undefined> {
-    const [row] = await this.#sql<ExtractionColumns[]>`
-      SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+    const [row] = await this.#sql<(ExtractionColumns | UnreadExtractionColumns)[]>`
+      SELECT ml.codes, ml.links FROM messages m JOIN mails ml ON ml.id = m.mail_id
       WHERE m.public_id = ${id}`;
     return row && fromExtractionColumns(row);
   }
 
   async saveExtraction(id: string, extraction: Extraction): Promise<void> {
     const { codes, links } = toExtractionColumns(extraction);
+    // The first reading stays.
     await this.#sql`
-      INSERT INTO mail_extractions (mail_id, codes, links)
-      SELECT mail_id, ${codes}, ${links} FROM messages WHERE public_id = ${id}
-      ON CONFLICT (mail_id) DO NOTHING`;
+      UPDATE mails SET codes = ${codes}, links = ${links}
+      WHERE id = (SELECT mail_id FROM messages WHERE public_id = ${id}) AND codes IS NULL`;
   }
 
   async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {

@@ -1,15 +1,22 @@
 // The embedded SQLite backend. better-sqlite3 is synchronous; every method still returns a
 // Promise so callers are written once for every backend. Deliveries from concurrent SMTP
 // sessions are group-committed: all that arrive within one event-loop turn share a single
-// transaction (and a single fsync), each inside its own savepoint so one failure does not
-// affect the others.
+// transaction (and a single fsync); if one of them fails, the batch is rolled back and each is
+// written again in its own transaction, so one failure does not affect the others (a savepoint
+// around each cost more than the rare retry). The fsync runs off the event loop (see wal-fsync.ts): while it runs, the
+// next batch gathers, and is committed once it is done.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
 import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
 import type { Extraction } from '../../mail/extract/types.ts';
 import { type CustomDomainRow, lostToAnotherClaim, toCustomDomain } from '../custom-domain-rows.ts';
-import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
+import {
+  type ExtractionColumns,
+  fromExtractionColumns,
+  toExtractionColumns,
+  type UnreadExtractionColumns,
+} from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -40,6 +47,7 @@ import type {
   WebhookAttempt,
   WebhookConfig,
 } from '../types.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { migrate, pendingMigrations } from './migrate.ts';
 import {
   type AttemptRow,
@@ -63,6 +71,7 @@ import {
   type UserRow,
   type WebhookRow,
 } from './rows.ts';
+import { WalFsync } from './wal-fsync.ts';
 
 /** How many recent attempts the delivery log keeps per user. */
 const attemptLogLength = 200;
@@ -84,6 +93,9 @@ const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_
 const chunkBytes = 256 * 1024;
 
 /** A write waiting for the next group commit. */
+/** What became of one write of a group commit. */
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
 interface PendingWrite {
   write: () => unknown;
   resolve: (result: never) => void;
@@ -102,6 +114,8 @@ class ClaimRefused extends Error {
 export interface SqliteStoreOptions {
   /** fsync each commit (synchronous=FULL); otherwise commits survive a process crash but not power loss. */
   sync: boolean;
+  /** How group commits are fsynced when `sync` is on (tests hold it back); default the -wal file's. */
+  walFsync?: Pick<WalFsync, 'sync' | 'close'>;
 }
 
 export class SqliteStore implements Store {
@@ -109,6 +123,12 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, Database.Statement>();
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
+  /** With fsync on and a database file: group commits are made durable by this, off the loop. */
+  readonly #walFsync: Pick<WalFsync, 'sync' | 'close'> | undefined;
+  /** With #walFsync: checkpoints run in a worker thread rather than inside commits. */
+  readonly #checkpointer: Checkpointer | undefined;
+  /** The fsync of the last group commit, while it runs: the next batch waits for it. */
+  #syncing: Promise<void> | undefined;
 
   constructor(file: string, options: SqliteStoreOptions) {
     if (file !== ':memory:') {
@@ -120,13 +140,23 @@ export class SqliteStore implements Store {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);
+    if (options.sync && file !== ':memory:') {
+      this.#walFsync = options.walFsync ?? new WalFsync(file);
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#checkpointer = new Checkpointer(file, () => {
+        if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
   }
 
   async close(): Promise<void> {
-    if (this.#pending.length) this.#flushWrites();
+    await this.#syncing;
+    if (this.#pending.length) await this.#flushWrites();
+    await this.#walFsync?.close();
+    await this.#checkpointer?.close();
     this.#db.close();
   }
 
@@ -773,54 +803,96 @@ export class SqliteStore implements Store {
 
   /**
    * Runs `write` in the next group commit: writes queued within one event-loop turn share one
-   * transaction (one fsync), each in its own savepoint, so one failing write rolls back alone.
+   * transaction (one fsync). `write` may run twice (the batch is retried one by one when a write
+   * in it fails), so it does nothing but its statements.
    */
   #groupCommit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ write, resolve: resolve as (result: never) => void, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flushWrites());
-      }
+      this.#scheduleFlush();
     });
   }
 
-  #flushWrites(): void {
+  /** The next group commit: at the end of this event-loop turn, or once the running fsync ends. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#syncing || this.#pending.length === 0) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      // close() may have committed them already.
+      if (this.#pending.length > 0 && this.#db.open) void this.#flushWrites();
+    });
+  }
+
+  /** Commits the waiting writes; resolves once each has been settled (after its fsync). */
+  #flushWrites(): Promise<void> | undefined {
     const batch = this.#pending;
     this.#pending = [];
-    this.#flushScheduled = false;
-    const inSavepoint = this.#db.transaction((write: () => unknown) => write());
-    const outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
+    // Committed without SQLite's own fsync when #walFsync makes it durable instead; every other
+    // write of this connection keeps synchronous=FULL.
+    if (this.#walFsync) this.#statement('PRAGMA synchronous = NORMAL').run();
+    /** Set when a write itself threw (not BEGIN or COMMIT: a busy or failing database). */
+    let writeFailed = false;
+    const write = (item: PendingWrite): Outcome => {
+      try {
+        return { ok: true, result: item.write() };
+      } catch (error) {
+        writeFailed = true;
+        throw error;
+      }
+    };
     try {
-      this.#db
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, result: inSavepoint(item.write) });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      outcomes = this.#db.transaction(() => batch.map(write)).immediate();
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      // One write failed and took the batch with it: each is written again on its own, so that
+      // only the failing one fails. A database that could not begin or commit fails them all
+      // at once (trying each again would wait out the busy timeout once per write).
+      outcomes =
+        batch.length === 1 || !writeFailed
+          ? batch.map((): Outcome => ({ ok: false, error }))
+          : batch.map((item): Outcome => {
+              try {
+                return { ok: true, result: this.#db.transaction(item.write).immediate() };
+              } catch (error) {
+                return { ok: false, error };
+              }
+            });
+    } finally {
+      if (this.#walFsync) this.#statement('PRAGMA synchronous = FULL').run();
+    }
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) item.resolve(outcome.result as never);
+        else item.reject(outcome?.error);
+      });
+    if (!this.#walFsync) {
+      settle();
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) item.resolve(outcome.result as never);
-      else item.reject(outcome?.error);
+    // Committed but not yet durable: nobody is told it is stored until the fsync is done. A
+    // failed fsync fails the whole batch (the sender retries; a copy may then be kept twice,
+    // never lost).
+    const syncing = this.#walFsync.sync().then(settle, (error) => {
+      for (const item of batch) item.reject(error);
     });
+    this.#syncing = syncing.finally(() => {
+      this.#syncing = undefined;
+      this.#checkpointer?.request();
+      this.#scheduleFlush();
+    });
+    return this.#syncing;
   }
 
   #insertDelivery(d: NewDelivery): DeliveredMessage[] {
     const c = d.content;
+    const extraction = d.extraction && toExtractionColumns(d.extraction);
     const mailId = Number(
       this.#run(
         `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
-           over_tls, tls_protocol, tls_cipher)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           over_tls, tls_protocol, tls_cipher, codes, links)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.subject,
         c.fromName,
         c.fromEmail,
@@ -832,10 +904,11 @@ export class SqliteStore implements Store {
         c.tls === undefined ? null : c.tls ? 1 : 0,
         c.tls?.protocol ?? null,
         c.tls?.cipher ?? null,
+        extraction?.codes ?? null,
+        extraction?.links ?? null,
       ).lastInsertRowid,
     );
     if (d.derived) this.#insertDerived(mailId, d.derived);
-    if (d.extraction) this.#insertExtraction(mailId, d.extraction);
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -1261,20 +1334,9 @@ export class SqliteStore implements Store {
     ).map(toMessageHead);
   }
 
-  #insertExtraction(mailId: number, extraction: Extraction): void {
-    const { codes, links } = toExtractionColumns(extraction);
-    this.#run(
-      `INSERT INTO mail_extractions (mail_id, codes, links) VALUES (?, ?, ?)
-       ON CONFLICT (mail_id) DO NOTHING`,
-      mailId,
-      codes,
-      links,
-    );
-  }
-
   async getExtraction(id: string): Promise<Extraction | undefined> {
-    const row = this.#get<ExtractionColumns>(
-      `SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+    const row = this.#get<ExtractionColumns | UnreadExtractionColumns>(
+      `SELECT ml.codes, ml.links FROM messages m JOIN mails ml ON ml.id = m.mail_id
        WHERE m.public_id = ?`,
       id,
     );
@@ -1282,10 +1344,16 @@ export class SqliteStore implements Store {
   }
 
   async saveExtraction(id: string, extraction: Extraction): Promise<void> {
-    // Saved as mail arrives: committed with the deliveries of the same moment (one fsync).
+    const { codes, links } = toExtractionColumns(extraction);
+    // Committed with the deliveries of the same moment (one fsync). The first reading stays.
     return this.#groupCommit(() => {
-      const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE public_id = ?', id);
-      if (row) this.#insertExtraction(row.mail_id, extraction);
+      this.#run(
+        `UPDATE mails SET codes = ?, links = ?
+         WHERE id = (SELECT mail_id FROM messages WHERE public_id = ?) AND codes IS NULL`,
+        codes,
+        links,
+        id,
+      );
     });
   }
 
