@@ -1,8 +1,10 @@
 // `npm test`'s runner. First every test on the embedded backend (the PostgreSQL store, cluster
 // and browser suites included: each skips itself, saying why, when its server or browser is
-// missing). Then, when PostgreSQL is reachable, the API and web suites again with every test
+// missing), but for the fault suites of test/faults: they are slow and need root, and
+// `npm run faults` runs them. Then, when PostgreSQL is reachable, the API and web suites again with every test
 // server on PostgreSQL. Exits non-zero if any run fails.
 import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
 import { postgresUnavailable, postgresUrl } from '../test/support/postgres.ts';
 
 const apiSuites = [
@@ -21,7 +23,8 @@ function nodeTest(files: string[], env: Record<string, string> = {}): number {
 }
 
 const only = process.argv.slice(2);
-let failed = nodeTest(only.length > 0 ? only : ['test/**/*.test.ts']) !== 0;
+const everyTest = globSync('test/**/*.test.ts').filter((file) => !file.startsWith('test/faults/'));
+let failed = nodeTest(only.length > 0 ? only : everyTest) !== 0;
 
 if (only.length === 0) {
   const skipped = await postgresUnavailable();
