@@ -7,14 +7,21 @@
 // The same run with BURNBOX_SYNC_WRITES=false must lose acknowledged mail of both kinds: proof
 // that the file system does drop what a power cut drops, so the first test means something.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { RawSmtpClient } from '../smtp/raw-client.ts';
-import { runCli, type ServeProcess, startServe } from '../support/process.ts';
+import { type ServeProcess, startServe } from '../support/process.ts';
+import {
+  createMailbox,
+  type Mailbox,
+  missingFrom,
+  randomMessage,
+  type SentMessage,
+  setUpInstallation,
+} from './support/mail-check.ts';
 import { forceUnmount, mountPowerCut, powerCutPrerequisites } from './support/powercut.ts';
 import { skipUnless } from './support/prerequisites.ts';
 
@@ -26,16 +33,8 @@ const connections = 4;
 /** The server is killed the moment this many messages have been acknowledged. */
 const acknowledgedAtCut = 48;
 
-interface Sent {
-  subject: string;
-  mailbox: Mailbox;
-  raw: Buffer;
+interface Sent extends SentMessage {
   inline: boolean;
-}
-
-interface Mailbox {
-  email: string;
-  token: string;
 }
 
 const workDirs: string[] = [];
@@ -47,20 +46,6 @@ after(() => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-function message(to: string, subject: string, bodyBytes: number): Buffer {
-  // Random base64 lines: nothing the store could shrink, and no line starting with a dot.
-  const body = (
-    randomBytes(Math.ceil((bodyBytes * 3) / 4))
-      .toString('base64')
-      .match(/.{1,76}/g) ?? []
-  )
-    .map((line) => `x${line}`)
-    .join('\r\n');
-  return Buffer.from(
-    [`From: Sender <sender@example.org>`, `To: ${to}`, `Subject: ${subject}`, '', body, ''].join('\r\n'),
-  );
-}
 
 async function serve(dataDir: string, sync: boolean): Promise<ServeProcess> {
   const server = await startServe({
@@ -88,7 +73,7 @@ async function ingestUntilKilled(server: ServeProcess, mailboxes: Mailbox[]): Pr
         const mailbox = mailboxes[(connection + i) % mailboxes.length] as Mailbox;
         const inline = i % 2 === 0;
         const subject = `cut-${connection}-${i}`;
-        const raw = message(mailbox.email, subject, inline ? 2 * 1024 : 24 * 1024);
+        const raw = randomMessage(mailbox.email, subject, inline ? 2 * 1024 : 24 * 1024);
         const sent = await client.send('sender@example.org', [mailbox.email], raw);
         if (sent.final?.code !== 250)
           throw new Error(`not stored: ${JSON.stringify(sent.final ?? sent.rcpt)}`);
@@ -111,79 +96,19 @@ async function ingestUntilKilled(server: ServeProcess, mailboxes: Mailbox[]): Pr
   return acknowledged;
 }
 
-/** Subject → message UUID of every message in `address`, read page by page from the key API. */
-async function messagesOf(server: ServeProcess, key: string, address: string): Promise<Map<string, string>> {
-  const get = async (urlPath: string) => {
-    const res = await fetch(server.baseUrl + urlPath, { headers: { 'X-API-Key': key } });
-    assert.equal(res.status, 200, urlPath);
-    return (await res.json()) as any;
-  };
-  const { emails } = await get('/api/emails');
-  const mailbox = (emails as { id: string; address: string }[]).find((e) => e.address === address);
-  assert.ok(mailbox, `mailbox ${address} survived the cut`);
-  const found = new Map<string, string>();
-  for (let cursor: string | null = ''; cursor !== null; ) {
-    const page = await get(
-      `/api/emails/${mailbox.id}${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    for (const m of page.messages as { id: string; subject: string }[]) found.set(m.subject, m.id);
-    cursor = page.nextCursor;
-  }
-  return found;
-}
-
-async function readsBack(server: ServeProcess, sent: Sent, id: string): Promise<boolean> {
-  const res = await fetch(`${server.baseUrl}/inbox/${sent.mailbox.token}/messages/${id}/raw`);
-  return res.status === 200 && Buffer.from(await res.arrayBuffer()).equals(sent.raw);
-}
-
-/** The acknowledged messages a server started on the data left after the cut cannot show whole. */
-async function missingAfterRestart(server: ServeProcess, key: string, acknowledged: Sent[]) {
-  const missing: Sent[] = [];
-  const listed = new Map<string, Map<string, string>>();
-  for (const sent of acknowledged) {
-    let subjects = listed.get(sent.mailbox.email);
-    if (!subjects) {
-      subjects = await messagesOf(server, key, sent.mailbox.email);
-      listed.set(sent.mailbox.email, subjects);
-    }
-    const id = subjects.get(sent.subject);
-    // Listed but unreadable (a row without its blob) counts as lost too.
-    if (!id || !(await readsBack(server, sent, id))) missing.push(sent);
-  }
-  return missing;
-}
-
 async function powerCutRun(sync: boolean) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'burnbox-powercut-'));
   workDirs.push(work);
   const dataDir = path.join(work, 'data');
   const stateFile = path.join(work, 'durable-state');
   mkdirSync(dataDir);
-  const env = { BURNBOX_DATA_DIR: dataDir, BURNBOX_SYNC_WRITES: String(sync) };
-  const cli = (...args: string[]) => {
-    const result = runCli(args, env);
-    assert.equal(result.status, 0, result.stderr);
-    return result.stdout.trim();
-  };
-
   const before = await mountPowerCut(dataDir, stateFile);
-  cli('domain', 'add', 'burnbox.test');
-  cli('user', 'create', 'cut@users.example', '--plan', 'premium');
-  const key = cli('key', 'create', 'cut@users.example');
+  const key = setUpInstallation({ BURNBOX_DATA_DIR: dataDir, BURNBOX_SYNC_WRITES: String(sync) });
   // The mailboxes are made durable first (a clean stop checkpoints the database, synced even
   // without BURNBOX_SYNC_WRITES): what the cut may take is then the mail alone.
   const setup = await serve(dataDir, sync);
   const mailboxes: Mailbox[] = [];
-  for (let i = 0; i < connections; i++) {
-    const res = await fetch(`${setup.baseUrl}/api/emails`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${key}` },
-    });
-    assert.equal(res.status, 200);
-    const { data } = (await res.json()) as { data: { email: string; email_token: string } };
-    mailboxes.push({ email: data.email, token: data.email_token });
-  }
+  for (let i = 0; i < connections; i++) mailboxes.push(await createMailbox(setup.baseUrl, key));
   await setup.stop();
   const first = await serve(dataDir, sync);
   const acknowledged = await ingestUntilKilled(first, mailboxes);
@@ -191,7 +116,7 @@ async function powerCutRun(sync: boolean) {
 
   const afterCut = await mountPowerCut(dataDir, stateFile);
   const second = await serve(dataDir, sync);
-  const missing = await missingAfterRestart(second, key, acknowledged);
+  const missing = await missingFrom(second.baseUrl, key, acknowledged);
   await second.stop();
   const db = new Database(path.join(dataDir, 'burnbox.db'));
   const integrity = db.pragma('integrity_check', { simple: true });
