@@ -20,6 +20,8 @@ export const replies = {
     new SmtpReply(451, '4.3.0 Temporary failure storing the message, please try again later'),
   recipientCheckFailed: () =>
     new SmtpReply(451, '4.3.0 Temporary failure checking the recipient, please try again later'),
+  /** The disk (or the database) is full: RFC 3463's 4.3.1, and the sender retries later. */
+  storageFull: () => new SmtpReply(452, '4.3.1 Insufficient system storage, please try again later'),
   storeTimeout: () => new SmtpReply(451, '4.3.0 Storing the message timed out, please try again later'),
   shuttingDown: () => new SmtpReply(421, '4.3.2 Service shutting down, please try again later'),
   /** Too many message bytes in flight on this server right now: the sender retries later. */
