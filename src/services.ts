@@ -11,6 +11,7 @@ import { ExtractionService } from './domain/extraction.ts';
 import { FollowService } from './domain/following.ts';
 import { newSecret } from './domain/ids.ts';
 import { IngestService } from './domain/ingest.ts';
+import { KeyAdmission } from './domain/key-admission.ts';
 import { MailboxFeed } from './domain/mailbox-feed.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageBodies } from './domain/message-bodies.ts';
@@ -43,6 +44,8 @@ export interface Services {
   /** The worker threads that make them. */
   htmlWork: HtmlWorkPool;
   quota: QuotaService;
+  /** An API request's user, and the request counted against its quota. */
+  keyAdmission: KeyAdmission;
   ingest: IngestService;
   /** postmaster@ and abuse@ of the hosted domains, read by the operator. */
   operatorMailboxes: OperatorMailboxService;
@@ -111,19 +114,22 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
   const feed = new MailboxFeed(events);
   const extraction = new ExtractionService(context, htmlWork);
+  const accounts = new AccountService(context);
+  const quota = new QuotaService(context);
   return {
     config,
     context,
     store,
     events,
-    accounts: new AccountService(context),
+    accounts,
     domains,
     mailboxes,
     messages: new MessageService(context, mailboxes),
     extraction,
     bodies,
     htmlWork,
-    quota: new QuotaService(context),
+    quota,
+    keyAdmission: new KeyAdmission(accounts, quota),
     ingest: new IngestService(context, bodies, operatorMailboxes, extraction),
     operatorMailboxes,
     expiry,

@@ -23,6 +23,9 @@ export interface UserRecord {
   createdAt: number;
 }
 
+/** What counting a request made with an API key found (Store.countKeyRequest). */
+export type KeyRequestCount = { outcome: 'stale' } | { outcome: 'counted' | 'spent'; used: number };
+
 /** A login session of the web UI, found by the sha256 of its token (the token is never stored). */
 export interface SessionRecord {
   userId: number;
@@ -286,6 +289,14 @@ export interface Store {
   /** When the user's current API key was made; undefined when the user has none. */
   getApiKeyCreatedAt(userId: number): Promise<number | undefined>;
 
+  /**
+   * Counts one request made with the API key of sha256 `keyHash`, as reserveRequest does, if
+   * that key still belongs to `user` as it was read (same id, plan and admin flag, not disabled);
+   * otherwise counts nothing and answers `stale`. The check and the count are one atomic step,
+   * so a user record kept in memory is never honoured after its key was replaced, its plan
+   * changed or its account disabled, by whichever process. Resolves once the count is committed.
+   */
+  countKeyRequest(keyHash: string, user: UserRecord, period: string, limit: number): Promise<KeyRequestCount>;
   /** Counts one request if fewer than `limit` were counted in `period`; atomic. */
   reserveRequest(userId: number, period: string, limit: number): Promise<{ allowed: boolean; used: number }>;
   /** Takes back one reserved request (the response was not 2xx); returns the new count. */

@@ -497,6 +497,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.equal(await store.getRequestsUsed(user.id, '2024-01'), 4);
       });
 
+      it('countKeyRequest counts for the current user of the key, and only while it is unchanged', async (store) => {
+        const user = await newUser(store, 'k@example.org');
+        await store.setApiKeyHash(user.id, 'key-1', T0);
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 2), { outcome: 'counted', used: 1 });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 2), { outcome: 'counted', used: 2 });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 2), { outcome: 'spent', used: 2 });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'q', 0), { outcome: 'spent', used: 0 });
+        assert.deepEqual(await store.countKeyRequest('other', user, 'p', 9), { outcome: 'stale' });
+
+        await store.updateUser(user.id, { plan: 'pro' });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 9), { outcome: 'stale' });
+        const pro = { ...user, plan: 'pro' };
+        assert.deepEqual(await store.countKeyRequest('key-1', pro, 'p', 9), { outcome: 'counted', used: 3 });
+        await store.updateUser(user.id, { isAdmin: true });
+        assert.deepEqual(await store.countKeyRequest('key-1', pro, 'p', 9), { outcome: 'stale' });
+        const admin = { ...pro, isAdmin: true };
+        await store.updateUser(user.id, { disabled: true });
+        assert.deepEqual(await store.countKeyRequest('key-1', admin, 'p', 9), { outcome: 'stale' });
+        await store.updateUser(user.id, { disabled: false });
+        await store.setApiKeyHash(user.id, 'key-2', T0 + 1);
+        assert.deepEqual(await store.countKeyRequest('key-1', admin, 'p', 9), { outcome: 'stale' });
+        assert.deepEqual(await store.countKeyRequest('key-2', admin, 'p', 9), {
+          outcome: 'counted',
+          used: 4,
+        });
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 4, 'a stale request counts nothing');
+      });
+
+      it('countKeyRequest stops exactly at the limit under concurrent counts', async (store) => {
+        const user = await newUser(store, 'c@example.org');
+        await store.setApiKeyHash(user.id, 'key', T0);
+        const outcomes = await Promise.all(
+          Array.from({ length: 30 }, () => store.countKeyRequest('key', user, 'p', 10)),
+        );
+        const counted = outcomes
+          .filter((o) => o.outcome === 'counted')
+          .map((o) => ('used' in o ? o.used : 0));
+        assert.deepEqual(
+          counted.sort((a, b) => a - b),
+          Array.from({ length: 10 }, (_, i) => i + 1),
+        );
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 10);
+      });
+
       it('releaseRequest decrements and never goes below 0', async (store) => {
         const user = await newUser(store, 'q@example.org');
         assert.equal(await store.releaseRequest(user.id, 'p'), 0, 'nothing counted yet');

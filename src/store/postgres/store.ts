@@ -22,6 +22,7 @@ import type {
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
+  KeyRequestCount,
   MailboxRecord,
   MessageHead,
   MessageRecord,
@@ -301,6 +302,33 @@ export class PostgresStore implements Store {
   }
 
   // --- quota ---
+
+  async countKeyRequest(
+    keyHash: string,
+    user: UserRecord,
+    period: string,
+    limit: number,
+  ): Promise<KeyRequestCount> {
+    // One statement: the key check and the count commit together. The conflicting row is
+    // locked and re-read before the WHERE is checked, so concurrent counts from any number of
+    // processes stop exactly at the limit.
+    const [row] = await this.#sql<{ current: boolean; used: number | null }[]>`
+      WITH current AS (
+        SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = ${keyHash} AND u.id = ${user.id} AND u.plan = ${user.plan}
+          AND u.is_admin = ${user.isAdmin} AND NOT u.disabled
+      ), counted AS (
+        INSERT INTO request_counts (user_id, period, used)
+        SELECT ${user.id}, ${period}, 1 FROM current WHERE ${limit}::int > 0
+        ON CONFLICT (user_id, period) DO UPDATE SET used = request_counts.used + 1
+        WHERE request_counts.used < ${limit}
+        RETURNING used
+      )
+      SELECT EXISTS (SELECT 1 FROM current) AS current, (SELECT used FROM counted) AS used`;
+    if (!row?.current) return { outcome: 'stale' };
+    if (row.used !== null) return { outcome: 'counted', used: row.used };
+    return { outcome: 'spent', used: await this.getRequestsUsed(user.id, period) };
+  }
 
   async reserveRequest(
     userId: number,
