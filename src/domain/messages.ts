@@ -4,6 +4,7 @@ import type {
   AttachmentRecord,
   MailboxRecord,
   MessageHead,
+  MessageListPosition,
   MessageRecord,
   MessageWithoutHtml,
   PageCursor,
@@ -36,6 +37,28 @@ export class MessageService {
   ): Promise<{ mailbox: MailboxRecord; messages: MessageRecord[] }> {
     const mailbox = await this.#mailboxes.requireOwned(user, address);
     return { mailbox, messages: await this.#ctx.store.listMessages(mailbox.id) };
+  }
+
+  /**
+   * The mailbox's messages as list() gives them, `chunkSize` at a time as they are read: a big
+   * mailbox is listed without holding all its messages at once. Access is checked first.
+   */
+  async listInChunks(
+    user: UserRecord,
+    address: string,
+    chunkSize: number,
+  ): Promise<{ mailbox: MailboxRecord; chunks: AsyncGenerator<MessageRecord[]> }> {
+    const mailbox = await this.#mailboxes.requireOwned(user, address);
+    const store = this.#ctx.store;
+    async function* chunks() {
+      let after: MessageListPosition | undefined;
+      do {
+        const chunk = await store.listMessagesChunk(mailbox.id, chunkSize, after);
+        if (chunk.items.length) yield chunk.items;
+        after = chunk.next;
+      } while (after);
+    }
+    return { mailbox, chunks: chunks() };
   }
 
   /** The message, if it is in a live mailbox of the user; anything else is "not found". */
@@ -78,8 +101,10 @@ export class MessageService {
     mailboxUuid: string,
     limit: number,
     after?: PageCursor,
-  ): Promise<KeysetPage<MessageRecord>> {
-    return this.pageOf(await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid), limit, after);
+  ): Promise<KeysetPage<MessageHead>> {
+    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    const page = await this.#ctx.store.listMessageHeadsPage(mailbox.id, limit + 1, after);
+    return keysetPage(page, limit, (m) => ({ at: m.receivedAt, uuid: m.uuid }));
   }
 
   /** A page of the mailbox's messages, newest first; the caller has checked access. */

@@ -200,6 +200,17 @@ export interface NewRecipientMessage {
   };
 }
 
+/** Where a chunk of listMessagesChunk ended: its last message's time and storage order. */
+export interface MessageListPosition {
+  at: number;
+  seq: number;
+}
+
+export interface MessageChunk {
+  items: MessageRecord[];
+  next?: MessageListPosition;
+}
+
 /** Keyset page position: items strictly older than (at, uuid) in (time desc, uuid desc) order. */
 export interface PageCursor {
   at: number;
@@ -368,6 +379,8 @@ export interface Store {
   ): Promise<Page<MailboxRecord>>;
   /** A mailbox's messages, newest first (receivedAt desc, uuid desc), after `cursor`. */
   listMessagesPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageRecord>>;
+  /** listMessagesPage without the bodies: what a list of summaries needs, read without loading them. */
+  listMessageHeadsPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageHead>>;
   /** How many messages each of the mailboxes holds: every given id is a key (0 when none or gone). */
   countMessagesOfMailboxes(mailboxIds: number[]): Promise<Map<number, number>>;
 
@@ -430,6 +443,12 @@ export interface Store {
   insertDelivery(delivery: NewDelivery): Promise<DeliveredMessage[]>;
   /** Newest first. */
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
+  /**
+   * The messages listMessages would list, `limit` at a time: the first chunk, then each after
+   * the previous one's `next` (absent on the last). Messages stored or deleted meanwhile are
+   * never listed twice; those newer than the first chunk are not listed.
+   */
+  listMessagesChunk(mailboxId: number, limit: number, after?: MessageListPosition): Promise<MessageChunk>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   /**
    * The plain text made from the HTML of the mail of message `uuid`; undefined when it was not

@@ -11,6 +11,7 @@ import type {
   ClaimResult,
   MailboxRecord,
   MailContent,
+  MessageListPosition,
   MessageRecord,
   NewDelivery,
   OutboxItem,
@@ -1854,6 +1855,27 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
         assert.deepEqual(await store.listMessagesPage(a.id, 100), { items: expected, total });
         assert.deepEqual(await store.listMessagesPage(a.id, 3), { items: expected.slice(0, 3), total });
+        // The heads: the same page, the same order, without the bodies.
+        const head = ({ content: { subject, fromName, fromEmail }, ...m }: MessageRecord) => ({
+          ...m,
+          content: { subject, fromName, fromEmail },
+        });
+        assert.deepEqual(await store.listMessageHeadsPage(a.id, 100), { items: expected.map(head), total });
+        assert.deepEqual(await store.listMessageHeadsPage(a.id, 2, { at: t8.receivedAt, uuid: t8.uuid }), {
+          items: [t6, t4].map((m) => head({ ...m, seen: m === t6 })),
+          total,
+        });
+        // listMessagesChunk: listMessages' order (equal times: the later stored first), in chunks.
+        const stored = await store.listMessages(a.id);
+        const chunked: MessageRecord[] = [];
+        let next: MessageListPosition | undefined;
+        do {
+          const chunk = await store.listMessagesChunk(a.id, 2, next);
+          chunked.push(...chunk.items);
+          next = chunk.next;
+        } while (next);
+        assert.deepEqual(chunked, stored);
+        assert.deepEqual(stored, [newest, { ...t6, seen: true }, t2, t8, t4, shared, old]);
         for (const [i, m] of expected.entries()) {
           const cursor = { at: m.receivedAt, uuid: m.uuid };
           assert.deepEqual(

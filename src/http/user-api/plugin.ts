@@ -14,6 +14,7 @@ import { holdRequest } from '../client-gone.ts';
 import { viewOfError } from '../errors.ts';
 import { heldRequests } from '../message-events.ts';
 import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
+import { listChunkSize, messageListBody } from './message-list.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
 import { domainTypeQuery, emailQuery, responses, streamQuery, waitQuery } from './schemas.ts';
 
@@ -101,13 +102,15 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   app.get<{ Querystring: { email: string } }>(
     '/api/messages',
     { schema: { querystring: emailQuery, response: responses.messages } },
-    async (request) => {
-      const { mailbox, messages } = await services.messages.list(userOf(request), request.query.email);
-      return {
-        status: true,
-        mailbox: mailbox.address,
-        messages: messages.map((m) => presentMessage(present, m)),
-      };
+    async (request, reply) => {
+      const { mailbox, chunks } = await services.messages.listInChunks(
+        userOf(request),
+        request.query.email,
+        listChunkSize,
+      );
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(await messageListBody(present, mailbox, chunks));
     },
   );
 

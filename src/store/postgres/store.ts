@@ -24,7 +24,9 @@ import type {
   DomainRecord,
   KeyRequestCount,
   MailboxRecord,
+  MessageChunk,
   MessageHead,
+  MessageListPosition,
   MessageRecord,
   MessageWithoutHtml,
   NewDelivery,
@@ -811,16 +813,34 @@ export class PostgresStore implements Store {
     limit: number,
     cursor?: PageCursor,
   ): Promise<Page<MessageRecord>> {
+    return this.#messagesPage(messageColumns, toMessage, mailboxId, limit, cursor);
+  }
+
+  async listMessageHeadsPage(
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MessageHead>> {
+    return this.#messagesPage(headColumns, toMessageHead, mailboxId, limit, cursor);
+  }
+
+  async #messagesPage<Row extends { public_id: string | null }, T>(
+    columns: string,
+    toItem: (row: Row) => T,
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<T>> {
     const sql = this.#sql;
-    const rows = await sql<(MessageRow & { total: number })[]>`
+    const rows = await sql<(Row & { total: number })[]>`
       SELECT t.total, p.* FROM (SELECT count(*) AS total FROM messages WHERE mailbox_id = ${mailboxId}) t
       LEFT JOIN LATERAL (
-        SELECT ${sql.unsafe(messageColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+        SELECT ${sql.unsafe(columns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
         WHERE m.mailbox_id = ${mailboxId}
         ${cursor ? sql`AND (m.received_at, m.uuid) < (${cursor.at}::bigint, ${cursor.uuid}::text)` : sql``}
         ORDER BY m.received_at DESC, m.uuid DESC LIMIT ${limit}
       ) p ON true`;
-    return { items: rows.filter((r) => r.public_id !== null).map(toMessage), total: rows[0]?.total ?? 0 };
+    return { items: rows.filter((r) => r.public_id !== null).map(toItem), total: rows[0]?.total ?? 0 };
   }
 
   async countMessagesOfMailboxes(mailboxIds: number[]): Promise<Map<number, number>> {
@@ -990,6 +1010,24 @@ export class PostgresStore implements Store {
       SELECT ${sql.unsafe(messageColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
       WHERE m.mailbox_id = ${mailboxId} ORDER BY m.received_at DESC, m.id DESC`;
     return rows.map(toMessage);
+  }
+
+  async listMessagesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<MessageChunk> {
+    const sql = this.#sql;
+    const rows = await sql<(MessageRow & { seq: string })[]>`
+      SELECT ${sql.unsafe(messageColumns)}, m.id AS seq FROM messages m JOIN mails ml ON ml.id = m.mail_id
+      WHERE m.mailbox_id = ${mailboxId}
+      ${after ? sql`AND (m.received_at, m.id) < (${after.at}, ${after.seq})` : sql``}
+      ORDER BY m.received_at DESC, m.id DESC LIMIT ${limit}`;
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map(toMessage),
+      next: last && { at: Number(last.received_at), seq: Number(last.seq) },
+    };
   }
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {

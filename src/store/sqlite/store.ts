@@ -19,7 +19,9 @@ import type {
   DomainRecord,
   KeyRequestCount,
   MailboxRecord,
+  MessageChunk,
   MessageHead,
+  MessageListPosition,
   MessageRecord,
   MessageWithoutHtml,
   NewDelivery,
@@ -740,8 +742,26 @@ export class SqliteStore implements Store {
     limit: number,
     cursor?: PageCursor,
   ): Promise<Page<MessageRecord>> {
-    const items = this.#all<MessageRow>(
-      `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+    return this.#messagesPage(messageColumns, toMessage, mailboxId, limit, cursor);
+  }
+
+  async listMessageHeadsPage(
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MessageHead>> {
+    return this.#messagesPage(headColumns, toMessageHead, mailboxId, limit, cursor);
+  }
+
+  #messagesPage<Row, T>(
+    columns: string,
+    toItem: (row: Row) => T,
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Page<T> {
+    const items = this.#all<Row>(
+      `SELECT ${columns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
        WHERE m.mailbox_id = ?
        AND (? IS NULL OR m.received_at < ? OR (m.received_at = ? AND m.uuid < ?))
        ORDER BY m.received_at DESC, m.uuid DESC LIMIT ?`,
@@ -751,7 +771,7 @@ export class SqliteStore implements Store {
       cursor?.at ?? null,
       cursor?.uuid ?? null,
       limit,
-    ).map(toMessage);
+    ).map(toItem);
     const total =
       this.#get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE mailbox_id = ?', mailboxId)?.n ?? 0;
     return { items, total };
@@ -968,6 +988,27 @@ export class SqliteStore implements Store {
        WHERE m.mailbox_id = ? ORDER BY m.received_at DESC, m.id DESC`,
       mailboxId,
     ).map(toMessage);
+  }
+
+  async listMessagesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<MessageChunk> {
+    const from = `SELECT ${messageColumns}, m.id AS seq FROM messages m JOIN mails ml ON ml.id = m.mail_id
+       WHERE m.mailbox_id = ?`;
+    const order = 'ORDER BY m.received_at DESC, m.id DESC LIMIT ?';
+    const rows = after
+      ? this.#all<MessageRow & { seq: number }>(
+          `${from} AND (m.received_at, m.id) < (?, ?) ${order}`,
+          mailboxId,
+          after.at,
+          after.seq,
+          limit,
+        )
+      : this.#all<MessageRow & { seq: number }>(`${from} ${order}`, mailboxId, limit);
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return { items: rows.map(toMessage), next: last && { at: last.received_at, seq: last.seq } };
   }
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
