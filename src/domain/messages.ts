@@ -6,6 +6,7 @@ import type {
   MessageHead,
   MessageListPosition,
   MessageRecord,
+  MessageState,
   MessageWithoutHtml,
   PageCursor,
   UserRecord,
@@ -21,6 +22,9 @@ export interface OpenAttachment {
   attachment: AttachmentRecord;
   stream: Readable;
 }
+
+/** A chunk of a list: whole messages, or the ids and seen flags of messages with what the caller kept of each. */
+export type ListChunk<T> = { messages: MessageRecord[] } | { known: { state: MessageState; value: T }[] };
 
 export class MessageService {
   readonly #ctx: ServiceContext;
@@ -41,21 +45,38 @@ export class MessageService {
 
   /**
    * The mailbox's messages as list() gives them, `chunkSize` at a time as they are read: a big
-   * mailbox is listed without holding all its messages at once. Access is checked first.
+   * mailbox is listed without holding all its messages at once. Access is checked first. A
+   * message's content never changes once stored, only its seen flag: when the caller keeps
+   * something made of every message of a chunk (`kept` answers it by id), the chunk is read as
+   * ids and seen flags only and comes with what was kept; otherwise it is read whole.
    */
-  async listInChunks(
+  async listInChunks<T>(
     user: UserRecord,
     address: string,
     chunkSize: number,
-  ): Promise<{ mailbox: MailboxRecord; chunks: AsyncGenerator<MessageRecord[]> }> {
+    kept: (id: string) => T | undefined,
+  ): Promise<{ mailbox: MailboxRecord; chunks: AsyncGenerator<ListChunk<T>> }> {
     const mailbox = await this.#mailboxes.requireOwned(user, address);
     const store = this.#ctx.store;
-    async function* chunks() {
+    async function* chunks(): AsyncGenerator<ListChunk<T>> {
       let after: MessageListPosition | undefined;
       do {
-        const chunk = await store.listMessagesChunk(mailbox.id, chunkSize, after);
-        if (chunk.items.length) yield chunk.items;
-        after = chunk.next;
+        const states = await store.listMessageStatesChunk(mailbox.id, chunkSize, after);
+        const known: { state: MessageState; value: T }[] = [];
+        for (const state of states.items) {
+          const value = kept(state.id);
+          if (value === undefined) break;
+          known.push({ state, value });
+        }
+        if (known.length === states.items.length) {
+          if (known.length) yield { known };
+          after = states.next;
+        } else {
+          // Read whole, on its own: it may differ from the states if mail came or went between.
+          const chunk = await store.listMessagesChunk(mailbox.id, chunkSize, after);
+          if (chunk.items.length) yield { messages: chunk.items };
+          after = chunk.next;
+        }
       } while (after);
     }
     return { mailbox, chunks: chunks() };

@@ -206,6 +206,12 @@ export interface MessageListPosition {
   seq: number;
 }
 
+/** A message's id and whether it was read: what changes of a message once it is stored. */
+export interface MessageState {
+  id: string;
+  seen: boolean;
+}
+
 export interface MessageChunk {
   items: MessageRecord[];
   next?: MessageListPosition;
@@ -449,6 +455,15 @@ export interface Store {
    * never listed twice; those newer than the first chunk are not listed.
    */
   listMessagesChunk(mailboxId: number, limit: number, after?: MessageListPosition): Promise<MessageChunk>;
+  /**
+   * The ids and seen flags of the messages listMessagesChunk would give for the same arguments,
+   * read from the message rows alone (none of the mail's content).
+   */
+  listMessageStatesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<{ items: MessageState[]; next?: MessageListPosition }>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   /**
    * The plain text made from the HTML of the mail of message `uuid`; undefined when it was not

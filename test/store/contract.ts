@@ -13,6 +13,7 @@ import type {
   MailContent,
   MessageListPosition,
   MessageRecord,
+  MessageState,
   NewDelivery,
   OutboxItem,
   OutboxOutcome,
@@ -1875,6 +1876,17 @@ export function storeContract(name: string, factory: StoreFactory): void {
           next = chunk.next;
         } while (next);
         assert.deepEqual(chunked, stored);
+        const states: MessageState[] = [];
+        next = undefined;
+        do {
+          const chunk = await store.listMessageStatesChunk(a.id, 3, next);
+          states.push(...chunk.items);
+          next = chunk.next;
+        } while (next);
+        assert.deepEqual(
+          states,
+          stored.map((m) => ({ id: m.id, seen: m.seen })),
+        );
         assert.deepEqual(stored, [newest, { ...t6, seen: true }, t2, t8, t4, shared, old]);
         for (const [i, m] of expected.entries()) {
           const cursor = { at: m.receivedAt, uuid: m.uuid };

@@ -73,3 +73,41 @@ test('a list longer than a chunk has every message once, newest first, and is st
     messages: [],
   });
 });
+
+test('a list read again shows what changed in between: a message read, one deleted, one new', async () => {
+  const user = await createUser(server, 'again@example.org');
+  const { email } = await createMailbox(server, user);
+  for (const subject of ['first', 'second', 'third']) await smtp.send(email, subject);
+  const before = (await list(user.key, email)).body.messages;
+  assert.deepEqual(
+    before.map((m: { subject: string; is_seen: boolean }) => [m.subject, m.is_seen]),
+    [
+      ['third', false],
+      ['second', false],
+      ['first', false],
+    ],
+  );
+  const [third, second] = before;
+  const read = await fetch(`${server.baseUrl}/api/messages/${second.id}`, {
+    headers: { authorization: `Bearer ${user.key}` },
+  });
+  assert.equal(read.status, 200);
+  await read.arrayBuffer();
+  const gone = await fetch(`${server.baseUrl}/api/messages/${third.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${user.key}` },
+  });
+  assert.equal(gone.status, 200);
+  await gone.arrayBuffer();
+  await smtp.send(email, 'fourth');
+  const after = (await list(user.key, email)).body.messages;
+  assert.deepEqual(
+    after.map((m: { subject: string; is_seen: boolean }) => [m.subject, m.is_seen]),
+    [
+      ['fourth', false],
+      ['second', true],
+      ['first', false],
+    ],
+  );
+  assert.deepEqual(after[1], { ...second, is_seen: true }, 'the same message, now seen');
+});

@@ -28,6 +28,7 @@ import type {
   MessageHead,
   MessageListPosition,
   MessageRecord,
+  MessageState,
   MessageWithoutHtml,
   NewDelivery,
   NewUser,
@@ -1026,6 +1027,24 @@ export class PostgresStore implements Store {
     const last = rows.length === limit ? rows[rows.length - 1] : undefined;
     return {
       items: rows.map(toMessage),
+      next: last && { at: Number(last.received_at), seq: Number(last.seq) },
+    };
+  }
+
+  async listMessageStatesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<{ items: MessageState[]; next?: MessageListPosition }> {
+    const sql = this.#sql;
+    const rows = await sql<{ public_id: string; seen: boolean; received_at: number; seq: string }[]>`
+      SELECT m.public_id, m.seen, m.received_at, m.id AS seq FROM messages m
+      WHERE m.mailbox_id = ${mailboxId}
+      ${after ? sql`AND (m.received_at, m.id) < (${after.at}, ${after.seq})` : sql``}
+      ORDER BY m.received_at DESC, m.id DESC LIMIT ${limit}`;
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map((r) => ({ id: r.public_id, seen: r.seen })),
       next: last && { at: Number(last.received_at), seq: Number(last.seq) },
     };
   }

@@ -23,6 +23,7 @@ import type {
   MessageHead,
   MessageListPosition,
   MessageRecord,
+  MessageState,
   MessageWithoutHtml,
   NewDelivery,
   NewUser,
@@ -1009,6 +1010,30 @@ export class SqliteStore implements Store {
       : this.#all<MessageRow & { seq: number }>(`${from} ${order}`, mailboxId, limit);
     const last = rows.length === limit ? rows[rows.length - 1] : undefined;
     return { items: rows.map(toMessage), next: last && { at: last.received_at, seq: last.seq } };
+  }
+
+  async listMessageStatesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<{ items: MessageState[]; next?: MessageListPosition }> {
+    type Row = { public_id: string; seen: number; received_at: number; seq: number };
+    const from = 'SELECT public_id, seen, received_at, id AS seq FROM messages m WHERE mailbox_id = ?';
+    const order = 'ORDER BY m.received_at DESC, m.id DESC LIMIT ?';
+    const rows = after
+      ? this.#all<Row>(
+          `${from} AND (m.received_at, m.id) < (?, ?) ${order}`,
+          mailboxId,
+          after.at,
+          after.seq,
+          limit,
+        )
+      : this.#all<Row>(`${from} ${order}`, mailboxId, limit);
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map((r) => ({ id: r.public_id, seen: r.seen === 1 })),
+      next: last && { at: last.received_at, seq: last.seq },
+    };
   }
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
