@@ -276,17 +276,30 @@ export class SqliteStore implements Store {
     limit: number,
   ): Promise<KeyRequestCount> {
     return this.#groupCommit((): KeyRequestCount => {
-      const current = this.#get<{ one: number }>(
-        `SELECT 1 AS one FROM api_keys k JOIN users u ON u.id = k.user_id
-         WHERE k.key_hash = ? AND u.id = ? AND u.plan = ? AND u.is_admin = ? AND u.disabled = 0`,
-        keyHash,
-        user.id,
-        user.plan,
-        Number(user.isAdmin),
+      const current = `FROM api_keys k JOIN users u ON u.id = k.user_id
+         WHERE k.key_hash = ? AND u.id = ? AND u.plan = ? AND u.is_admin = ? AND u.disabled = 0`;
+      const keyParams = [keyHash, user.id, user.plan, Number(user.isAdmin)];
+      // Usually one statement: counted only if the key is still the user's, as remembered.
+      const row = this.#get<{ used: number }>(
+        `INSERT INTO request_counts (user_id, period, used) SELECT u.id, ?, 1 ${current}
+         ON CONFLICT (user_id, period) DO UPDATE SET used = used + 1 WHERE used < ?
+         RETURNING used`,
+        period,
+        ...keyParams,
+        limit,
       );
-      if (!current) return { outcome: 'stale' };
-      const { allowed, used } = this.#reserve(user.id, period, limit);
-      return { outcome: allowed ? 'counted' : 'spent', used };
+      if (row && row.used <= limit) return { outcome: 'counted', used: row.used };
+      if (row) {
+        // Only reachable with limit 0 on a first request: undo the insert.
+        this.#run(
+          'UPDATE request_counts SET used = used - 1 WHERE user_id = ? AND period = ?',
+          user.id,
+          period,
+        );
+      }
+      // Nothing counted: the quota is spent, or the key or user changed.
+      if (!this.#get(`SELECT 1 ${current}`, ...keyParams)) return { outcome: 'stale' };
+      return { outcome: 'spent', used: this.#requestsUsed(user.id, period) };
     });
   }
 
