@@ -35,14 +35,6 @@ export class MessageService {
     this.#mailboxes = mailboxes;
   }
 
-  async list(
-    user: UserRecord,
-    address: string,
-  ): Promise<{ mailbox: MailboxRecord; messages: MessageRecord[] }> {
-    const mailbox = await this.#mailboxes.requireOwned(user, address);
-    return { mailbox, messages: await this.#ctx.store.listMessages(mailbox.id) };
-  }
-
   /**
    * The mailbox's messages as list() gives them, `chunkSize` at a time as they are read: a big
    * mailbox is listed without holding all its messages at once. Access is checked first. A

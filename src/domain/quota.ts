@@ -1,5 +1,6 @@
-// The monthly request quota. A request is counted before it runs (Store.countKeyRequest) (so concurrent requests
-// can never overshoot the limit) and taken back if its response is not 2xx.
+// The monthly request quota. A request is counted before it runs, atomically with the check of
+// its key (Store.countKeyRequest), so concurrent requests can never overshoot the limit; it is
+// taken back if its response is not 2xx.
 import type { UserRecord } from '../store/types.ts';
 import { planOf, type ServiceContext } from './context.ts';
 import { monthlyPeriod } from './time.ts';
