@@ -5,6 +5,9 @@
 // SMTP connections into this checkout's server, and with
 // BENCH_INGEST_BASELINE=/path/to/other/checkout (several: comma-separated) into those checkouts'
 // servers too, rounds alternating so that all meet the same state of the machine. Medians.
+// BENCH_INGEST_BACKEND=postgres: every server on a fresh schema of the test PostgreSQL
+// (BURNBOX_TEST_DATABASE_URL), one process each.
+import { dropSchema, freshSchemaName, postgresUrl } from '../test/support/postgres.ts';
 import { startBenchServer } from './server-process.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
 import { median } from './stats.ts';
@@ -66,12 +69,23 @@ const mails = {
 };
 type MailName = keyof typeof mails;
 
-async function oneRound(messages: number, cliPath: string | undefined, mail: MailName): Promise<number> {
+interface RoundResult {
+  rate: number;
+  /** Server CPU time per message, in microseconds. */
+  cpuMicros: number;
+}
+
+async function oneRound(messages: number, cliPath: string | undefined, mail: MailName): Promise<RoundResult> {
+  const schema = process.env.BENCH_INGEST_BACKEND === 'postgres' ? freshSchemaName('bb_bench') : undefined;
+  const database: Record<string, string> = schema
+    ? { BURNBOX_DATABASE_URL: postgresUrl(), BURNBOX_DATABASE_SCHEMA: schema }
+    : {};
   const server = await startBenchServer(
     {
       BURNBOX_PLANS: JSON.stringify({
         free: { monthlyRequests: 100_000_000, mailboxLifetimeSeconds: 86400 },
       }),
+      ...database,
     },
     cliPath,
   );
@@ -88,13 +102,16 @@ async function oneRound(messages: number, cliPath: string | undefined, mail: Mai
     const base = { host: '127.0.0.1', port: server.smtpPort, from: 'load@sender.test', recipients: [to] };
     // Warm-up: JIT, page cache, statement cache.
     await runSmtpLoad({ ...base, connections, messages: 300, raw: () => message });
+    const cpuBefore = server.cpuSeconds();
     const result = await runSmtpLoad({ ...base, connections, messages, raw: () => message });
+    const cpuMicros = ((server.cpuSeconds() - cpuBefore) * 1e6) / messages;
     if (result.accepted !== messages) {
       throw new Error(`${result.accepted}/${messages} accepted: ${result.errors.join('; ')}`);
     }
-    return result.messagesPerSecond;
+    return { rate: result.messagesPerSecond, cpuMicros };
   } finally {
     await server.stop();
+    if (schema) await dropSchema(schema);
   }
 }
 
@@ -115,19 +132,23 @@ export async function runIngestExtractionBench(options: {
   // BENCH_INGEST_MAIL=<part of a mail's name> measures only the mails it names.
   const only = process.env.BENCH_INGEST_MAIL;
   for (const mail of (Object.keys(mails) as MailName[]).filter((m) => !only || m.includes(only))) {
-    const rates = new Map<string, number[]>(checkouts.map((c) => [c.name, []]));
+    const results = new Map<string, RoundResult[]>(checkouts.map((c) => [c.name, []]));
     for (let round = 1; round <= options.rounds; round++) {
       for (const checkout of checkouts) {
-        const rate = await oneRound(options.messages, checkout.cli, mail);
-        rates.get(checkout.name)?.push(rate);
-        console.log(`ingest, ${mail}, round ${round}, ${checkout.name}: ${rate.toFixed(0)} msg/s`);
+        const result = await oneRound(options.messages, checkout.cli, mail);
+        results.get(checkout.name)?.push(result);
+        console.log(
+          `ingest, ${mail}, round ${round}, ${checkout.name}: ${result.rate.toFixed(0)} msg/s, ${result.cpuMicros.toFixed(0)} µs CPU/msg`,
+        );
       }
     }
     for (const { name } of checkouts) {
-      const runs = rates.get(name) ?? [];
+      const runs = results.get(name) ?? [];
+      const rates = runs.map((r) => r.rate);
+      const cpu = runs.map((r) => r.cpuMicros);
       rows.push([
         `SMTP ingest, ${mail}, 16 conns, ${name}`,
-        `${median(runs).toFixed(0)} msg/s (median of ${runs.length} × ${options.messages}; rounds: ${runs.map((r) => r.toFixed(0)).join(', ')})`,
+        `${median(rates).toFixed(0)} msg/s, server CPU ${median(cpu).toFixed(0)} µs/msg (medians of ${runs.length} × ${options.messages}; rounds: ${rates.map((r) => r.toFixed(0)).join(', ')})`,
       ]);
     }
   }

@@ -8,9 +8,11 @@
 // cost of reading codes and links out of a mail (bench/extraction.ts), BENCH_WAIT=0 the wait
 // answers with 1,000 waits held (bench/wait.ts), BENCH_INGEST_EXTRACTION=0 the ingest rate of
 // mail with a code next to other checkouts (bench/ingest-extraction.ts,
-// BENCH_INGEST_BASELINE=/path/to/checkout[,…]).
+// BENCH_INGEST_BASELINE=/path/to/checkout[,…]), BENCH_API=0 the API read rates beside a bare
+// fastify ceiling (bench/api-reads.ts, BENCH_API_BASELINE=/path/to/checkout[,…]).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { runApiReadBench } from './api-reads.ts';
 import { runBackendBench } from './backends.ts';
 import { runBigHtmlBench } from './big-html.ts';
 import { runBigMessageBench } from './big-messages.ts';
@@ -164,6 +166,9 @@ async function main(): Promise<[string, string][]> {
 }
 
 const rows = await main();
+if (process.env.BENCH_API !== '0') {
+  rows.push(...(await runApiReadBench({ rounds, baseline: process.env.BENCH_API_BASELINE })));
+}
 if (process.env.BENCH_WEBHOOKS !== '0') {
   rows.push(...(await runWebhookBench({ rounds, messages: messagesPerRound, connections })));
 }

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli, startServe } from '../test/support/process.ts';
 
+/** The kernel's clock ticks per second (USER_HZ), 100 on Linux everywhere that matters. */
+const clockTicksPerSecond = 100;
+
 export interface BenchServer {
   httpPort: number;
   smtpPort: number;
@@ -15,6 +18,11 @@ export interface BenchServer {
   cli(...args: string[]): string;
   /** Peak resident set size of the server process, in MiB (VmHWM). */
   peakRssMiB(): number;
+  /**
+   * CPU time the server process has used so far (all its threads), in seconds: less swayed than
+   * a rate by what else runs on a shared machine.
+   */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -24,9 +32,13 @@ export async function startBenchServer(
   cliPath?: string,
 ): Promise<BenchServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-bench-'));
+  // BENCH_SERVER_NODE_ARGS: Node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+  // (NODE_OPTIONS refuses --cpu-prof); the profile is written as the server stops.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const serve = await startServe(
     { BURNBOX_DATA_DIR: dataDir, BURNBOX_LOG_LEVEL: 'warn', ...settings },
     cliPath,
+    nodeArgs,
   );
   return {
     httpPort: serve.httpPort,
@@ -41,6 +53,12 @@ export async function startBenchServer(
     peakRssMiB() {
       const status = readFileSync(`/proc/${serve.child.pid}/status`, 'utf8');
       return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    },
+    cpuSeconds() {
+      // utime and stime, the 14th and 15th fields, after the command name in parentheses.
+      const stat = readFileSync(`/proc/${serve.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
     },
     async stop() {
       await serve.stop();

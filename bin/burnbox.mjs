@@ -10,6 +10,8 @@ if (major >= 24) {
   // Stored files are fsynced on libuv's thread pool; its default of 4 threads would
   // serialise concurrent SMTP deliveries behind each other's fsyncs.
   process.env.UV_THREADPOOL_SIZE ??= '16';
+  // Before anything loads the PostgreSQL driver: a fix to it is applied as it is loaded.
+  await import('../src/store/postgres/driver-patch.ts');
   const { main } = await import('../src/cli/main.ts');
   await main(process.argv.slice(2));
 } else {

@@ -12,6 +12,7 @@ import { ExtractionService } from './domain/extraction.ts';
 import { FollowService } from './domain/following.ts';
 import { newSecret } from './domain/ids.ts';
 import { IngestService } from './domain/ingest.ts';
+import { KeyAdmission } from './domain/key-admission.ts';
 import { MailboxFeed } from './domain/mailbox-feed.ts';
 import { MailboxService } from './domain/mailboxes.ts';
 import { MessageBodies } from './domain/message-bodies.ts';
@@ -48,6 +49,8 @@ export interface Services {
   /** The worker threads that make them. */
   htmlWork: HtmlWorkPool;
   quota: QuotaService;
+  /** An API request's user, and the request counted against its quota. */
+  keyAdmission: KeyAdmission;
   ingest: IngestService;
   /** postmaster@ and abuse@ of the hosted domains, read by the operator. */
   operatorMailboxes: OperatorMailboxService;
@@ -135,12 +138,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
   metrics.source('waitsHeld', () => waiting.held);
   // Every other listener of the feed is an API stream.
   metrics.source('streamsHeld', () => feed.size - waiting.held);
+  const accounts = new AccountService(context);
+  const quota = new QuotaService(context);
   return {
     config,
     context,
     store,
     events,
-    accounts: new AccountService(context),
+    accounts,
     domains,
     customDomains,
     mailboxes,
@@ -148,7 +153,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     extraction,
     bodies,
     htmlWork,
-    quota: new QuotaService(context),
+    quota,
+    keyAdmission: new KeyAdmission(accounts, quota),
     ingest: new IngestService(context, bodies, operatorMailboxes, extraction, customDomains),
     operatorMailboxes,
     expiry,
@@ -163,8 +169,6 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       await relay?.stop();
       await expiry.stop();
-      // Codes and links being read for mail already answered 250 are saved first.
-      await extraction.settled();
       await htmlWork.close();
       await store.close();
     },

@@ -120,7 +120,12 @@ export class AccountService {
   /** The user a presented API key belongs to. */
   async authenticate(key: string | undefined): Promise<UserRecord> {
     if (!key) throw unauthenticated('An API key is required.');
-    const user = await this.#ctx.store.getUserByApiKeyHash(hashApiKey(key));
+    return this.authenticateHash(hashApiKey(key));
+  }
+
+  /** The user of the API key whose sha256 is `keyHash`. */
+  async authenticateHash(keyHash: string): Promise<UserRecord> {
+    const user = await this.#ctx.store.getUserByApiKeyHash(keyHash);
     if (!user) throw unauthenticated('The API key is not valid.');
     if (user.disabled) throw unauthenticated('This account is disabled.');
     return user;

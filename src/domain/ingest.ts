@@ -204,8 +204,11 @@ export class IngestService {
     // The text and document made from the HTML are stored with the message (for small mail with
     // a text part: on its first view), so that reading it never makes them again. Made in the
     // worker pool, bounded: a failure gives empty text.
-    const [derived] = await Promise.all([
+    // Codes and links are read once, now (big mail's in the pool meanwhile), and kept with the
+    // mail shared by every copy.
+    const [derived, extraction] = await Promise.all([
       this.#bodies.deriveAtIngest({ text: parsed.text, html: parsed.html, attachments }),
+      this.#extraction.atIngest({ subject: parsed.subject, text: parsed.text, html: parsed.html }),
       inlineBlob ? undefined : this.#ctx.blobs.put(blobKey, blobChunks()),
     ]);
     if (signal?.aborted) {
@@ -243,27 +246,19 @@ export class IngestService {
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
       };
     });
-    // Codes and links are read once, now, and kept with the mail shared by every copy: small
-    // mail's with its rows, bigger mail's (read in the pool) right after its commit.
-    const extraction = this.#extraction.atIngest(
-      { subject: parsed.subject, text: parsed.text, html: parsed.html },
-      copies.map((c) => c.id),
-    );
-    let stored: DeliveredMessage[] = [];
+    let stored: DeliveredMessage[];
     try {
       stored = await this.#ctx.store.insertDelivery({
         inlineBlob,
         receivedAt,
         content,
         derived,
-        extraction: extraction.now,
+        extraction,
         recipients: copies,
       });
     } catch (err) {
       await dropBlob();
       throw err;
-    } finally {
-      extraction.stored(stored.map((m) => m.id));
     }
     if (stored.length === 0) await dropBlob();
     for (const message of stored) {

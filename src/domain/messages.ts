@@ -4,7 +4,9 @@ import type {
   AttachmentRecord,
   MailboxRecord,
   MessageHead,
+  MessageListPosition,
   MessageRecord,
+  MessageState,
   MessageWithoutHtml,
   PageCursor,
   UserRecord,
@@ -21,6 +23,9 @@ export interface OpenAttachment {
   stream: Readable;
 }
 
+/** A chunk of a list: whole messages, or the ids and seen flags of messages with what the caller kept of each. */
+export type ListChunk<T> = { messages: MessageRecord[] } | { known: { state: MessageState; value: T }[] };
+
 export class MessageService {
   readonly #ctx: ServiceContext;
   readonly #mailboxes: MailboxService;
@@ -30,12 +35,43 @@ export class MessageService {
     this.#mailboxes = mailboxes;
   }
 
-  async list(
+  /**
+   * The mailbox's messages as list() gives them, `chunkSize` at a time as they are read: a big
+   * mailbox is listed without holding all its messages at once. Access is checked first. A
+   * message's content never changes once stored, only its seen flag: when the caller keeps
+   * something made of every message of a chunk (`kept` answers it by id), the chunk is read as
+   * ids and seen flags only and comes with what was kept; otherwise it is read whole.
+   */
+  async listInChunks<T>(
     user: UserRecord,
     address: string,
-  ): Promise<{ mailbox: MailboxRecord; messages: MessageRecord[] }> {
+    chunkSize: number,
+    kept: (id: string) => T | undefined,
+  ): Promise<{ mailbox: MailboxRecord; chunks: AsyncGenerator<ListChunk<T>> }> {
     const mailbox = await this.#mailboxes.requireOwned(user, address);
-    return { mailbox, messages: await this.#ctx.store.listMessages(mailbox.id) };
+    const store = this.#ctx.store;
+    async function* chunks(): AsyncGenerator<ListChunk<T>> {
+      let after: MessageListPosition | undefined;
+      do {
+        const states = await store.listMessageStatesChunk(mailbox.id, chunkSize, after);
+        const known: { state: MessageState; value: T }[] = [];
+        for (const state of states.items) {
+          const value = kept(state.id);
+          if (value === undefined) break;
+          known.push({ state, value });
+        }
+        if (known.length === states.items.length) {
+          if (known.length) yield { known };
+          after = states.next;
+        } else {
+          // Read whole, on its own: it may differ from the states if mail came or went between.
+          const chunk = await store.listMessagesChunk(mailbox.id, chunkSize, after);
+          if (chunk.items.length) yield { messages: chunk.items };
+          after = chunk.next;
+        }
+      } while (after);
+    }
+    return { mailbox, chunks: chunks() };
   }
 
   /** The message, if it is in a live mailbox of the user; anything else is "not found". */
@@ -78,8 +114,10 @@ export class MessageService {
     mailboxUuid: string,
     limit: number,
     after?: PageCursor,
-  ): Promise<KeysetPage<MessageRecord>> {
-    return this.pageOf(await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid), limit, after);
+  ): Promise<KeysetPage<MessageHead>> {
+    const mailbox = await this.#mailboxes.requireOwnedByUuid(user, mailboxUuid);
+    const page = await this.#ctx.store.listMessageHeadsPage(mailbox.id, limit + 1, after);
+    return keysetPage(page, limit, (m) => ({ at: m.receivedAt, uuid: m.uuid }));
   }
 
   /** A page of the mailbox's messages, newest first; the caller has checked access. */

@@ -1,5 +1,6 @@
-// The monthly request quota. A request is counted before it runs (so concurrent requests
-// can never overshoot the limit) and taken back if its response is not 2xx.
+// The monthly request quota. A request is counted before it runs, atomically with the check of
+// its key (Store.countKeyRequest), so concurrent requests can never overshoot the limit; it is
+// taken back if its response is not 2xx.
 import type { UserRecord } from '../store/types.ts';
 import { planOf, type ServiceContext } from './context.ts';
 import { monthlyPeriod } from './time.ts';
@@ -26,12 +27,17 @@ export class QuotaService {
     return { limit, used, remaining: Math.max(limit - used, 0), resetsAt };
   }
 
-  async reserve(user: UserRecord): Promise<QuotaReservation> {
+  /**
+   * Reserves one request of the user holding the API key of sha256 `keyHash`; undefined when the
+   * key is no longer the user's or the user changed since it was read (nothing is counted).
+   */
+  async reserveWithKey(keyHash: string, user: UserRecord): Promise<QuotaReservation | undefined> {
     const limit = planOf(this.#ctx, user).monthlyRequests;
     const { key, resetsAt } = monthlyPeriod(this.#ctx.now(), this.#ctx.timeZone);
-    const { allowed, used } = await this.#ctx.store.reserveRequest(user.id, key, limit);
-    if (!allowed) this.#ctx.metrics.quotaRefusals.inc({ plan: user.plan });
-    return { allowed, period: key, ...this.#state(limit, used, resetsAt) };
+    const count = await this.#ctx.store.countKeyRequest(keyHash, user, key, limit);
+    if (count.outcome === 'stale') return undefined;
+    if (count.outcome !== 'counted') this.#ctx.metrics.quotaRefusals.inc({ plan: user.plan });
+    return { allowed: count.outcome === 'counted', period: key, ...this.#state(limit, count.used, resetsAt) };
   }
 
   /** Takes back a reservation whose response was not successful. */

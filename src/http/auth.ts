@@ -61,9 +61,8 @@ export function useKeyAuthAndQuota(app: FastifyInstance, services: Services) {
   app.addHook('onRequest', async (request) => {
     const key = apiKeyHeaderOrBearer(request);
     if (!key) throw unauthenticated(missingKeyMessage);
-    const user = await services.accounts.authenticate(key);
+    const { user, reservation } = await services.keyAdmission.admit(key);
     request.user = user;
-    const reservation = await services.quota.reserve(user);
     if (!reservation.allowed) throw new QuotaSpent(reservation.resetsAt, services.context.now());
     request.quota = reservation;
   });

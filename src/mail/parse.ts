@@ -44,6 +44,10 @@ const parserOptions = {
   skipTextLinks: true,
   skipImageLinks: true,
   keepCidLinks: true,
+  // The parser hashes every attachment (a checksum nobody here reads) and cannot be told not to:
+  // SHA-1 runs in the CPU's SHA instructions where it has them, about 4 times faster than the
+  // default MD5 (measured on 12 KB: 13 against 50 µs), and is no slower without them.
+  checksumAlgo: 'sha1',
 } as const;
 
 /**

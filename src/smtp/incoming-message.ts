@@ -16,7 +16,9 @@ export interface IncomingMessage {
 export type ReadResult =
   | { outcome: 'received'; message: IncomingMessage }
   | { outcome: 'too_big' }
-  | { outcome: 'over_budget' };
+  | { outcome: 'over_budget' }
+  /** The spool file could not be written (a full disk): the rest was drained, not kept. */
+  | { outcome: 'spool_failed'; error: unknown };
 
 export async function readIncoming(
   stream: SMTPServerDataStream,
@@ -28,6 +30,7 @@ export async function readIncoming(
   let buffered = 0;
   let file: SpoolFile | undefined;
   let overBudget = false;
+  let spoolError: unknown;
   const release = async () => {
     budget.give(taken);
     taken = 0;
@@ -38,23 +41,29 @@ export async function readIncoming(
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (stream.sizeExceeded || overBudget) continue;
+      if (stream.sizeExceeded || overBudget || spoolError) continue;
       if (!budget.tryTake(chunk.length)) {
         overBudget = true;
         await release();
         continue;
       }
       taken += chunk.length;
-      if (file) {
-        await file.write(chunk);
-        continue;
-      }
-      chunks.push(chunk);
-      buffered += chunk.length;
-      if (buffered > spoolBytes) {
-        file = await spool.create();
-        for (const held of chunks) await file.write(held);
-        chunks = [];
+      try {
+        if (file) {
+          await file.write(chunk);
+          continue;
+        }
+        chunks.push(chunk);
+        buffered += chunk.length;
+        if (buffered > spoolBytes) {
+          file = await spool.create();
+          for (const held of chunks) await file.write(held);
+          chunks = [];
+        }
+      } catch (err) {
+        // Keep reading to the end of DATA, so that the sender hears a reply and stays in sync.
+        spoolError = err;
+        await release();
       }
     }
     if (stream.sizeExceeded) {
@@ -62,11 +71,12 @@ export async function readIncoming(
       return { outcome: 'too_big' };
     }
     if (overBudget) return { outcome: 'over_budget' };
+    if (spoolError) return { outcome: 'spool_failed', error: spoolError };
     if (!file) return { outcome: 'received', message: { raw: Buffer.concat(chunks, buffered), release } };
     await file.close();
     return { outcome: 'received', message: { raw: { file: file.path, size: file.size }, release } };
   } catch (err) {
-    // The client went away mid-message, or the spool could not be written.
+    // The client went away mid-message.
     await release();
     throw err;
   }

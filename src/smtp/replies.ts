@@ -30,6 +30,9 @@ export const replies = {
       '4.3.0 Temporary failure checking the recipient, please try again later',
       'recipient_check_failed',
     ),
+  /** The disk (or the database) is full: RFC 3463's 4.3.1, and the sender retries later. */
+  storageFull: () =>
+    new SmtpReply(452, '4.3.1 Insufficient system storage, please try again later', 'storage_full'),
   storeTimeout: () =>
     new SmtpReply(451, '4.3.0 Storing the message timed out, please try again later', 'store_timeout'),
   shuttingDown: () =>

@@ -15,6 +15,7 @@ import type { Config } from '../config/settings.ts';
 import type { Logger } from '../domain/context.ts';
 import type { DeliveryTarget, IngestService, RecipientVerdict } from '../domain/ingest.ts';
 import type { BurnboxMetrics } from '../metrics/metrics.ts';
+import { isOutOfSpace } from '../store/out-of-space.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { readIncoming } from './incoming-message.ts';
 import { replies, SmtpReply } from './replies.ts';
@@ -189,6 +190,7 @@ export class SmtpListener {
     });
     if (read.outcome === 'too_big') throw replies.tooBig(this.#options.maxMessageBytes);
     if (read.outcome === 'over_budget') throw replies.busy();
+    if (read.outcome === 'spool_failed') throw this.#storeFailure(read.error, session);
     const { message } = read;
     this.#limits.storing(session);
     // One copy per mailbox and address: name+a@ and name+b@ each get theirs in mailbox name@.
@@ -227,8 +229,7 @@ export class SmtpListener {
       await Promise.race([delivery, timeout]);
     } catch (err) {
       if ((err as SmtpReply).responseCode) throw err;
-      this.#log.error({ err, session: session.id }, 'storing a received message failed');
-      throw replies.storeFailed();
+      throw this.#storeFailure(err, session);
     } finally {
       const storeMs = performance.now() - started;
       timing.storeMs = Math.round(storeMs);
@@ -237,6 +238,16 @@ export class SmtpListener {
       // Answered once the spool file is gone, unless the sender is being told about a timeout.
       if (!timedOut) await released;
     }
+  }
+
+  /** The reply to a message that could not be stored (logged): 452 when out of space, else 451. */
+  #storeFailure(err: unknown, session: SMTPServerSession): SmtpReply {
+    if (isOutOfSpace(err)) {
+      this.#log.warn({ err, session: session.id }, 'no space left to store a received message');
+      return replies.storageFull();
+    }
+    this.#log.error({ err, session: session.id }, 'storing a received message failed');
+    return replies.storeFailed();
   }
 
   async listen(): Promise<number> {

@@ -22,7 +22,6 @@ export const copiedTables = [
   'mails',
   'mail_derived',
   'mail_chunks',
-  'mail_extractions',
   'messages',
   'received_per_hour',
   'inline_blobs',

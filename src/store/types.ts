@@ -75,6 +75,9 @@ export interface UserRecord {
   createdAt: number;
 }
 
+/** What counting a request made with an API key found (Store.countKeyRequest). */
+export type KeyRequestCount = { outcome: 'stale' } | { outcome: 'counted' | 'spent'; used: number };
+
 /** A login session of the web UI, found by the sha256 of its token (the token is never stored). */
 export interface SessionRecord {
   userId: number;
@@ -260,6 +263,23 @@ export interface NewRecipientMessage {
   };
 }
 
+/** Where a chunk of listMessagesChunk ended: its last message's time and storage order. */
+export interface MessageListPosition {
+  at: number;
+  seq: number;
+}
+
+/** A message's id and whether it was read: what changes of a message once it is stored. */
+export interface MessageState {
+  id: string;
+  seen: boolean;
+}
+
+export interface MessageChunk {
+  items: MessageRecord[];
+  next?: MessageListPosition;
+}
+
 /** Keyset page position: items strictly older than (at, uuid) in (time desc, uuid desc) order. */
 export interface PageCursor {
   at: number;
@@ -394,6 +414,14 @@ export interface Store {
   /** When the user's current API key was made; undefined when the user has none. */
   getApiKeyCreatedAt(userId: number): Promise<number | undefined>;
 
+  /**
+   * Counts one request made with the API key of sha256 `keyHash`, as reserveRequest does, if
+   * that key still belongs to `user` as it was read (same id, plan and admin flag, not disabled);
+   * otherwise counts nothing and answers `stale`. The check and the count are one atomic step,
+   * so a user record kept in memory is never honoured after its key was replaced, its plan
+   * changed or its account disabled, by whichever process. Resolves once the count is committed.
+   */
+  countKeyRequest(keyHash: string, user: UserRecord, period: string, limit: number): Promise<KeyRequestCount>;
   /** Counts one request if fewer than `limit` were counted in `period`; atomic. */
   reserveRequest(userId: number, period: string, limit: number): Promise<{ allowed: boolean; used: number }>;
   /** Takes back one reserved request (the response was not 2xx); returns the new count. */
@@ -465,6 +493,8 @@ export interface Store {
   ): Promise<Page<MailboxRecord>>;
   /** A mailbox's messages, newest first (receivedAt desc, uuid desc), after `cursor`. */
   listMessagesPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageRecord>>;
+  /** listMessagesPage without the bodies: what a list of summaries needs, read without loading them. */
+  listMessageHeadsPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageHead>>;
   /** How many messages each of the mailboxes holds: every given id is a key (0 when none or gone). */
   countMessagesOfMailboxes(mailboxIds: number[]): Promise<Map<number, number>>;
 
@@ -527,6 +557,21 @@ export interface Store {
   insertDelivery(delivery: NewDelivery): Promise<DeliveredMessage[]>;
   /** Newest first. */
   listMessages(mailboxId: number): Promise<MessageRecord[]>;
+  /**
+   * The messages listMessages would list, `limit` at a time: the first chunk, then each after
+   * the previous one's `next` (absent on the last). Messages stored or deleted meanwhile are
+   * never listed twice; those newer than the first chunk are not listed.
+   */
+  listMessagesChunk(mailboxId: number, limit: number, after?: MessageListPosition): Promise<MessageChunk>;
+  /**
+   * The ids and seen flags of the messages listMessagesChunk would give for the same arguments,
+   * read from the message rows alone (none of the mail's content).
+   */
+  listMessageStatesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<{ items: MessageState[]; next?: MessageListPosition }>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   /**
    * The plain text made from the HTML of the mail of message `uuid`; undefined when it was not

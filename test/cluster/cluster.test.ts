@@ -58,7 +58,10 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 describe('several processes on one PostgreSQL', { skip }, () => {
   const schema = `bb_cluster_${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-cluster-'));
-  const plans = JSON.stringify({ free: { monthlyRequests: 60, mailboxLifetimeSeconds: 600 } });
+  const plans = JSON.stringify({
+    free: { monthlyRequests: 60, mailboxLifetimeSeconds: 600 },
+    pro: { monthlyRequests: 1000, mailboxLifetimeSeconds: 600, domainTypes: ['free'] },
+  });
   const env: Record<string, string> = {
     BURNBOX_DATABASE_URL: postgresUrl(),
     BURNBOX_DATABASE_SCHEMA: schema,
@@ -139,6 +142,38 @@ describe('several processes on one PostgreSQL', { skip }, () => {
     const ok = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 429).length;
     assert.deepEqual({ ok, refused }, { ok: 60, refused: 40 });
+  });
+
+  test('a replaced key, a plan change or a disabled account holds at once on every process', async () => {
+    const email = 'keys@people.test';
+    const oldKey = await newUser(email);
+    const limitOn = async (base: string, key: string) => {
+      const response = await fetch(`${base}/api/domains`, { headers: { authorization: `Bearer ${key}` } });
+      await response.arrayBuffer();
+      return { status: response.status, limit: response.headers.get('x-ratelimit-limit') };
+    };
+    // Both processes have served the key, so both know its user.
+    for (const base of [a.baseUrl, b.baseUrl, a.baseUrl, b.baseUrl]) {
+      assert.deepEqual(await limitOn(base, oldKey), { status: 200, limit: '60' });
+    }
+
+    // Changed by a third process: the next request on each process sees the change.
+    await admin.accounts.setPlan(email, 'pro');
+    for (const base of [a.baseUrl, b.baseUrl]) {
+      assert.deepEqual(await limitOn(base, oldKey), { status: 200, limit: '1000' }, base);
+    }
+
+    const user = await admin.accounts.requireUserByEmail(email);
+    const newKey = await admin.accounts.issueApiKey(user.id);
+    for (const base of [a.baseUrl, b.baseUrl]) {
+      assert.equal((await limitOn(base, oldKey)).status, 401, `the old key on ${base}`);
+      assert.deepEqual(await limitOn(base, newKey), { status: 200, limit: '1000' }, `the new key on ${base}`);
+    }
+
+    await admin.accounts.setDisabled(email, true);
+    for (const base of [a.baseUrl, b.baseUrl]) assert.equal((await limitOn(base, newKey)).status, 401, base);
+    await admin.accounts.setDisabled(email, false);
+    for (const base of [a.baseUrl, b.baseUrl]) assert.equal((await limitOn(base, newKey)).status, 200, base);
   });
 
   test('sessions and rate limits hold across processes', async () => {

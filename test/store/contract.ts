@@ -11,7 +11,9 @@ import type {
   ClaimResult,
   MailboxRecord,
   MailContent,
+  MessageListPosition,
   MessageRecord,
+  MessageState,
   NewDelivery,
   OutboxItem,
   OutboxOutcome,
@@ -677,6 +679,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
         // A lower limit refuses and reports the real count.
         assert.deepEqual(await store.reserveRequest(user.id, '2024-01', 2), { allowed: false, used: 4 });
         assert.equal(await store.getRequestsUsed(user.id, '2024-01'), 4);
+      });
+
+      it('countKeyRequest counts for the current user of the key, and only while it is unchanged', async (store) => {
+        const user = await newUser(store, 'k@example.org');
+        await store.setApiKeyHash(user.id, 'key-1', T0);
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 2), { outcome: 'counted', used: 1 });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 2), { outcome: 'counted', used: 2 });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 2), { outcome: 'spent', used: 2 });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'q', 0), { outcome: 'spent', used: 0 });
+        assert.deepEqual(await store.countKeyRequest('other', user, 'p', 9), { outcome: 'stale' });
+
+        await store.updateUser(user.id, { plan: 'pro' });
+        assert.deepEqual(await store.countKeyRequest('key-1', user, 'p', 9), { outcome: 'stale' });
+        const pro = { ...user, plan: 'pro' };
+        assert.deepEqual(await store.countKeyRequest('key-1', pro, 'p', 9), { outcome: 'counted', used: 3 });
+        await store.updateUser(user.id, { isAdmin: true });
+        assert.deepEqual(await store.countKeyRequest('key-1', pro, 'p', 9), { outcome: 'stale' });
+        const admin = { ...pro, isAdmin: true };
+        await store.updateUser(user.id, { disabled: true });
+        assert.deepEqual(await store.countKeyRequest('key-1', admin, 'p', 9), { outcome: 'stale' });
+        await store.updateUser(user.id, { disabled: false });
+        await store.setApiKeyHash(user.id, 'key-2', T0 + 1);
+        assert.deepEqual(await store.countKeyRequest('key-1', admin, 'p', 9), { outcome: 'stale' });
+        assert.deepEqual(await store.countKeyRequest('key-2', admin, 'p', 9), {
+          outcome: 'counted',
+          used: 4,
+        });
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 4, 'a stale request counts nothing');
+      });
+
+      it('countKeyRequest stops exactly at the limit under concurrent counts', async (store) => {
+        const user = await newUser(store, 'c@example.org');
+        await store.setApiKeyHash(user.id, 'key', T0);
+        const outcomes = await Promise.all(
+          Array.from({ length: 30 }, () => store.countKeyRequest('key', user, 'p', 10)),
+        );
+        const counted = outcomes
+          .filter((o) => o.outcome === 'counted')
+          .map((o) => ('used' in o ? o.used : 0));
+        assert.deepEqual(
+          counted.sort((a, b) => a - b),
+          Array.from({ length: 10 }, (_, i) => i + 1),
+        );
+        assert.equal(await store.getRequestsUsed(user.id, 'p'), 10);
       });
 
       it('releaseRequest decrements and never goes below 0', async (store) => {
@@ -2012,6 +2058,38 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
         assert.deepEqual(await store.listMessagesPage(a.id, 100), { items: expected, total });
         assert.deepEqual(await store.listMessagesPage(a.id, 3), { items: expected.slice(0, 3), total });
+        // The heads: the same page, the same order, without the bodies.
+        const head = ({ content: { subject, fromName, fromEmail }, ...m }: MessageRecord) => ({
+          ...m,
+          content: { subject, fromName, fromEmail },
+        });
+        assert.deepEqual(await store.listMessageHeadsPage(a.id, 100), { items: expected.map(head), total });
+        assert.deepEqual(await store.listMessageHeadsPage(a.id, 2, { at: t8.receivedAt, uuid: t8.uuid }), {
+          items: [t6, t4].map((m) => head({ ...m, seen: m === t6 })),
+          total,
+        });
+        // listMessagesChunk: listMessages' order (equal times: the later stored first), in chunks.
+        const stored = await store.listMessages(a.id);
+        const chunked: MessageRecord[] = [];
+        let next: MessageListPosition | undefined;
+        do {
+          const chunk = await store.listMessagesChunk(a.id, 2, next);
+          chunked.push(...chunk.items);
+          next = chunk.next;
+        } while (next);
+        assert.deepEqual(chunked, stored);
+        const states: MessageState[] = [];
+        next = undefined;
+        do {
+          const chunk = await store.listMessageStatesChunk(a.id, 3, next);
+          states.push(...chunk.items);
+          next = chunk.next;
+        } while (next);
+        assert.deepEqual(
+          states,
+          stored.map((m) => ({ id: m.id, seen: m.seen })),
+        );
+        assert.deepEqual(stored, [newest, { ...t6, seen: true }, t2, t8, t4, shared, old]);
         for (const [i, m] of expected.entries()) {
           const cursor = { at: m.receivedAt, uuid: m.uuid };
           assert.deepEqual(

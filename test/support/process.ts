@@ -69,8 +69,15 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `burnbox serve` on free loopback ports and waits until both listeners are up. */
-export async function startServe(env: Record<string, string>, cliPath = cli): Promise<ServeProcess> {
+/**
+ * Starts `burnbox serve` on free loopback ports and waits until both listeners are up.
+ * `nodeArgs`: flags for Node itself (a benchmark's `--cpu-prof`).
+ */
+export async function startServe(
+  env: Record<string, string>,
+  cliPath = cli,
+  nodeArgs: string[] = [],
+): Promise<ServeProcess> {
   const smtpPort = await freePort();
   const httpPort = await freePort();
   const fullEnv = {
@@ -81,7 +88,7 @@ export async function startServe(env: Record<string, string>, cliPath = cli): Pr
     BURNBOX_LOG_LEVEL: 'silent',
     ...env,
   };
-  const child = spawn(process.execPath, [cliPath, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, cliPath, 'serve'], {
     env: childEnv(fullEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,12 +1,6 @@
 // The key dialect's output shapes, field by field as in the seed's examples. Dates are ISO 8601
 // in UTC with milliseconds (MoeMail's `toISOString()`), message times Unix milliseconds.
-import type {
-  MailboxRecord,
-  MessageHead,
-  MessageRecord,
-  UserRecord,
-  WebhookAttempt,
-} from '../../store/types.ts';
+import type { MailboxRecord, MessageHead, UserRecord, WebhookAttempt } from '../../store/types.ts';
 
 /** What MoeMail clients expect as the expiry of a mailbox that never expires. */
 export const permanentExpiresAt = '9999-01-01T00:00:00.000Z';
@@ -23,7 +17,7 @@ export function presentMailbox(m: MailboxRecord, owner: UserRecord) {
   };
 }
 
-export function presentMessageSummary(m: MessageRecord) {
+export function presentMessageSummary(m: MessageHead) {
   return {
     id: m.uuid,
     from_address: m.content.fromEmail,

@@ -15,6 +15,8 @@ import { viewOfError } from '../errors.ts';
 import { heldRequests } from '../message-events.ts';
 import { closingMessage, timeoutMessage, type WaitQuery, waitOptionsOf } from '../wait-query.ts';
 import { customDomainRoutes } from './custom-domains.ts';
+import { listChunkSize, messageListBody } from './message-list.ts';
+import { PresentedMessages } from './presented-messages.ts';
 import { presentDomain, presentMailbox, presentMessage } from './presenters.ts';
 import { domainTypeQuery, emailQuery, responses, streamQuery, waitQuery } from './schemas.ts';
 
@@ -34,6 +36,7 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     },
     timeZone: services.config.timeZone,
   };
+  const presented = new PresentedMessages(present);
   const userOf = (request: FastifyRequest) => request.user as UserRecord;
   const mailboxView = async (user: UserRecord, mailbox: Parameters<typeof services.mailboxes.token>[0]) =>
     presentMailbox(present, mailbox, planOf(services.context, user), services.mailboxes.token(mailbox));
@@ -109,13 +112,16 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
   app.get<{ Querystring: { email: string } }>(
     '/api/messages',
     { schema: { querystring: emailQuery, response: responses.messages } },
-    async (request) => {
-      const { mailbox, messages } = await services.messages.list(userOf(request), request.query.email);
-      return {
-        status: true,
-        mailbox: mailbox.address,
-        messages: messages.map((m) => presentMessage(present, m)),
-      };
+    async (request, reply) => {
+      const { mailbox, chunks } = await services.messages.listInChunks(
+        userOf(request),
+        request.query.email,
+        listChunkSize,
+        (id) => presented.kept(id),
+      );
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(await messageListBody(presented, mailbox, chunks));
     },
   );
 

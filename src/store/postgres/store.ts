@@ -14,7 +14,12 @@ import { PostgresBlobStore } from '../../blobs/postgres.ts';
 import type { DomainType } from '../../config/plans.ts';
 import type { Extraction } from '../../mail/extract/types.ts';
 import { type CustomDomainRow, lostToAnotherClaim, toCustomDomain } from '../custom-domain-rows.ts';
-import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
+import {
+  type ExtractionColumns,
+  fromExtractionColumns,
+  toExtractionColumns,
+  type UnreadExtractionColumns,
+} from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -26,9 +31,13 @@ import type {
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
+  KeyRequestCount,
   MailboxRecord,
+  MessageChunk,
   MessageHead,
+  MessageListPosition,
   MessageRecord,
+  MessageState,
   MessageWithoutHtml,
   NewCustomDomain,
   NewDelivery,
@@ -472,6 +481,33 @@ export class PostgresStore implements Store {
 
   // --- quota ---
 
+  async countKeyRequest(
+    keyHash: string,
+    user: UserRecord,
+    period: string,
+    limit: number,
+  ): Promise<KeyRequestCount> {
+    // One statement: the key check and the count commit together. The conflicting row is
+    // locked and re-read before the WHERE is checked, so concurrent counts from any number of
+    // processes stop exactly at the limit.
+    const [row] = await this.#sql<{ current: boolean; used: number | null }[]>`
+      WITH current AS (
+        SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = ${keyHash} AND u.id = ${user.id} AND u.plan = ${user.plan}
+          AND u.is_admin = ${user.isAdmin} AND NOT u.disabled
+      ), counted AS (
+        INSERT INTO request_counts (user_id, period, used)
+        SELECT ${user.id}, ${period}, 1 FROM current WHERE ${limit}::int > 0
+        ON CONFLICT (user_id, period) DO UPDATE SET used = request_counts.used + 1
+        WHERE request_counts.used < ${limit}
+        RETURNING used
+      )
+      SELECT EXISTS (SELECT 1 FROM current) AS current, (SELECT used FROM counted) AS used`;
+    if (!row?.current) return { outcome: 'stale' };
+    if (row.used !== null) return { outcome: 'counted', used: row.used };
+    return { outcome: 'spent', used: await this.getRequestsUsed(user.id, period) };
+  }
+
   async reserveRequest(
     userId: number,
     period: string,
@@ -845,11 +881,11 @@ export class PostgresStore implements Store {
         ),
         mail AS (
           INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
-            over_tls, tls_protocol, tls_cipher)
+            over_tls, tls_protocol, tls_cipher, codes, links)
           SELECT ${toDbText(c.subject)}, ${toDbText(c.fromName)}, ${toDbText(c.fromEmail)}, ${toDbText(c.text)},
             ${toDbText(c.html)}, ${c.size}, ${c.blobKey}, ${JSON.stringify(c.attachments)},
             ${c.tls === undefined ? null : c.tls !== null}::boolean, ${c.tls ? toDbText(c.tls.protocol) : null}::text,
-            ${c.tls ? toDbText(c.tls.cipher) : null}::text
+            ${c.tls ? toDbText(c.tls.cipher) : null}::text, ${extraction?.codes ?? null}::text, ${extraction?.links ?? null}::text
           WHERE EXISTS (SELECT 1 FROM live)
           RETURNING id
         ),
@@ -861,11 +897,6 @@ export class PostgresStore implements Store {
         ),
         chunks AS (
           ${chunksInsert(sql, sql`SELECT id FROM derived`, d.derived ?? noDerived)}
-        ),
-        extraction AS (
-          INSERT INTO mail_extractions (mail_id, codes, links)
-          SELECT mail.id, ${extraction?.codes ?? '[]'}::text, ${extraction?.links ?? '[]'}::text
-          FROM mail WHERE ${extraction !== undefined}::boolean
         ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
@@ -956,16 +987,34 @@ export class PostgresStore implements Store {
     limit: number,
     cursor?: PageCursor,
   ): Promise<Page<MessageRecord>> {
+    return this.#messagesPage(messageColumns, toMessage, mailboxId, limit, cursor);
+  }
+
+  async listMessageHeadsPage(
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MessageHead>> {
+    return this.#messagesPage(headColumns, toMessageHead, mailboxId, limit, cursor);
+  }
+
+  async #messagesPage<Row extends { public_id: string | null }, T>(
+    columns: string,
+    toItem: (row: Row) => T,
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<T>> {
     const sql = this.#sql;
-    const rows = await sql<(MessageRow & { total: number })[]>`
+    const rows = await sql<(Row & { total: number })[]>`
       SELECT t.total, p.* FROM (SELECT count(*) AS total FROM messages WHERE mailbox_id = ${mailboxId}) t
       LEFT JOIN LATERAL (
-        SELECT ${sql.unsafe(messageColumns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+        SELECT ${sql.unsafe(columns)} FROM messages m JOIN mails ml ON ml.id = m.mail_id
         WHERE m.mailbox_id = ${mailboxId}
         ${cursor ? sql`AND (m.received_at, m.uuid) < (${cursor.at}::bigint, ${cursor.uuid}::text)` : sql``}
         ORDER BY m.received_at DESC, m.uuid DESC LIMIT ${limit}
       ) p ON true`;
-    return { items: rows.filter((r) => r.public_id !== null).map(toMessage), total: rows[0]?.total ?? 0 };
+    return { items: rows.filter((r) => r.public_id !== null).map(toItem), total: rows[0]?.total ?? 0 };
   }
 
   async countMessagesOfMailboxes(mailboxIds: number[]): Promise<Map<number, number>> {
@@ -1137,6 +1186,42 @@ export class PostgresStore implements Store {
     return rows.map(toMessage);
   }
 
+  async listMessagesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<MessageChunk> {
+    const sql = this.#sql;
+    const rows = await sql<(MessageRow & { seq: string })[]>`
+      SELECT ${sql.unsafe(messageColumns)}, m.id AS seq FROM messages m JOIN mails ml ON ml.id = m.mail_id
+      WHERE m.mailbox_id = ${mailboxId}
+      ${after ? sql`AND (m.received_at, m.id) < (${after.at}, ${after.seq})` : sql``}
+      ORDER BY m.received_at DESC, m.id DESC LIMIT ${limit}`;
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map(toMessage),
+      next: last && { at: Number(last.received_at), seq: Number(last.seq) },
+    };
+  }
+
+  async listMessageStatesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<{ items: MessageState[]; next?: MessageListPosition }> {
+    const sql = this.#sql;
+    const rows = await sql<{ public_id: string; seen: boolean; received_at: number; seq: string }[]>`
+      SELECT m.public_id, m.seen, m.received_at, m.id AS seq FROM messages m
+      WHERE m.mailbox_id = ${mailboxId}
+      ${after ? sql`AND (m.received_at, m.id) < (${after.at}, ${after.seq})` : sql``}
+      ORDER BY m.received_at DESC, m.id DESC LIMIT ${limit}`;
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map((r) => ({ id: r.public_id, seen: r.seen })),
+      next: last && { at: Number(last.received_at), seq: Number(last.seq) },
+    };
+  }
+
   async getMessage(id: string): Promise<MessageRecord | undefined> {
     const sql = this.#sql;
     const [row] = await sql<MessageRow[]>`
@@ -1172,18 +1257,18 @@ export class PostgresStore implements Store {
   }
 
   async getExtraction(id: string): Promise<Extraction | undefined> {
-    const [row] = await this.#sql<ExtractionColumns[]>`
-      SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+    const [row] = await this.#sql<(ExtractionColumns | UnreadExtractionColumns)[]>`
+      SELECT ml.codes, ml.links FROM messages m JOIN mails ml ON ml.id = m.mail_id
       WHERE m.public_id = ${id}`;
     return row && fromExtractionColumns(row);
   }
 
   async saveExtraction(id: string, extraction: Extraction): Promise<void> {
     const { codes, links } = toExtractionColumns(extraction);
+    // The first reading stays.
     await this.#sql`
-      INSERT INTO mail_extractions (mail_id, codes, links)
-      SELECT mail_id, ${codes}, ${links} FROM messages WHERE public_id = ${id}
-      ON CONFLICT (mail_id) DO NOTHING`;
+      UPDATE mails SET codes = ${codes}, links = ${links}
+      WHERE id = (SELECT mail_id FROM messages WHERE public_id = ${id}) AND codes IS NULL`;
   }
 
   async getMessageWithoutHtmlByUuid(uuid: string): Promise<MessageWithoutHtml | undefined> {

@@ -1,15 +1,22 @@
 // The embedded SQLite backend. better-sqlite3 is synchronous; every method still returns a
 // Promise so callers are written once for every backend. Deliveries from concurrent SMTP
 // sessions are group-committed: all that arrive within one event-loop turn share a single
-// transaction (and a single fsync), each inside its own savepoint so one failure does not
-// affect the others.
+// transaction (and a single fsync); if one of them fails, the batch is rolled back and each is
+// written again in its own transaction, so one failure does not affect the others (a savepoint
+// around each cost more than the rare retry). The fsync runs off the event loop (see wal-fsync.ts): while it runs, the
+// next batch gathers, and is committed once it is done.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DomainType } from '../../config/plans.ts';
 import { makePrivateDirSync, makePrivateFileSync } from '../../fs/private-files.ts';
 import type { Extraction } from '../../mail/extract/types.ts';
 import { type CustomDomainRow, lostToAnotherClaim, toCustomDomain } from '../custom-domain-rows.ts';
-import { type ExtractionColumns, fromExtractionColumns, toExtractionColumns } from '../extraction-json.ts';
+import {
+  type ExtractionColumns,
+  fromExtractionColumns,
+  toExtractionColumns,
+  type UnreadExtractionColumns,
+} from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
 import type {
   ChunkedPart,
@@ -21,9 +28,13 @@ import type {
   DeliveredMessage,
   DerivedBodies,
   DomainRecord,
+  KeyRequestCount,
   MailboxRecord,
+  MessageChunk,
   MessageHead,
+  MessageListPosition,
   MessageRecord,
+  MessageState,
   MessageWithoutHtml,
   NewCustomDomain,
   NewDelivery,
@@ -40,6 +51,7 @@ import type {
   WebhookAttempt,
   WebhookConfig,
 } from '../types.ts';
+import { Checkpointer } from './checkpointer.ts';
 import { migrate, pendingMigrations } from './migrate.ts';
 import {
   type AttemptRow,
@@ -63,6 +75,7 @@ import {
   type UserRow,
   type WebhookRow,
 } from './rows.ts';
+import { WalFsync } from './wal-fsync.ts';
 
 /** How many recent attempts the delivery log keeps per user. */
 const attemptLogLength = 200;
@@ -84,6 +97,9 @@ const headColumns = `m.public_id, m.uuid, m.mailbox_id, m.recipient, m.received_
 const chunkBytes = 256 * 1024;
 
 /** A write waiting for the next group commit. */
+/** What became of one write of a group commit. */
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
 interface PendingWrite {
   write: () => unknown;
   resolve: (result: never) => void;
@@ -102,6 +118,8 @@ class ClaimRefused extends Error {
 export interface SqliteStoreOptions {
   /** fsync each commit (synchronous=FULL); otherwise commits survive a process crash but not power loss. */
   sync: boolean;
+  /** How group commits are fsynced when `sync` is on (tests hold it back); default the -wal file's. */
+  walFsync?: Pick<WalFsync, 'sync' | 'close'>;
 }
 
 export class SqliteStore implements Store {
@@ -109,6 +127,12 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, Database.Statement>();
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
+  /** With fsync on and a database file: group commits are made durable by this, off the loop. */
+  readonly #walFsync: Pick<WalFsync, 'sync' | 'close'> | undefined;
+  /** With #walFsync: checkpoints run in a worker thread rather than inside commits. */
+  readonly #checkpointer: Checkpointer | undefined;
+  /** The fsync of the last group commit, while it runs: the next batch waits for it. */
+  #syncing: Promise<void> | undefined;
 
   constructor(file: string, options: SqliteStoreOptions) {
     if (file !== ':memory:') {
@@ -120,13 +144,23 @@ export class SqliteStore implements Store {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.sync ? 'FULL' : 'NORMAL'}`);
+    if (options.sync && file !== ':memory:') {
+      this.#walFsync = options.walFsync ?? new WalFsync(file);
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#checkpointer = new Checkpointer(file, () => {
+        if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
   }
 
   async close(): Promise<void> {
-    if (this.#pending.length) this.#flushWrites();
+    await this.#syncing;
+    if (this.#pending.length) await this.#flushWrites();
+    await this.#walFsync?.close();
+    await this.#checkpointer?.close();
     this.#db.close();
   }
 
@@ -271,12 +305,49 @@ export class SqliteStore implements Store {
   }
 
   // --- quota ---
+  // Counted inside the group commit: every request of a turn shares one transaction and one
+  // fsync instead of paying one each, and each count is still durable before it resolves. Each
+  // write runs alone under the database's write lock, so counting stays exact.
 
-  async reserveRequest(
-    userId: number,
+  countKeyRequest(
+    keyHash: string,
+    user: UserRecord,
     period: string,
     limit: number,
-  ): Promise<{ allowed: boolean; used: number }> {
+  ): Promise<KeyRequestCount> {
+    return this.#groupCommit((): KeyRequestCount => {
+      const current = `FROM api_keys k JOIN users u ON u.id = k.user_id
+         WHERE k.key_hash = ? AND u.id = ? AND u.plan = ? AND u.is_admin = ? AND u.disabled = 0`;
+      const keyParams = [keyHash, user.id, user.plan, Number(user.isAdmin)];
+      // Usually one statement: counted only if the key is still the user's, as remembered.
+      const row = this.#get<{ used: number }>(
+        `INSERT INTO request_counts (user_id, period, used) SELECT u.id, ?, 1 ${current}
+         ON CONFLICT (user_id, period) DO UPDATE SET used = used + 1 WHERE used < ?
+         RETURNING used`,
+        period,
+        ...keyParams,
+        limit,
+      );
+      if (row && row.used <= limit) return { outcome: 'counted', used: row.used };
+      if (row) {
+        // Only reachable with limit 0 on a first request: undo the insert.
+        this.#run(
+          'UPDATE request_counts SET used = used - 1 WHERE user_id = ? AND period = ?',
+          user.id,
+          period,
+        );
+      }
+      // Nothing counted: the quota is spent, or the key or user changed.
+      if (!this.#get(`SELECT 1 ${current}`, ...keyParams)) return { outcome: 'stale' };
+      return { outcome: 'spent', used: this.#requestsUsed(user.id, period) };
+    });
+  }
+
+  reserveRequest(userId: number, period: string, limit: number): Promise<{ allowed: boolean; used: number }> {
+    return this.#groupCommit(() => this.#reserve(userId, period, limit));
+  }
+
+  #reserve(userId: number, period: string, limit: number): { allowed: boolean; used: number } {
     const row = this.#get<{ used: number }>(
       `INSERT INTO request_counts (user_id, period, used) VALUES (?, ?, 1)
        ON CONFLICT (user_id, period) DO UPDATE SET used = used + 1 WHERE used < ?
@@ -290,19 +361,25 @@ export class SqliteStore implements Store {
       // Only reachable with limit 0 on a first request: undo the insert.
       this.#run('UPDATE request_counts SET used = used - 1 WHERE user_id = ? AND period = ?', userId, period);
     }
-    return { allowed: false, used: await this.getRequestsUsed(userId, period) };
+    return { allowed: false, used: this.#requestsUsed(userId, period) };
   }
 
-  async releaseRequest(userId: number, period: string): Promise<number> {
-    const row = this.#get<{ used: number }>(
-      'UPDATE request_counts SET used = max(used - 1, 0) WHERE user_id = ? AND period = ? RETURNING used',
-      userId,
-      period,
+  releaseRequest(userId: number, period: string): Promise<number> {
+    return this.#groupCommit(
+      () =>
+        this.#get<{ used: number }>(
+          'UPDATE request_counts SET used = max(used - 1, 0) WHERE user_id = ? AND period = ? RETURNING used',
+          userId,
+          period,
+        )?.used ?? 0,
     );
-    return row?.used ?? 0;
   }
 
   async getRequestsUsed(userId: number, period: string): Promise<number> {
+    return this.#requestsUsed(userId, period);
+  }
+
+  #requestsUsed(userId: number, period: string): number {
     return (
       this.#get<{ used: number }>(
         'SELECT used FROM request_counts WHERE user_id = ? AND period = ?',
@@ -773,54 +850,96 @@ export class SqliteStore implements Store {
 
   /**
    * Runs `write` in the next group commit: writes queued within one event-loop turn share one
-   * transaction (one fsync), each in its own savepoint, so one failing write rolls back alone.
+   * transaction (one fsync). `write` may run twice (the batch is retried one by one when a write
+   * in it fails), so it does nothing but its statements.
    */
   #groupCommit<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ write, resolve: resolve as (result: never) => void, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flushWrites());
-      }
+      this.#scheduleFlush();
     });
   }
 
-  #flushWrites(): void {
+  /** The next group commit: at the end of this event-loop turn, or once the running fsync ends. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#syncing || this.#pending.length === 0) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      // close() may have committed them already.
+      if (this.#pending.length > 0 && this.#db.open) void this.#flushWrites();
+    });
+  }
+
+  /** Commits the waiting writes; resolves once each has been settled (after its fsync). */
+  #flushWrites(): Promise<void> | undefined {
     const batch = this.#pending;
     this.#pending = [];
-    this.#flushScheduled = false;
-    const inSavepoint = this.#db.transaction((write: () => unknown) => write());
-    const outcomes: ({ ok: true; result: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
+    // Committed without SQLite's own fsync when #walFsync makes it durable instead; every other
+    // write of this connection keeps synchronous=FULL.
+    if (this.#walFsync) this.#statement('PRAGMA synchronous = NORMAL').run();
+    /** Set when a write itself threw (not BEGIN or COMMIT: a busy or failing database). */
+    let writeFailed = false;
+    const write = (item: PendingWrite): Outcome => {
+      try {
+        return { ok: true, result: item.write() };
+      } catch (error) {
+        writeFailed = true;
+        throw error;
+      }
+    };
     try {
-      this.#db
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, result: inSavepoint(item.write) });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      outcomes = this.#db.transaction(() => batch.map(write)).immediate();
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      // One write failed and took the batch with it: each is written again on its own, so that
+      // only the failing one fails. A database that could not begin or commit fails them all
+      // at once (trying each again would wait out the busy timeout once per write).
+      outcomes =
+        batch.length === 1 || !writeFailed
+          ? batch.map((): Outcome => ({ ok: false, error }))
+          : batch.map((item): Outcome => {
+              try {
+                return { ok: true, result: this.#db.transaction(item.write).immediate() };
+              } catch (error) {
+                return { ok: false, error };
+              }
+            });
+    } finally {
+      if (this.#walFsync) this.#statement('PRAGMA synchronous = FULL').run();
+    }
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) item.resolve(outcome.result as never);
+        else item.reject(outcome?.error);
+      });
+    if (!this.#walFsync) {
+      settle();
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) item.resolve(outcome.result as never);
-      else item.reject(outcome?.error);
+    // Committed but not yet durable: nobody is told it is stored until the fsync is done. A
+    // failed fsync fails the whole batch (the sender retries; a copy may then be kept twice,
+    // never lost).
+    const syncing = this.#walFsync.sync().then(settle, (error) => {
+      for (const item of batch) item.reject(error);
     });
+    this.#syncing = syncing.finally(() => {
+      this.#syncing = undefined;
+      this.#checkpointer?.request();
+      this.#scheduleFlush();
+    });
+    return this.#syncing;
   }
 
   #insertDelivery(d: NewDelivery): DeliveredMessage[] {
     const c = d.content;
+    const extraction = d.extraction && toExtractionColumns(d.extraction);
     const mailId = Number(
       this.#run(
         `INSERT INTO mails (subject, from_name, from_email, text_body, html_body, size, blob_key, attachments,
-           over_tls, tls_protocol, tls_cipher)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           over_tls, tls_protocol, tls_cipher, codes, links)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.subject,
         c.fromName,
         c.fromEmail,
@@ -832,10 +951,11 @@ export class SqliteStore implements Store {
         c.tls === undefined ? null : c.tls ? 1 : 0,
         c.tls?.protocol ?? null,
         c.tls?.cipher ?? null,
+        extraction?.codes ?? null,
+        extraction?.links ?? null,
       ).lastInsertRowid,
     );
     if (d.derived) this.#insertDerived(mailId, d.derived);
-    if (d.extraction) this.#insertExtraction(mailId, d.extraction);
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -928,8 +1048,26 @@ export class SqliteStore implements Store {
     limit: number,
     cursor?: PageCursor,
   ): Promise<Page<MessageRecord>> {
-    const items = this.#all<MessageRow>(
-      `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
+    return this.#messagesPage(messageColumns, toMessage, mailboxId, limit, cursor);
+  }
+
+  async listMessageHeadsPage(
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Promise<Page<MessageHead>> {
+    return this.#messagesPage(headColumns, toMessageHead, mailboxId, limit, cursor);
+  }
+
+  #messagesPage<Row, T>(
+    columns: string,
+    toItem: (row: Row) => T,
+    mailboxId: number,
+    limit: number,
+    cursor?: PageCursor,
+  ): Page<T> {
+    const items = this.#all<Row>(
+      `SELECT ${columns} FROM messages m JOIN mails ml ON ml.id = m.mail_id
        WHERE m.mailbox_id = ?
        AND (? IS NULL OR m.received_at < ? OR (m.received_at = ? AND m.uuid < ?))
        ORDER BY m.received_at DESC, m.uuid DESC LIMIT ?`,
@@ -939,7 +1077,7 @@ export class SqliteStore implements Store {
       cursor?.at ?? null,
       cursor?.uuid ?? null,
       limit,
-    ).map(toMessage);
+    ).map(toItem);
     const total =
       this.#get<{ n: number }>('SELECT count(*) AS n FROM messages WHERE mailbox_id = ?', mailboxId)?.n ?? 0;
     return { items, total };
@@ -1158,6 +1296,51 @@ export class SqliteStore implements Store {
     ).map(toMessage);
   }
 
+  async listMessagesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<MessageChunk> {
+    const from = `SELECT ${messageColumns}, m.id AS seq FROM messages m JOIN mails ml ON ml.id = m.mail_id
+       WHERE m.mailbox_id = ?`;
+    const order = 'ORDER BY m.received_at DESC, m.id DESC LIMIT ?';
+    const rows = after
+      ? this.#all<MessageRow & { seq: number }>(
+          `${from} AND (m.received_at, m.id) < (?, ?) ${order}`,
+          mailboxId,
+          after.at,
+          after.seq,
+          limit,
+        )
+      : this.#all<MessageRow & { seq: number }>(`${from} ${order}`, mailboxId, limit);
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return { items: rows.map(toMessage), next: last && { at: last.received_at, seq: last.seq } };
+  }
+
+  async listMessageStatesChunk(
+    mailboxId: number,
+    limit: number,
+    after?: MessageListPosition,
+  ): Promise<{ items: MessageState[]; next?: MessageListPosition }> {
+    type Row = { public_id: string; seen: number; received_at: number; seq: number };
+    const from = 'SELECT public_id, seen, received_at, id AS seq FROM messages m WHERE mailbox_id = ?';
+    const order = 'ORDER BY m.received_at DESC, m.id DESC LIMIT ?';
+    const rows = after
+      ? this.#all<Row>(
+          `${from} AND (m.received_at, m.id) < (?, ?) ${order}`,
+          mailboxId,
+          after.at,
+          after.seq,
+          limit,
+        )
+      : this.#all<Row>(`${from} ${order}`, mailboxId, limit);
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map((r) => ({ id: r.public_id, seen: r.seen === 1 })),
+      next: last && { at: last.received_at, seq: last.seq },
+    };
+  }
+
   async getMessage(id: string): Promise<MessageRecord | undefined> {
     const row = this.#get<MessageRow>(
       `SELECT ${messageColumns} FROM messages m JOIN mails ml ON ml.id = m.mail_id WHERE m.public_id = ?`,
@@ -1261,20 +1444,9 @@ export class SqliteStore implements Store {
     ).map(toMessageHead);
   }
 
-  #insertExtraction(mailId: number, extraction: Extraction): void {
-    const { codes, links } = toExtractionColumns(extraction);
-    this.#run(
-      `INSERT INTO mail_extractions (mail_id, codes, links) VALUES (?, ?, ?)
-       ON CONFLICT (mail_id) DO NOTHING`,
-      mailId,
-      codes,
-      links,
-    );
-  }
-
   async getExtraction(id: string): Promise<Extraction | undefined> {
-    const row = this.#get<ExtractionColumns>(
-      `SELECT e.codes, e.links FROM messages m JOIN mail_extractions e ON e.mail_id = m.mail_id
+    const row = this.#get<ExtractionColumns | UnreadExtractionColumns>(
+      `SELECT ml.codes, ml.links FROM messages m JOIN mails ml ON ml.id = m.mail_id
        WHERE m.public_id = ?`,
       id,
     );
@@ -1282,10 +1454,16 @@ export class SqliteStore implements Store {
   }
 
   async saveExtraction(id: string, extraction: Extraction): Promise<void> {
-    // Saved as mail arrives: committed with the deliveries of the same moment (one fsync).
+    const { codes, links } = toExtractionColumns(extraction);
+    // Committed with the deliveries of the same moment (one fsync). The first reading stays.
     return this.#groupCommit(() => {
-      const row = this.#get<{ mail_id: number }>('SELECT mail_id FROM messages WHERE public_id = ?', id);
-      if (row) this.#insertExtraction(row.mail_id, extraction);
+      this.#run(
+        `UPDATE mails SET codes = ?, links = ?
+         WHERE id = (SELECT mail_id FROM messages WHERE public_id = ?) AND codes IS NULL`,
+        codes,
+        links,
+        id,
+      );
     });
   }
 
