@@ -18,11 +18,13 @@ import { MessageService } from './domain/messages.ts';
 import { OperatorMailboxService } from './domain/operator-mailboxes.ts';
 import { QuotaService } from './domain/quota.ts';
 import { RateLimiter } from './domain/rate-limits.ts';
+import { type SenderAuthOptions, SenderAuthService } from './domain/sender-auth.ts';
 import { SessionService } from './domain/sessions.ts';
 import { StatsService } from './domain/stats.ts';
 import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
+import { boundedResolver, type DnsResolver } from './net/dns-lookups.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -54,6 +56,8 @@ export interface Services {
   rateLimits: RateLimiter;
   /** Figures for the admin overview. */
   stats: StatsService;
+  /** SPF, DKIM, DMARC and ARC of received mail, checked right after it is stored. */
+  senderAuth: SenderAuthService;
   /** Holding a request until a matching message is stored (the wait endpoints). */
   waiting: WaitService;
   /** A mailbox's messages after a given one, then each new one (the API streams). */
@@ -76,6 +80,10 @@ export interface ServiceOptions {
   now?: () => number;
   /** Resolves webhook hosts when a URL is saved (tests give a stub: no network). */
   resolveHost?: ResolveHost;
+  /** Answers the DNS lookups of the sender checks (tests give their own: no network). */
+  dnsResolver?: DnsResolver;
+  /** Told each sender-check verdict as it is saved (metrics). */
+  onSenderVerdict?: SenderAuthOptions['onVerdict'];
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -111,6 +119,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const operatorMailboxes = new OperatorMailboxService(context, config.smtp.hostname);
   const feed = new MailboxFeed(events);
   const extraction = new ExtractionService(context, htmlWork);
+  const senderAuth = new SenderAuthService(context, {
+    enabled: config.senderAuth.enabled,
+    resolver: boundedResolver(config.senderAuth.dnsTimeoutMs, options.dnsResolver),
+    mta: config.smtp.hostname,
+    // Long enough for a check of usual DNS; an answer past it says `pending`.
+    answerWaitMs: Math.min(config.senderAuth.dnsTimeoutMs, 1000),
+    onVerdict: options.onSenderVerdict,
+  });
   return {
     config,
     context,
@@ -124,7 +140,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     bodies,
     htmlWork,
     quota: new QuotaService(context),
-    ingest: new IngestService(context, bodies, operatorMailboxes, extraction),
+    ingest: new IngestService(context, bodies, operatorMailboxes, extraction, senderAuth),
+    senderAuth,
     operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),
@@ -139,6 +156,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       await expiry.stop();
       // Codes and links being read for mail already answered 250 are saved first.
       await extraction.settled();
+      // Verdicts being saved land; checks not done stay pending for the next start.
+      await senderAuth.close();
       await htmlWork.close();
       await store.close();
     },

@@ -194,6 +194,16 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: "Most webhook requests in flight at once for one user (a slow endpoint never holds up others')",
   },
+  BURNBOX_SENDER_AUTH: {
+    default: 'true',
+    schema: bool,
+    help: 'Check every received message (SPF, DKIM, DMARC, ARC) right after it is stored',
+  },
+  BURNBOX_DNS_TIMEOUT_MS: {
+    default: '2000',
+    schema: positiveInt,
+    help: 'A DNS lookup of the sender checks not answered within this time gives `temperror`',
+  },
   BURNBOX_TRUST_PROXY: {
     default: 'false',
     schema: z
@@ -284,6 +294,8 @@ export interface Config {
     concurrency: number;
     userConcurrency: number;
   };
+  /** Checking the sender of received mail (src/domain/sender-auth.ts). */
+  senderAuth: { enabled: boolean; dnsTimeoutMs: number };
   web: {
     sessionTtlMs: number;
     /** Guest mailboxes per client address per hour. */
@@ -393,6 +405,10 @@ export function loadConfig(
       allowPrivate: raw.BURNBOX_WEBHOOK_ALLOW_PRIVATE as boolean,
       concurrency: raw.BURNBOX_WEBHOOK_CONCURRENCY as number,
       userConcurrency: raw.BURNBOX_WEBHOOK_USER_CONCURRENCY as number,
+    },
+    senderAuth: {
+      enabled: raw.BURNBOX_SENDER_AUTH as boolean,
+      dnsTimeoutMs: raw.BURNBOX_DNS_TIMEOUT_MS as number,
     },
     web: {
       sessionTtlMs: Math.round((raw.BURNBOX_SESSION_TTL_HOURS as number) * 3600 * 1000),

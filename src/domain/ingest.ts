@@ -11,6 +11,7 @@ import { newMessageId, newSecret, newUuid } from './ids.ts';
 import { isLiveAt } from './mailboxes.ts';
 import type { MessageBodies } from './message-bodies.ts';
 import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
+import type { SenderAuthService } from './sender-auth.ts';
 import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
 
 export type RecipientVerdict =
@@ -30,6 +31,12 @@ export type RecipientVerdict =
 export interface SpooledMessage {
   file: string;
   size: number;
+}
+
+/** Where a message came from: the SMTP client's address and HELO name (for checking its sender). */
+export interface Connection {
+  clientIp: string;
+  helo: string;
 }
 
 /** The raw bytes of a received message: in memory, or spooled to a file. */
@@ -52,16 +59,19 @@ export class IngestService {
   readonly #bodies: MessageBodies;
   readonly #operators: OperatorMailboxService;
   readonly #extraction: ExtractionService;
+  readonly #senderAuth: SenderAuthService;
   constructor(
     ctx: ServiceContext,
     bodies: MessageBodies,
     operators: OperatorMailboxService,
     extraction: ExtractionService,
+    senderAuth: SenderAuthService,
   ) {
     this.#ctx = ctx;
     this.#bodies = bodies;
     this.#operators = operators;
     this.#extraction = extraction;
+    this.#senderAuth = senderAuth;
   }
 
   async checkRecipient(rawAddress: string): Promise<RecipientVerdict> {
@@ -115,19 +125,21 @@ export class IngestService {
    * Parses `raw` once and stores it for every recipient mailbox. Resolves only when the
    * message bytes and rows are durable; rejects if they could not be stored. Once `signal`
    * is aborted (the sender was told to retry) nothing more is stored; only a commit already
-   * under way can still land.
+   * under way can still land. With a `connection`, the sender is checked right after the
+   * commit (never before it: see sender-auth.ts).
    */
   async deliver(
     raw: RawMessage,
     recipients: DeliveryTarget[],
     envelopeFrom = '',
     signal?: AbortSignal,
+    connection?: Connection,
   ): Promise<DeliveredMessage[]> {
     const staged: StagedAttachments = Buffer.isBuffer(raw)
       ? new AttachmentsInMemory()
       : new AttachmentsInFile(`${raw.file}.parts`);
     try {
-      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal);
+      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal, connection);
     } finally {
       await staged.discard();
     }
@@ -139,6 +151,7 @@ export class IngestService {
     recipients: DeliveryTarget[],
     envelopeFrom: string,
     signal: AbortSignal | undefined,
+    connection: Connection | undefined,
   ): Promise<DeliveredMessage[]> {
     const parsed = await parseMail(Buffer.isBuffer(raw) ? raw : { file: raw.file }, envelopeFrom, staged);
     signal?.throwIfAborted();
@@ -218,6 +231,7 @@ export class IngestService {
       { subject: parsed.subject, text: parsed.text, html: parsed.html },
       copies.map((c) => c.id),
     );
+    const arrival = connection && { ...connection, envelopeFrom };
     let stored: DeliveredMessage[] = [];
     try {
       stored = await this.#ctx.store.insertDelivery({
@@ -226,6 +240,7 @@ export class IngestService {
         content,
         derived,
         extraction: extraction.now,
+        senderAuth: this.#senderAuth.arrivalOf(arrival, parsed.fromEmail),
         recipients: copies,
       });
     } catch (err) {
@@ -235,6 +250,12 @@ export class IngestService {
       extraction.stored(stored.map((m) => m.id));
     }
     if (stored.length === 0) await dropBlob();
+    else if (arrival) {
+      this.#senderAuth.afterStore(
+        stored.map((m) => m.id),
+        { blobKey, size: rawSize, arrival, raw: Buffer.isBuffer(raw) ? raw : undefined },
+      );
+    }
     for (const message of stored) {
       const mailbox = recipients.find((m) => m.id === message.mailboxId) as MailboxRecord;
       this.#ctx.events.publish('message.received', {

@@ -58,6 +58,7 @@ interface Held {
 export class WebhookDelivery {
   readonly #ctx: ServiceContext;
   readonly #webhooks: WebhookService;
+  readonly #finishPayload: (event: string, payload: string) => Promise<string>;
   readonly #options: Required<WebhookDeliveryOptions>;
   /** Claimed and waiting for a free slot, in claim (due-time) order. */
   #queue: Held[] = [];
@@ -85,9 +86,18 @@ export class WebhookDelivery {
   #stopping = false;
   #finished = 0;
 
-  constructor(deps: { ctx: ServiceContext; webhooks: WebhookService }, options: WebhookDeliveryOptions) {
+  constructor(
+    deps: {
+      ctx: ServiceContext;
+      webhooks: WebhookService;
+      /** Gives a stored payload its sender checks as they stand when it is sent. */
+      finishPayload?: (event: string, payload: string) => Promise<string>;
+    },
+    options: WebhookDeliveryOptions,
+  ) {
     this.#ctx = deps.ctx;
     this.#webhooks = deps.webhooks;
+    this.#finishPayload = deps.finishPayload ?? (async (_event, payload) => payload);
     this.#options = {
       baseDelayMs: defaultBaseDelayMs,
       maxDelayMs: defaultMaxDelayMs,
@@ -333,6 +343,7 @@ export class WebhookDelivery {
       return;
     }
     const secret = config.secret || (await this.#secretOf(item.userId));
+    const body = await this.#finishPayload(item.event, item.payload);
     const timestamp = Math.floor(attemptedAt / 1000);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -340,7 +351,7 @@ export class WebhookDelivery {
       'X-Webhook-Event': event,
       'X-Webhook-Id': item.deliveryId,
       'X-Webhook-Timestamp': String(timestamp),
-      'X-Webhook-Signature': signWebhook(secret, timestamp, item.payload),
+      'X-Webhook-Signature': signWebhook(secret, timestamp, body),
     };
     if (test) headers['X-Webhook-Test'] = 'true';
 
@@ -351,7 +362,7 @@ export class WebhookDelivery {
     try {
       ({ statusCode } = await postOnce(config.url, {
         headers,
-        body: item.payload,
+        body,
         timeoutMs: this.#options.timeoutMs,
         allowPrivate: this.#options.allowPrivate,
         agents: this.#agents,

@@ -135,7 +135,16 @@ export class SmtpListener {
         reject(replies.storeTimeout());
       }, this.#options.storeTimeoutMs);
     });
-    const delivery = this.#ingest.deliver(message.raw, [...mailboxes.values()], from, abandon.signal);
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; SPF wants a.b.c.d.
+    const clientIp = session.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    const connection = { clientIp, helo: session.hostNameAppearsAs ?? '' };
+    const delivery = this.#ingest.deliver(
+      message.raw,
+      [...mailboxes.values()],
+      from,
+      abandon.signal,
+      connection,
+    );
     // The bytes stay counted, and the spool file stays, until the delivery has settled, even
     // one abandoned after a timeout (it may still be reading the file).
     const released = delivery.then(

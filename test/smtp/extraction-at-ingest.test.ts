@@ -26,6 +26,14 @@ before(async () => {
 });
 after(() => server.close());
 
+/** An extract answer's codes and links as stored: without the sender checks the answer adds. */
+function asStored(answer: { codes: { trusted?: boolean }[]; links: { trusted?: boolean }[] }) {
+  return {
+    codes: answer.codes.map(({ trusted: _, ...code }) => code),
+    links: answer.links.map(({ trusted: _, ...link }) => link),
+  };
+}
+
 let users = 0;
 async function mailboxOfNewUser() {
   const user = await createUser(server, `reader${++users}@extract.test`);
@@ -59,12 +67,13 @@ test('a small mail has its codes and links stored with its rows, before the 250,
   // Both dialects serve what was stored.
   const user = await api(server, 'GET', `/api/messages/${copyA.id}/extract`, { key: a.user.key });
   assert.equal(user.status, 200);
-  assert.deepEqual(user.body, { status: true, data: stored });
+  assert.equal(user.body.status, true);
+  assert.deepEqual(asStored(user.body.data), stored);
   const key = await api(server, 'GET', `/api/emails/${b.mailbox.uuid}/${copyB.uuid}/extract`, {
     key: b.user.key,
   });
   assert.equal(key.status, 200);
-  assert.deepEqual(key.body, stored);
+  assert.deepEqual(asStored(key.body), stored);
 });
 
 test('a big mail has them read once in the pool and saved after the 250; asking meanwhile waits for that reading', async () => {
@@ -90,13 +99,13 @@ test('a big mail has them read once in the pool and saved after the 250; asking 
 
   // Saved with the mail, once for both copies, by one piece of work in the pool.
   await extraction.settled();
-  assert.deepEqual(await store.getExtraction(copyA.id), first.body.data);
-  assert.deepEqual(await store.getExtraction(copyB.id), first.body.data, 'the copies share it');
+  assert.deepEqual(await store.getExtraction(copyA.id), asStored(first.body.data));
+  assert.deepEqual(await store.getExtraction(copyB.id), asStored(first.body.data), 'the copies share it');
   assert.equal(htmlWork.counts.done, before + 1, 'read once, in the pool');
   const key = await api(server, 'GET', `/api/emails/${b.mailbox.uuid}/${copyB.uuid}/extract`, {
     key: b.user.key,
   });
-  assert.deepEqual(key.body, first.body.data);
+  assert.deepEqual(asStored(key.body), asStored(first.body.data));
   assert.equal(htmlWork.counts.done, before + 1, 'not read again');
 });
 
@@ -151,7 +160,7 @@ test('a mail stored before codes and links were kept gets them on its first requ
   assert.equal(first.body.data.codes[0]?.value, verification.code);
   assert.ok(first.body.data.links.some((l: { url: string }) => l.url === verification.link));
   // Saved with the mail: the other copy reads the same, through the other dialect.
-  assert.deepEqual(await store.getExtraction(message.id), first.body.data);
+  assert.deepEqual(await store.getExtraction(message.id), asStored(first.body.data));
   const second = await api(server, 'GET', `/api/emails/${other.mailbox.uuid}/${otherCopy.uuid}/extract`, {
     key: other.user.key,
   });

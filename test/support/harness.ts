@@ -7,6 +7,7 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
+import type { DnsResolver } from '../../src/net/dns-lookups.ts';
 import type { ResolveHost } from '../../src/net/target-check.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { dropSchema, freshSchemaName, postgresUrl } from './postgres.ts';
@@ -63,9 +64,17 @@ export async function removeInstallation(dataDir: string): Promise<void> {
 export const testResolveHost: ResolveHost = async (hostname) =>
   hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['93.184.216.34'];
 
+/**
+ * The DNS of test servers' sender checks, unless a test gives its own: no network, and no
+ * records anywhere (every check says `none`).
+ */
+export const noDnsRecords: DnsResolver = async (name) => {
+  throw Object.assign(new Error(`no records for ${name}`), { code: 'ENOTFOUND' });
+};
+
 export async function startTestServer(
   settings: Partial<Record<SettingName, string>> = {},
-  options: { resolveHost?: ResolveHost } = {},
+  options: { resolveHost?: ResolveHost; dnsResolver?: DnsResolver } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'burnbox-test-'));
   const backend = backendSettings(settings.BURNBOX_DATA_DIR);
@@ -92,6 +101,7 @@ export async function startTestServer(
   const burnbox = await startBurnbox(config, {
     now: () => clock.now,
     resolveHost: options.resolveHost ?? testResolveHost,
+    dnsResolver: options.dnsResolver ?? noDnsRecords,
   });
   return {
     burnbox,
