@@ -21,6 +21,7 @@ import {
 } from '../support/harness.ts';
 import { DkimKey, FakeDns, rawMessage } from '../support/sender-dns.ts';
 import { until } from '../support/until.ts';
+import { pageData, WebClient } from '../support/web-client.ts';
 
 const dns = new FakeDns();
 const bank = new DkimKey('bank.test').publishIn(dns);
@@ -272,4 +273,34 @@ test('with BURNBOX_SENDER_AUTH=false nothing is checked or looked up: every resu
   });
   assert.equal(data.codes[0].trusted, false);
   assert.deepEqual(quiet.asked, []);
+});
+
+test('the web reader says whether the sender is verified, with the results when it is not', async () => {
+  const guest = new WebClient(server);
+  const { mailbox } = pageData((await guest.get('/')).text);
+  const genuine = await bank.sign(codeMail('Bank <no-reply@bank.test>', mailbox.address));
+  await send(server, genuine, { from: 'bounce@bank.test', to: mailbox.address });
+  const forged = await evil.sign(
+    rawMessage(
+      { from: 'Bank <security@bank.test>', to: mailbox.address, subject: 'Urgent' },
+      'Code 111222\r\n',
+    ),
+  );
+  await send(server, forged, { from: 'attacker@evil.test', to: mailbox.address });
+  await server.burnbox.services.senderAuth.settled();
+  const { messages } = JSON.parse((await guest.get(`/inbox/${mailbox.token}/messages`)).text);
+  const reader = async (subject: string) => {
+    const id = messages.find((m: { subject: string }) => m.subject === subject).id;
+    return JSON.parse((await guest.get(`/inbox/${mailbox.token}/messages/${id}`)).text).sender;
+  };
+  assert.deepEqual(await reader('Your sign-in code'), {
+    state: 'verified',
+    domain: 'bank.test',
+    detail: 'DMARC pass, SPF pass, DKIM pass, ARC none',
+  });
+  assert.deepEqual(await reader('Urgent'), {
+    state: 'unverified',
+    domain: 'bank.test',
+    detail: 'DMARC fail, SPF pass, DKIM pass, ARC none',
+  });
 });
