@@ -24,7 +24,7 @@ import { StatsService } from './domain/stats.ts';
 import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
-import { boundedResolver, type DnsResolver } from './net/dns-lookups.ts';
+import { boundedResolver, type DnsResolver, networkResolver } from './net/dns-lookups.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
 import type { Store } from './store/types.ts';
@@ -121,7 +121,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const extraction = new ExtractionService(context, htmlWork);
   const senderAuth = new SenderAuthService(context, {
     enabled: config.senderAuth.enabled,
-    resolver: boundedResolver(config.senderAuth.dnsTimeoutMs, options.dnsResolver),
+    resolver: boundedResolver(
+      config.senderAuth.dnsTimeoutMs,
+      options.dnsResolver ?? networkResolver(config.senderAuth.dnsTimeoutMs, config.senderAuth.dnsServers),
+    ),
     mta: config.smtp.hostname,
     // Long enough for a check of usual DNS; an answer past it says `pending`.
     answerWaitMs: Math.min(config.senderAuth.dnsTimeoutMs, 1000),

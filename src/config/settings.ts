@@ -1,6 +1,7 @@
 // Burnbox configuration: one table of settings, read from BURNBOX_* environment variables and
 // overridden by the matching command-line flags (BURNBOX_SMTP_PORT <-> --smtp-port).
 // Every value is validated at start; the first bad one stops the start with one clear line.
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,6 +11,18 @@ import { localPublicUrl } from './public-url.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+
+/** `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`, as node:dns takes them. */
+function isDnsServer(server: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+  const withPort = /^([\d.]+):(\d{1,5})$/.exec(server);
+  const [host, port] = bracketed
+    ? [bracketed[1], bracketed[2]]
+    : withPort
+      ? [withPort[1], withPort[2]]
+      : [server];
+  return isIP(host ?? '') !== 0 && (port === undefined || (Number(port) > 0 && Number(port) < 65536));
+}
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 function isTimeZone(tz: string): boolean {
@@ -204,6 +217,19 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: 'A DNS lookup of the sender checks not answered within this time gives `temperror`',
   },
+  BURNBOX_DNS_SERVERS: {
+    default: '',
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .refine((servers) => servers.every(isDnsServer), 'must be IP addresses, each with an optional :port'),
+    help: 'DNS servers of the sender checks (comma-separated IP[:port]); empty = the system resolvers',
+  },
   BURNBOX_TRUST_PROXY: {
     default: 'false',
     schema: z
@@ -295,7 +321,7 @@ export interface Config {
     userConcurrency: number;
   };
   /** Checking the sender of received mail (src/domain/sender-auth.ts). */
-  senderAuth: { enabled: boolean; dnsTimeoutMs: number };
+  senderAuth: { enabled: boolean; dnsTimeoutMs: number; dnsServers: string[] };
   web: {
     sessionTtlMs: number;
     /** Guest mailboxes per client address per hour. */
@@ -409,6 +435,7 @@ export function loadConfig(
     senderAuth: {
       enabled: raw.BURNBOX_SENDER_AUTH as boolean,
       dnsTimeoutMs: raw.BURNBOX_DNS_TIMEOUT_MS as number,
+      dnsServers: raw.BURNBOX_DNS_SERVERS as string[],
     },
     web: {
       sessionTtlMs: Math.round((raw.BURNBOX_SESSION_TTL_HOURS as number) * 3600 * 1000),

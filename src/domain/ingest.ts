@@ -138,9 +138,11 @@ export class IngestService {
     const staged: StagedAttachments = Buffer.isBuffer(raw)
       ? new AttachmentsInMemory()
       : new AttachmentsInFile(`${raw.file}.parts`);
+    this.#senderAuth.ingestStarted();
     try {
       return await this.#deliver(raw, staged, recipients, envelopeFrom, signal, connection);
     } finally {
+      this.#senderAuth.ingestEnded();
       await staged.discard();
     }
   }

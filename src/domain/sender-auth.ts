@@ -46,11 +46,16 @@ export interface SenderAuthOptions {
   maxQueued?: number;
   /** Raw messages kept in memory for their check (else read back from the store). */
   maxHeldBytes?: number;
+  /** While mail is being stored, at least this long between starting two checks. */
+  busyGapMs?: number;
   /** Told each verdict as it is saved (metrics). */
   onVerdict?: (verdict: SenderAuthVerdict) => void;
 }
 
 interface Check {
+  /** Resolves the check's `finished` once it is done (or dropped). */
+  done: () => void;
+  started: boolean;
   /** Public ids of the mail's stored copies: the first is saved under, each waits on it. */
   ids: string[];
   blobKey: string;
@@ -94,8 +99,13 @@ export class SenderAuthService {
   /** Blob keys of the mails queued or being checked (one check per mail). */
   readonly #known = new Set<string>();
   /** The check of each copy queued or under way, by public id. */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #inFlight = new Map<string, { check: Check; finished: Promise<void> }>();
   #running = 0;
+  /** Deliveries being stored now: while there are any, checks yield to them. */
+  #ingesting = 0;
+  /** When the last check started (performance.now()), for pacing them while mail is stored. */
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #pumpTimer: NodeJS.Timeout | undefined;
   #heldBytes = 0;
   /** Pending mail may be in the store that is not queued here: look when the queue drains. */
   #rescan = false;
@@ -106,7 +116,13 @@ export class SenderAuthService {
 
   constructor(ctx: ServiceContext, options: SenderAuthOptions) {
     this.#ctx = ctx;
-    this.#options = { concurrency: 4, maxQueued: 1000, maxHeldBytes: 32 * 1024 * 1024, ...options };
+    this.#options = {
+      concurrency: 4,
+      maxQueued: 1000,
+      maxHeldBytes: 32 * 1024 * 1024,
+      busyGapMs: 100,
+      ...options,
+    };
   }
 
   get enabled(): boolean {
@@ -130,6 +146,21 @@ export class SenderAuthService {
     this.#enqueue({ ids, blobKey: mail.blobKey, size: mail.size, arrival: mail.arrival, raw });
   }
 
+  /**
+   * Ingest tells when it stores a delivery (and `ingestEnded` when done): meanwhile checks start
+   * one at a time, at most one per `busyGapMs`, so that under a flood of mail they take little of
+   * the event loop, and catch up when it passes (what the queue has no room for waits in the
+   * store). A check an answer is waiting for starts at once.
+   */
+  ingestStarted(): void {
+    this.#ingesting++;
+  }
+
+  ingestEnded(): void {
+    this.#ingesting--;
+    if (this.#ingesting === 0) this.#pump();
+  }
+
   /** Finishes the checks a previous run left pending (called once at start). */
   start(): void {
     if (!this.#options.enabled) return;
@@ -141,7 +172,14 @@ export class SenderAuthService {
     message: Pick<MessageRecord, 'id'> & { content: Pick<MessageRecord['content'], 'fromEmail'> },
   ): Promise<AuthView> {
     const underway = this.#inFlight.get(message.id);
-    if (underway) await withinMs(underway, this.#options.answerWaitMs);
+    if (underway) {
+      // Somebody is waiting for this one: it goes ahead of the queue.
+      if (!underway.check.started) {
+        this.#queue.splice(this.#queue.indexOf(underway.check), 1);
+        this.#begin(underway.check);
+      }
+      await withinMs(underway.finished, this.#options.answerWaitMs);
+    }
     const record = await this.#ctx.store.getSenderAuth(message.id);
     if (!record) return unchecked(domainOf(message.content.fromEmail));
     if (record.pending) {
@@ -193,7 +231,8 @@ export class SenderAuthService {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const check of this.#queue.splice(0)) this.#forget(check as Check & { done: () => void });
+    clearTimeout(this.#pumpTimer);
+    for (const check of this.#queue.splice(0)) this.#forget(check);
     await Promise.all(this.#saving);
   }
 
@@ -201,33 +240,39 @@ export class SenderAuthService {
     return this.#running === 0 && this.#queue.length === 0 && !this.#scanning;
   }
 
-  #enqueue(check: Check): void {
-    if (this.#known.has(check.blobKey)) return;
+  #enqueue(mail: Omit<Check, 'done' | 'started'>): void {
+    if (this.#known.has(mail.blobKey)) return;
     if (this.#queue.length >= this.#options.maxQueued) {
       // Stays pending in the store; picked up when the queue has drained.
       this.#rescan = true;
       return;
     }
-    this.#known.add(check.blobKey);
-    this.#heldBytes += check.raw?.length ?? 0;
+    this.#known.add(mail.blobKey);
+    this.#heldBytes += mail.raw?.length ?? 0;
     let done: () => void = () => {};
     const finished = new Promise<void>((resolve) => {
       done = resolve;
     });
-    for (const id of check.ids) this.#inFlight.set(id, finished);
-    this.#queue.push(Object.assign(check, { done }));
+    const check: Check = { ...mail, done, started: false };
+    for (const id of check.ids) this.#inFlight.set(id, { check, finished });
+    this.#queue.push(check);
     this.#pump();
   }
 
   #pump(): void {
+    clearTimeout(this.#pumpTimer);
+    this.#pumpTimer = undefined;
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
-      const check = this.#queue.shift() as Check & { done: () => void };
-      this.#running++;
-      void this.#run(check).finally(() => {
-        this.#running--;
-        this.#forget(check);
-        this.#pump();
-      });
+      if (this.#ingesting > 0) {
+        // Mail is being stored: one check at a time, paced.
+        const wait = this.#lastStart + this.#options.busyGapMs - performance.now();
+        if (wait > 0) {
+          this.#pumpTimer = setTimeout(() => this.#pump(), wait);
+          return;
+        }
+        if (this.#running > 0) return;
+      }
+      this.#begin(this.#queue.shift() as Check);
     }
     if (this.#running > 0 || this.#queue.length > 0 || this.#scanning) return;
     if (this.#rescan && !this.#closed) {
@@ -237,7 +282,18 @@ export class SenderAuthService {
     for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  #forget(check: Check & { done: () => void }): void {
+  #begin(check: Check): void {
+    check.started = true;
+    this.#running++;
+    this.#lastStart = performance.now();
+    void this.#run(check).finally(() => {
+      this.#running--;
+      this.#forget(check);
+      this.#pump();
+    });
+  }
+
+  #forget(check: Check): void {
     this.#known.delete(check.blobKey);
     this.#heldBytes -= check.raw?.length ?? 0;
     for (const id of check.ids) this.#inFlight.delete(id);

@@ -16,8 +16,10 @@ function timeoutError(name: string): Error {
   return Object.assign(new Error(`DNS lookup of ${name} timed out`), { code: 'ETIMEOUT' });
 }
 
-function systemResolver(timeoutMs: number): DnsResolver {
+/** node:dns, asking `servers` (IP[:port]) or, when none are given, the system's resolvers. */
+export function networkResolver(timeoutMs: number, servers: string[] = []): DnsResolver {
   const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
+  if (servers.length > 0) resolver.setServers(servers);
   return (name, type) => resolver.resolve(name, type as 'TXT') as ReturnType<DnsResolver>;
 }
 
@@ -27,7 +29,7 @@ function systemResolver(timeoutMs: number): DnsResolver {
  */
 export function boundedResolver(
   timeoutMs: number,
-  resolve: DnsResolver = systemResolver(timeoutMs),
+  resolve: DnsResolver = networkResolver(timeoutMs),
   now: () => number = Date.now,
 ): DnsResolver {
   const kept = new Map<string, { until: number; answer: ReturnType<DnsResolver> }>();
