@@ -135,7 +135,7 @@ export async function runSenderAuthBench(options: {
       `${median(runs.on).toFixed(0)} msg/s (median of ${runs.on.length} × ${options.messages}; rounds: ${list(runs.on)})`,
     ],
     [
-      `sender auth: last verdict saved after the last 250`,
+      `sender auth: every verdict saved, after the last 250`,
       `${median(runs.caughtUp).toFixed(0)} ms (median; rounds: ${list(runs.caughtUp)})`,
     ],
   ];

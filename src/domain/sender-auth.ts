@@ -84,6 +84,9 @@ function domainOf(address: string): string {
   return at >= 0 ? address.slice(at + 1).toLowerCase() : '';
 }
 
+/** How long after the last delivery stored ingest counts as quiet (checks run at full speed). */
+const quietMs = 50;
+
 const unchecked = (fromDomain: string): AuthView => ({
   spf: 'none',
   dkim: 'none',
@@ -105,6 +108,7 @@ export class SenderAuthService {
   #ingesting = 0;
   /** When the last check started (performance.now()), for pacing them while mail is stored. */
   #lastStart = Number.NEGATIVE_INFINITY;
+  #lastIngestEnd = Number.NEGATIVE_INFINITY;
   #pumpTimer: NodeJS.Timeout | undefined;
   #heldBytes = 0;
   /** Pending mail may be in the store that is not queued here: look when the queue drains. */
@@ -158,7 +162,16 @@ export class SenderAuthService {
 
   ingestEnded(): void {
     this.#ingesting--;
-    if (this.#ingesting === 0) this.#pump();
+    this.#lastIngestEnd = performance.now();
+    // Full speed again once no mail has been stored for a moment.
+    if (this.#ingesting === 0 && !this.#pumpTimer && this.#queue.length > 0) {
+      this.#pumpTimer = setTimeout(() => this.#pump(), quietMs);
+    }
+  }
+
+  /** Mail is being stored, or was a moment ago (between the deliveries of a flood). */
+  #busy(): boolean {
+    return this.#ingesting > 0 || performance.now() - this.#lastIngestEnd < quietMs;
   }
 
   /** Finishes the checks a previous run left pending (called once at start). */
@@ -263,14 +276,16 @@ export class SenderAuthService {
     clearTimeout(this.#pumpTimer);
     this.#pumpTimer = undefined;
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
-      if (this.#ingesting > 0) {
+      if (this.#busy()) {
         // Mail is being stored: one check at a time, paced.
-        const wait = this.#lastStart + this.#options.busyGapMs - performance.now();
+        const wait = Math.max(
+          this.#lastStart + this.#options.busyGapMs - performance.now(),
+          this.#running === 0 ? 0 : quietMs,
+        );
         if (wait > 0) {
           this.#pumpTimer = setTimeout(() => this.#pump(), wait);
           return;
         }
-        if (this.#running > 0) return;
       }
       this.#begin(this.#queue.shift() as Check);
     }
