@@ -110,6 +110,7 @@ export class SenderAuthService {
   #lastStart = Number.NEGATIVE_INFINITY;
   #lastIngestEnd = Number.NEGATIVE_INFINITY;
   #pumpTimer: NodeJS.Timeout | undefined;
+  #pumpAt = 0;
   #heldBytes = 0;
   /** Pending mail may be in the store that is not queued here: look when the queue drains. */
   #rescan = false;
@@ -123,7 +124,7 @@ export class SenderAuthService {
     this.#options = {
       concurrency: 4,
       maxQueued: 1000,
-      maxHeldBytes: 32 * 1024 * 1024,
+      maxHeldBytes: 4 * 1024 * 1024,
       busyGapMs: 100,
       ...options,
     };
@@ -164,9 +165,7 @@ export class SenderAuthService {
     this.#ingesting--;
     this.#lastIngestEnd = performance.now();
     // Full speed again once no mail has been stored for a moment.
-    if (this.#ingesting === 0 && !this.#pumpTimer && this.#queue.length > 0) {
-      this.#pumpTimer = setTimeout(() => this.#pump(), quietMs);
-    }
+    if (this.#ingesting === 0 && this.#queue.length > 0) this.#pumpIn(quietMs);
   }
 
   /** Mail is being stored, or was a moment ago (between the deliveries of a flood). */
@@ -283,7 +282,7 @@ export class SenderAuthService {
           this.#running === 0 ? 0 : quietMs,
         );
         if (wait > 0) {
-          this.#pumpTimer = setTimeout(() => this.#pump(), wait);
+          this.#pumpIn(wait);
           return;
         }
       }
@@ -295,6 +294,15 @@ export class SenderAuthService {
       return;
     }
     for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  /** Pumps in `ms`, or sooner if it was due sooner already. */
+  #pumpIn(ms: number): void {
+    const at = performance.now() + ms;
+    if (this.#pumpTimer && this.#pumpAt <= at) return;
+    clearTimeout(this.#pumpTimer);
+    this.#pumpAt = at;
+    this.#pumpTimer = setTimeout(() => this.#pump(), ms);
   }
 
   #begin(check: Check): void {
