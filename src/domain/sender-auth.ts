@@ -125,7 +125,7 @@ export class SenderAuthService {
       concurrency: 4,
       maxQueued: 1000,
       maxHeldBytes: 4 * 1024 * 1024,
-      busyGapMs: 100,
+      busyGapMs: 500,
       ...options,
     };
   }
