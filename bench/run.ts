@@ -9,7 +9,9 @@
 // answers with 1,000 waits held (bench/wait.ts), BENCH_INGEST_EXTRACTION=0 the ingest rate of
 // mail with a code next to other checkouts (bench/ingest-extraction.ts,
 // BENCH_INGEST_BASELINE=/path/to/checkout[,…]), BENCH_API=0 the API read rates beside a bare
-// fastify ceiling (bench/api-reads.ts, BENCH_API_BASELINE=/path/to/checkout[,…]).
+// fastify ceiling (bench/api-reads.ts, BENCH_API_BASELINE=/path/to/checkout[,…]),
+// BENCH_SENDER_AUTH=0 the ingest rate with sender authentication on and off
+// (bench/sender-auth.ts, DNS from a server on 127.0.0.1).
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { runApiReadBench } from './api-reads.ts';
@@ -19,6 +21,7 @@ import { runBigMessageBench } from './big-messages.ts';
 import { runExtractionBench } from './extraction.ts';
 import { runHttpLoad } from './http-load.ts';
 import { runIngestExtractionBench } from './ingest-extraction.ts';
+import { runSenderAuthBench } from './sender-auth.ts';
 import { startBenchServer } from './server-process.ts';
 import { runSlotHoggingBench } from './slot-hogging.ts';
 import { buildSampleMessage, runSmtpLoad } from './smtp-load.ts';
@@ -191,6 +194,9 @@ if (process.env.BENCH_INGEST_EXTRACTION !== '0') {
       baseline: process.env.BENCH_INGEST_BASELINE,
     })),
   );
+}
+if (process.env.BENCH_SENDER_AUTH !== '0') {
+  rows.push(...(await runSenderAuthBench({ rounds, messages: messagesPerRound })));
 }
 if (process.env.BENCH_POSTGRES !== '0') rows.push(...(await runBackendBench()));
 if (process.env.BENCH_EXTRACT !== '0') rows.push(...(await runExtractionBench()));

@@ -14,6 +14,8 @@ export interface BenchServer {
   baseUrl: string;
   /** Process id of the server. */
   pid: number;
+  /** Its data directory (the SQLite database is `burnbox.db` there). */
+  dataDir: string;
   /** Runs a `burnbox` admin command against the same data; returns its stdout. */
   cli(...args: string[]): string;
   /** Peak resident set size of the server process, in MiB (VmHWM). */
@@ -45,6 +47,7 @@ export async function startBenchServer(
     smtpPort: serve.smtpPort,
     baseUrl: serve.baseUrl,
     pid: serve.child.pid as number,
+    dataDir,
     cli(...args) {
       const result = runCli(args, serve.env, cliPath);
       if (result.status !== 0) throw new Error(`burnbox ${args.join(' ')}: ${result.stderr}`);

@@ -73,8 +73,15 @@ export async function startBurnbox(config: Config, options: StartOptions = {}): 
   // Links follow the port actually bound (it differs from the setting only when that is 0).
   if (config.publicUrlFollowsHttpPort) services.config.publicUrl = localPublicUrl(httpPort);
   services.expiry.start(config.sweep.intervalMs);
+  // Messages whose sender checks a previous run left pending are checked now.
+  services.senderAuth.start();
   const webhookDelivery = new WebhookDelivery(
-    { ctx: { ...services.context, log }, webhooks: services.webhooks, resolveHost: options.resolveHost },
+    {
+      ctx: { ...services.context, log },
+      webhooks: services.webhooks,
+      resolveHost: options.resolveHost,
+      finishPayload: (event, payload) => services.senderAuth.finishWebhookPayload(event, payload),
+    },
     config.webhooks,
   );
   webhookDelivery.start();

@@ -20,12 +20,18 @@ import { MessageService } from './domain/messages.ts';
 import { OperatorMailboxService } from './domain/operator-mailboxes.ts';
 import { QuotaService } from './domain/quota.ts';
 import { RateLimiter } from './domain/rate-limits.ts';
+import { type SenderAuthOptions, SenderAuthService } from './domain/sender-auth.ts';
 import { SessionService } from './domain/sessions.ts';
 import { StatsService } from './domain/stats.ts';
 import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
 import { BurnboxMetrics } from './metrics/metrics.ts';
+import {
+  boundedResolver,
+  networkResolver,
+  type DnsResolver as SenderDnsResolver,
+} from './net/dns-lookups.ts';
 import { type DnsResolver, systemDnsResolver } from './net/dns-records.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
@@ -62,6 +68,8 @@ export interface Services {
   rateLimits: RateLimiter;
   /** Figures for the admin overview. */
   stats: StatsService;
+  /** SPF, DKIM, DMARC and ARC of received mail, checked right after it is stored. */
+  senderAuth: SenderAuthService;
   /** Holding a request until a matching message is stored (the wait endpoints). */
   waiting: WaitService;
   /** A mailbox's messages after a given one, then each new one (the API streams). */
@@ -91,6 +99,10 @@ export interface ServiceOptions {
   resolveHost?: ResolveHost;
   /** Looks up custom domains' MX and TXT records (tests give a stub: no network). */
   dnsResolver?: DnsResolver;
+  /** Answers the DNS lookups of the sender checks (tests give their own: no network). */
+  senderDns?: SenderDnsResolver;
+  /** Told each sender-check verdict as it is saved (besides the metrics). */
+  onSenderVerdict?: SenderAuthOptions['onVerdict'];
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -119,7 +131,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const customDomains = new CustomDomainService(
     context,
     { mailHost: config.smtp.hostname, ...config.customDomains },
-    options.dnsResolver ?? systemDnsResolver(config.customDomains.dnsTimeoutMs),
+    options.dnsResolver ?? systemDnsResolver(config.customDomains.dnsTimeoutMs, config.senderAuth.dnsServers),
   );
   const mailboxes = new MailboxService(
     context,
@@ -140,6 +152,22 @@ export async function createServices(config: Config, options: ServiceOptions = {
   metrics.source('streamsHeld', () => feed.size - waiting.held);
   const accounts = new AccountService(context);
   const quota = new QuotaService(context);
+  const senderAuth = new SenderAuthService(context, {
+    enabled: config.senderAuth.enabled,
+    resolver: boundedResolver(
+      config.senderAuth.dnsTimeoutMs,
+      options.senderDns ?? networkResolver(config.senderAuth.dnsTimeoutMs, config.senderAuth.dnsServers),
+    ),
+    mta: config.smtp.hostname,
+    // Long enough for a check of usual DNS; an answer past it says `pending`.
+    answerWaitMs: Math.min(config.senderAuth.dnsTimeoutMs, 1000),
+    onVerdict: (verdict) => {
+      for (const check of ['spf', 'dkim', 'dmarc', 'arc'] as const) {
+        metrics.senderAuthResults.inc({ check, result: verdict[check] });
+      }
+      options.onSenderVerdict?.(verdict);
+    },
+  });
   return {
     config,
     context,
@@ -155,7 +183,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     htmlWork,
     quota,
     keyAdmission: new KeyAdmission(accounts, quota),
-    ingest: new IngestService(context, bodies, operatorMailboxes, extraction, customDomains),
+    ingest: new IngestService(context, bodies, operatorMailboxes, extraction, customDomains, senderAuth),
+    senderAuth,
     operatorMailboxes,
     expiry,
     webhooks: new WebhookService(context, webhookTargetCheck(config, options.resolveHost)),
@@ -169,6 +198,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       await relay?.stop();
       await expiry.stop();
+      // Verdicts being saved land; checks not done stay pending for the next start.
+      await senderAuth.close();
       await htmlWork.close();
       await store.close();
     },

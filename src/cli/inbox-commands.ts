@@ -1,6 +1,12 @@
 // `burnbox inbox create | list | wait | delete`: a shell client of a running Burnbox (CI jobs,
 // scripts), a thin adapter over the HTTP client module.
-import { BurnboxClient, ClientError, type InboxLifetime, inboxLifetimes } from '../client/burnbox-client.ts';
+import {
+  BurnboxClient,
+  ClientError,
+  type InboxLifetime,
+  inboxLifetimes,
+  type SenderAuth,
+} from '../client/burnbox-client.ts';
 import { loadClientSettings } from '../config/client-settings.ts';
 
 export interface InboxOptions {
@@ -85,6 +91,8 @@ export async function inboxCommand(
         out(`to\t${message.to}`);
         out(`subject\t${message.subject}`);
         out(`received\t${message.receivedAt}`);
+        out(`sender\t${senderLine(message.auth)}`);
+        // Its codes and links are as trustworthy as the sender line says (`trusted` in --json).
         for (const c of message.codes) out(`code\t${c.value}`);
         for (const l of message.links) out(`link\t${l.kind}\t${l.url}`);
       }
@@ -102,6 +110,13 @@ export async function inboxCommand(
         0,
       );
   }
+}
+
+/** `verified (example.com: dmarc=pass spf=pass dkim=pass arc=none)`, or `not verified (…)`. */
+function senderLine(auth: SenderAuth): string {
+  const detail = `dmarc=${auth.dmarc} spf=${auth.spf} dkim=${auth.dkim} arc=${auth.arc}`;
+  const domain = auth.from_domain ? `${auth.from_domain}: ` : '';
+  return `${auth.dmarc === 'pass' ? 'verified' : 'not verified'} (${domain}${detail})`;
 }
 
 function requireArgument(value: string | undefined, what: string): string {

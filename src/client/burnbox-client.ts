@@ -34,6 +34,19 @@ export interface ListedInbox extends Inbox {
   createdAt: string;
 }
 
+/** A code or link, and whether its sender is authenticated (DMARC pass): act on an untrusted one only after checking. */
+export type TrustedCode = ExtractedCode & { trusted: boolean };
+export type TrustedLink = ExtractedLink & { trusted: boolean };
+
+/** The sender checks of a message, as the server gives them (README: "Sender authentication"). */
+export interface SenderAuth {
+  spf: string;
+  dkim: string;
+  dmarc: string;
+  arc: string;
+  from_domain: string;
+}
+
 export interface MessageSummary {
   /** The id `getMessage` takes. */
   id: string;
@@ -43,8 +56,9 @@ export interface MessageSummary {
   subject: string;
   /** `YYYY-MM-DD HH:MM:SS` in the server's time zone (BURNBOX_TIMEZONE), as its user API gives it. */
   receivedAt: string;
-  codes: ExtractedCode[];
-  links: ExtractedLink[];
+  codes: TrustedCode[];
+  links: TrustedLink[];
+  auth: SenderAuth;
 }
 
 export interface Message extends MessageSummary {
@@ -105,8 +119,9 @@ interface UserApiMessage {
   html: boolean;
   content: string;
   attachments: { name: string; size: number; url: string }[];
-  codes?: ExtractedCode[];
-  links?: ExtractedLink[];
+  codes?: TrustedCode[];
+  links?: TrustedLink[];
+  auth?: SenderAuth;
 }
 
 export interface ClientOptions {
@@ -217,9 +232,13 @@ export class BurnboxClient {
     const path = `/api/messages/${encodeURIComponent(id)}`;
     const [read, extracted] = await Promise.all([
       this.#request<{ data: UserApiMessage }>('GET', path),
-      this.#request<{ data: { codes: ExtractedCode[]; links: ExtractedLink[] } }>('GET', `${path}/extract`),
+      this.#request<{ data: { codes: TrustedCode[]; links: TrustedLink[]; auth?: SenderAuth } }>(
+        'GET',
+        `${path}/extract`,
+      ),
     ]);
-    return messageOf({ ...read.data, codes: extracted.data.codes, links: extracted.data.links });
+    const { codes, links, auth } = extracted.data;
+    return messageOf({ ...read.data, codes, links, auth });
   }
 
   /** Deletes an owned mailbox and its messages. */
@@ -333,8 +352,10 @@ function messageOf(m: UserApiMessage): Message {
     to: m.to,
     subject: m.subject,
     receivedAt: m.receivedAt,
-    codes: m.codes ?? [],
-    links: m.links ?? [],
+    // A server without sender checks vouches for nothing.
+    codes: (m.codes ?? []).map((c) => ({ ...c, trusted: c.trusted === true })),
+    links: (m.links ?? []).map((l) => ({ ...l, trusted: l.trusted === true })),
+    auth: m.auth ?? { spf: 'none', dkim: 'none', dmarc: 'none', arc: 'none', from_domain: '' },
     body: { html: m.html, content: m.content },
     attachments: m.attachments.map((a) => ({ name: a.name, size: a.size, url: a.url })),
   };

@@ -1,6 +1,7 @@
 // Burnbox configuration: one table of settings, read from BURNBOX_* environment variables and
 // overridden by the matching command-line flags (BURNBOX_SMTP_PORT <-> --smtp-port).
 // Every value is validated at start; the first bad one stops the start with one clear line.
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,6 +11,18 @@ import { localPublicUrl } from './public-url.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+
+/** `192.0.2.53`, `192.0.2.53:5353`, `2001:db8::53` or `[2001:db8::53]:5353`, as node:dns takes them. */
+function isDnsServer(server: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
+  const withPort = /^([\d.]+):(\d{1,5})$/.exec(server);
+  const [host, port] = bracketed
+    ? [bracketed[1], bracketed[2]]
+    : withPort
+      ? [withPort[1], withPort[2]]
+      : [server];
+  return isIP(host ?? '') !== 0 && (port === undefined || (Number(port) > 0 && Number(port) < 65536));
+}
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 function isTimeZone(tz: string): boolean {
@@ -204,6 +217,24 @@ export const settingDefinitions = {
     schema: positiveInt,
     help: "Most webhook requests in flight at once for one user (a slow endpoint never holds up others')",
   },
+  BURNBOX_SENDER_AUTH: {
+    default: 'true',
+    schema: bool,
+    help: 'Check every received message (SPF, DKIM, DMARC, ARC) right after it is stored',
+  },
+  BURNBOX_DNS_SERVERS: {
+    default: '',
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .refine((servers) => servers.every(isDnsServer), 'must be IP addresses, each with an optional :port'),
+    help: 'DNS servers of the sender checks (comma-separated IP[:port]); empty = the system resolvers',
+  },
   BURNBOX_TRUST_PROXY: {
     default: 'false',
     schema: z
@@ -253,9 +284,9 @@ export const settingDefinitions = {
     help: 'A custom domain whose DNS records are still not right this long after it was added is marked failed (may be fractional)',
   },
   BURNBOX_DNS_TIMEOUT_SECONDS: {
-    default: '5',
+    default: '2',
     schema: z.coerce.number().positive(),
-    help: 'A DNS lookup of a custom domain not answered within this time counts as not found, for this try (may be fractional)',
+    help: 'A DNS lookup not answered within this time fails: a sender check gives temperror, a custom domain check counts as not found for this try (may be fractional)',
   },
   BURNBOX_HTML_WORKERS: {
     default: '1',
@@ -318,6 +349,8 @@ export interface Config {
     concurrency: number;
     userConcurrency: number;
   };
+  /** Checking the sender of received mail (src/domain/sender-auth.ts). */
+  senderAuth: { enabled: boolean; dnsTimeoutMs: number; dnsServers: string[] };
   web: {
     sessionTtlMs: number;
     /** Guest mailboxes per client address per hour. */
@@ -460,6 +493,11 @@ export function loadConfig(
       allowPrivate: raw.BURNBOX_WEBHOOK_ALLOW_PRIVATE as boolean,
       concurrency: raw.BURNBOX_WEBHOOK_CONCURRENCY as number,
       userConcurrency: raw.BURNBOX_WEBHOOK_USER_CONCURRENCY as number,
+    },
+    senderAuth: {
+      enabled: raw.BURNBOX_SENDER_AUTH as boolean,
+      dnsTimeoutMs: Math.max(1, Math.round((raw.BURNBOX_DNS_TIMEOUT_SECONDS as number) * 1000)),
+      dnsServers: raw.BURNBOX_DNS_SERVERS as string[],
     },
     web: {
       sessionTtlMs: Math.round((raw.BURNBOX_SESSION_TTL_HOURS as number) * 3600 * 1000),

@@ -18,6 +18,7 @@ import { newMessageId, newSecret, newUuid } from './ids.ts';
 import { isLiveAt } from './mailboxes.ts';
 import type { MessageBodies } from './message-bodies.ts';
 import { isOperatorLocalPart, type OperatorMailboxService } from './operator-mailboxes.ts';
+import type { SenderAuthService } from './sender-auth.ts';
 import { newMessageEvent, newMessagePayloadJson } from './webhooks.ts';
 
 export type RecipientVerdict =
@@ -37,6 +38,12 @@ export type RecipientVerdict =
 export interface SpooledMessage {
   file: string;
   size: number;
+}
+
+/** Where a message came from: the SMTP client's address and HELO name (for checking its sender). */
+export interface Connection {
+  clientIp: string;
+  helo: string;
 }
 
 /** The raw bytes of a received message: in memory, or spooled to a file. */
@@ -60,18 +67,21 @@ export class IngestService {
   readonly #operators: OperatorMailboxService;
   readonly #extraction: ExtractionService;
   readonly #customDomains: CustomDomainService;
+  readonly #senderAuth: SenderAuthService;
   constructor(
     ctx: ServiceContext,
     bodies: MessageBodies,
     operators: OperatorMailboxService,
     extraction: ExtractionService,
     customDomains: CustomDomainService,
+    senderAuth: SenderAuthService,
   ) {
     this.#ctx = ctx;
     this.#bodies = bodies;
     this.#operators = operators;
     this.#extraction = extraction;
     this.#customDomains = customDomains;
+    this.#senderAuth = senderAuth;
   }
 
   /**
@@ -144,6 +154,8 @@ export class IngestService {
    * message bytes and rows are durable; rejects if they could not be stored. Once `signal`
    * is aborted (the sender was told to retry) nothing more is stored; only a commit already
    * under way can still land. `tls` is the TLS the sender used (null: plain text), kept with it.
+   * With a `connection`, the sender is checked right after the commit (never before it: see
+   * sender-auth.ts).
    */
   async deliver(
     raw: RawMessage,
@@ -151,13 +163,16 @@ export class IngestService {
     envelopeFrom = '',
     signal?: AbortSignal,
     tls: TlsUse | null = null,
+    connection?: Connection,
   ): Promise<DeliveredMessage[]> {
     const staged: StagedAttachments = Buffer.isBuffer(raw)
       ? new AttachmentsInMemory()
       : new AttachmentsInFile(`${raw.file}.parts`);
+    this.#senderAuth.ingestStarted();
     try {
-      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal, tls);
+      return await this.#deliver(raw, staged, recipients, envelopeFrom, signal, tls, connection);
     } finally {
+      this.#senderAuth.ingestEnded();
       await staged.discard();
     }
   }
@@ -169,6 +184,7 @@ export class IngestService {
     envelopeFrom: string,
     signal: AbortSignal | undefined,
     tls: TlsUse | null,
+    connection: Connection | undefined,
   ): Promise<DeliveredMessage[]> {
     const parsed = await parseMail(Buffer.isBuffer(raw) ? raw : { file: raw.file }, envelopeFrom, staged);
     signal?.throwIfAborted();
@@ -246,6 +262,7 @@ export class IngestService {
         webhook: { deliveryId: newUuid(), event: newMessageEvent, payload },
       };
     });
+    const arrival = connection && { ...connection, envelopeFrom };
     let stored: DeliveredMessage[];
     try {
       stored = await this.#ctx.store.insertDelivery({
@@ -254,6 +271,7 @@ export class IngestService {
         content,
         derived,
         extraction,
+        senderAuth: this.#senderAuth.arrivalOf(arrival, parsed.fromEmail),
         recipients: copies,
       });
     } catch (err) {
@@ -261,6 +279,12 @@ export class IngestService {
       throw err;
     }
     if (stored.length === 0) await dropBlob();
+    else if (arrival) {
+      this.#senderAuth.afterStore(
+        stored.map((m) => m.id),
+        { blobKey, size: rawSize, arrival, raw: Buffer.isBuffer(raw) ? raw : undefined },
+      );
+    }
     for (const message of stored) {
       const mailbox = recipients.find((m) => m.id === message.mailboxId) as MailboxRecord;
       this.#ctx.events.publish('message.received', {

@@ -60,6 +60,7 @@ export class WebhookDelivery {
   readonly #ctx: ServiceContext;
   readonly #webhooks: WebhookService;
   readonly #resolveHost: ResolveHost | undefined;
+  readonly #finishPayload: (event: string, payload: string) => Promise<string>;
   readonly #options: Required<WebhookDeliveryOptions>;
   /** Claimed and waiting for a free slot, in claim (due-time) order. */
   #queue: Held[] = [];
@@ -89,12 +90,19 @@ export class WebhookDelivery {
 
   /** `resolveHost` answers the endpoints' host names (default: the system's resolver). */
   constructor(
-    deps: { ctx: ServiceContext; webhooks: WebhookService; resolveHost?: ResolveHost },
+    deps: {
+      ctx: ServiceContext;
+      webhooks: WebhookService;
+      resolveHost?: ResolveHost;
+      /** Gives a stored payload its sender checks as they stand when it is sent. */
+      finishPayload?: (event: string, payload: string) => Promise<string>;
+    },
     options: WebhookDeliveryOptions,
   ) {
     this.#ctx = deps.ctx;
     this.#webhooks = deps.webhooks;
     this.#resolveHost = deps.resolveHost;
+    this.#finishPayload = deps.finishPayload ?? (async (_event, payload) => payload);
     this.#options = {
       baseDelayMs: defaultBaseDelayMs,
       maxDelayMs: defaultMaxDelayMs,
@@ -341,6 +349,7 @@ export class WebhookDelivery {
       return;
     }
     const secret = config.secret || (await this.#secretOf(item.userId));
+    const body = await this.#finishPayload(item.event, item.payload);
     const timestamp = Math.floor(attemptedAt / 1000);
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -348,7 +357,7 @@ export class WebhookDelivery {
       'X-Webhook-Event': event,
       'X-Webhook-Id': item.deliveryId,
       'X-Webhook-Timestamp': String(timestamp),
-      'X-Webhook-Signature': signWebhook(secret, timestamp, item.payload),
+      'X-Webhook-Signature': signWebhook(secret, timestamp, body),
     };
     if (test) headers['X-Webhook-Test'] = 'true';
 
@@ -359,7 +368,7 @@ export class WebhookDelivery {
     try {
       ({ statusCode } = await postOnce(config.url, {
         headers,
-        body: item.payload,
+        body,
         timeoutMs: this.#options.timeoutMs,
         allowPrivate: this.#options.allowPrivate,
         agents: this.#agents,

@@ -10,9 +10,14 @@ export interface DnsResolver {
   resolveTxt(name: string): Promise<string[][]>;
 }
 
-/** The system's resolver (its servers from /etc/resolv.conf), one try per lookup. */
-export function systemDnsResolver(timeoutMs: number): DnsResolver {
-  return new Resolver({ timeout: timeoutMs, tries: 1 });
+/**
+ * node's resolver asking `servers` (IP[:port], BURNBOX_DNS_SERVERS) or, when none are given, the
+ * system's (/etc/resolv.conf); one try per lookup.
+ */
+export function systemDnsResolver(timeoutMs: number, servers: string[] = []): DnsResolver {
+  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
+  if (servers.length > 0) resolver.setServers(servers);
+  return resolver;
 }
 
 /** The TXT record value that proves control of a domain. */

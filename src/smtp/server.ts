@@ -212,12 +212,16 @@ export class SmtpListener {
       }, this.#options.storeTimeoutMs);
     });
     const started = performance.now();
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; SPF wants a.b.c.d.
+    const clientIp = session.remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+    const connection = { clientIp, helo: session.hostNameAppearsAs ?? '' };
     const delivery = this.#ingest.deliver(
       message.raw,
       [...mailboxes.values()],
       from,
       abandon.signal,
       tlsOfSession(session),
+      connection,
     );
     // The bytes stay counted, and the spool file stays, until the delivery has settled, even
     // one abandoned after a timeout (it may still be reading the file).

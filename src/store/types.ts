@@ -222,6 +222,43 @@ export type MessageHead = Omit<MessageRecord, 'content'> & {
   content: Pick<MailContent, 'subject' | 'fromName' | 'fromEmail'>;
 };
 
+/** How a message arrived, recorded with it for checking its sender (SPF needs all three). */
+export interface ArrivalRecord {
+  /** The connecting client's IP address. */
+  clientIp: string;
+  /** The name the client gave in HELO/EHLO ('' when none). */
+  helo: string;
+  /** MAIL FROM ('' for a null sender). */
+  envelopeFrom: string;
+}
+
+/** A result of one sender check, as mailauth names it (`pass`, `fail`, `softfail`, `none`, `temperror`, …). */
+export type AuthResult = string;
+
+/** The sender checks of one mail. */
+export interface SenderAuthVerdict {
+  spf: AuthResult;
+  dkim: AuthResult;
+  dmarc: AuthResult;
+  arc: AuthResult;
+  /** The domain of the From header (what DMARC authenticates); '' when it has none. */
+  fromDomain: string;
+}
+
+/** The stored sender checks of a mail: computed, or not yet (`pending`). */
+export type SenderAuthRecord =
+  | ({ pending: false } & SenderAuthVerdict)
+  | { pending: true; fromDomain: string };
+
+/** A mail whose sender checks are still pending, and what computing them needs. */
+export interface PendingSenderAuth extends ArrivalRecord {
+  /** Public id of one of its copies. */
+  id: string;
+  blobKey: string;
+  /** Size of the raw message: blob bytes [0, size). */
+  size: number;
+}
+
 export interface NewDelivery {
   content: MailContent;
   /** Stored with the content; absent = made on first read (as for mail stored before it existed). */
@@ -231,6 +268,12 @@ export interface NewDelivery {
    * its copies); absent = read on first request (as for mail stored before it existed).
    */
   extraction?: Extraction;
+  /**
+   * How the mail arrived, when its sender is to be checked: stored with it, its checks
+   * `pending` (with `fromDomain` from the parsed From) until `saveSenderAuth`. Absent = never
+   * checked (the check is switched off).
+   */
+  senderAuth?: ArrivalRecord & { fromDomain: string };
   /**
    * The content's bytes (raw message, then attachments) when they are small enough to live in
    * the store itself, committed with the rows under `content.blobKey`. Otherwise they are
@@ -612,4 +655,14 @@ export interface Store {
   /** Stores the codes and links of the mail of message `id`, unless some are stored already. */
   saveExtraction(id: string, extraction: Extraction): Promise<void>;
   deleteMessage(id: string): Promise<Released & { deleted: boolean }>;
+
+  /**
+   * The sender checks of the mail of message `id` (public id); undefined when it was stored
+   * without them (or there is no such message).
+   */
+  getSenderAuth(id: string): Promise<SenderAuthRecord | undefined>;
+  /** Stores the sender checks of the mail of message `id`, only while they are pending. */
+  saveSenderAuth(id: string, verdict: SenderAuthVerdict): Promise<void>;
+  /** Up to `limit` mails whose sender checks are pending, oldest first. */
+  listPendingSenderAuth(limit: number): Promise<PendingSenderAuth[]>;
 }

@@ -1,5 +1,6 @@
 // The message reader shows a verification mail's code with a copy button, and marks its action
 // link: a person gets the code onto the clipboard in one click, and sees where the link leads.
+// It also says whether the sender is verified (its domain passed DMARC).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -96,6 +97,49 @@ describe('codes and action links in the message reader', { skip: browserUnavaila
 
     await openMessage(page, 'Newsletter');
     assert.equal(await page.locator('.reader-extract').count(), 0, 'no code, no action link: no panel');
+    await context.close();
+  });
+
+  test('the reader says whether the sender is verified, and the results when it is not', async () => {
+    const context = await newContext(env.browser);
+    const page = await context.newPage();
+    const address = await openInbox(page);
+    const { store } = env.server.burnbox.services;
+    const mailbox = (await store.getMailboxByAddress(address)) as MailboxRecord;
+    // Two mails as ingest stores them, their sender checks saved as the checks would.
+    const deliver = async (subject: string, verdict: { spf: string; dkim: string; dmarc: string }) => {
+      const id = newMessageId();
+      await store.insertDelivery({
+        content: {
+          subject,
+          fromName: 'Bank',
+          fromEmail: 'no-reply@bank.example',
+          text: 'Your code is 482913.',
+          html: '',
+          size: 5,
+          blobKey: newUuid(),
+          attachments: [],
+        },
+        senderAuth: { clientIp: '192.0.2.1', helo: 'mx', envelopeFrom: '', fromDomain: 'bank.example' },
+        inlineBlob: Buffer.from('x\r\n'),
+        receivedAt: env.server.clock.now,
+        recipients: [{ mailboxId: mailbox.id, recipient: address, id, uuid: newUuid() }],
+      });
+      await store.saveSenderAuth(id, { ...verdict, arc: 'none', fromDomain: 'bank.example' });
+    };
+    await deliver('Genuine', { spf: 'pass', dkim: 'pass', dmarc: 'pass' });
+    await deliver('Forged', { spf: 'softfail', dkim: 'none', dmarc: 'fail' });
+    await page.reload();
+    await openMessage(page, 'Genuine');
+    const verified = page.locator('.sender-badge[data-sender-state="verified"]');
+    assert.match((await verified.textContent()) ?? '', /Verified sender: bank\.example/);
+    await openMessage(page, 'Forged');
+    const unverified = page.locator('.sender-badge[data-sender-state="unverified"]');
+    assert.match(
+      (await unverified.textContent()) ?? '',
+      /Could not verify the sender.*DMARC fail, SPF softfail, DKIM none/,
+    );
+    await screenshot(page, 'reader-sender-unverified');
     await context.close();
   });
 });

@@ -122,3 +122,27 @@ test('the metrics token is never printed, and the TLS files are both or neither'
   });
   assert.throws(() => loadConfig({ BURNBOX_TLS_KEY: '/etc/k.pem' }), ConfigError);
 });
+
+test('sender checks: on by default; DNS time limit and servers (IP[:port], IPv6 in brackets with a port)', () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.senderAuth, { enabled: true, dnsTimeoutMs: 2000, dnsServers: [] });
+  const set = loadConfig({
+    BURNBOX_SENDER_AUTH: 'false',
+    BURNBOX_DNS_TIMEOUT_SECONDS: '0.5',
+    BURNBOX_DNS_SERVERS: '127.0.0.1:5353, 2001:db8::53 ,[2001:db8::54]:53,192.0.2.1',
+  });
+  assert.deepEqual(set.senderAuth, {
+    enabled: false,
+    dnsTimeoutMs: 500,
+    dnsServers: ['127.0.0.1:5353', '2001:db8::53', '[2001:db8::54]:53', '192.0.2.1'],
+  });
+  for (const bad of ['dns.example.com', '127.0.0.1:99999', '[::1', '1.2.3']) {
+    assert.throws(
+      () => loadConfig({ BURNBOX_DNS_SERVERS: bad }),
+      (err: unknown) =>
+        err instanceof ConfigError && /^Invalid setting BURNBOX_DNS_SERVERS=.*IP addresses/.test(err.message),
+      bad,
+    );
+  }
+  assert.throws(() => loadConfig({ BURNBOX_DNS_TIMEOUT_SECONDS: '0' }), ConfigError);
+});

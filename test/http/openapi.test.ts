@@ -72,7 +72,7 @@ test('/openapi.json documents every endpoint of both dialects, no more', async (
     const op = doc.paths[path]?.get as any;
     assert.deepEqual(op?.tags, [tag], `${path} tag`);
     const ok = op?.responses?.['200']?.content?.['application/json']?.schema;
-    assert.deepEqual(Object.keys(data(ok).properties).sort(), ['codes', 'links'], `${path} answer`);
+    assert.deepEqual(Object.keys(data(ok).properties).sort(), ['auth', 'codes', 'links'], `${path} answer`);
   }
   // Beyond the seeds: the key API's webhook extras, each dialect's codes and links, and waiting,
   // streams and upstream MoeMail's config.

@@ -28,10 +28,10 @@ test('the codes and links of a received message, as {codes, links}', async () =>
   const { user, box, messageId } = await userWithVerificationMail();
   const res = await keyApi(server, 'GET', `/api/emails/${box.id}/${messageId}/extract`, { key: user.key });
   assert.equal(res.status, 200);
-  assertKeys(res.body, ['codes', 'links'], 'answer');
+  assertKeys(res.body, ['codes', 'links', 'auth'], 'answer');
   assert.equal(res.body.codes[0].value, verification.code);
-  for (const code of res.body.codes) assertKeys(code, ['value', 'kind'], 'a code');
-  for (const link of res.body.links) assertKeys(link, ['url', 'kind'], 'a link');
+  for (const code of res.body.codes) assertKeys(code, ['value', 'kind', 'trusted'], 'a code');
+  for (const link of res.body.links) assertKeys(link, ['url', 'kind', 'trusted'], 'a link');
   assert.ok(res.body.links.some((l: { url: string }) => l.url === verification.link));
   // Ids are UUIDs in any case, as for the message itself.
   const upper = await keyApi(server, 'GET', `/api/emails/${box.id}/${messageId.toUpperCase()}/extract`, {

@@ -55,7 +55,7 @@ test('events carry the uuid and the wait answer’s message; Last-Event-ID resum
       assert.equal(event.id, data[i].id);
       assertKeys(
         data[i],
-        ['id', 'from_address', 'subject', 'content', 'html', 'received_at', 'codes', 'links'],
+        ['id', 'from_address', 'subject', 'content', 'html', 'received_at', 'codes', 'links', 'auth'],
         'data',
       );
     }

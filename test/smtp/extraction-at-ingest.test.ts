@@ -25,6 +25,14 @@ before(async () => {
 });
 after(() => server.close());
 
+/** An extract answer's codes and links as stored: without the sender checks the answer adds. */
+function asStored(answer: { codes: { trusted?: boolean }[]; links: { trusted?: boolean }[] }) {
+  return {
+    codes: answer.codes.map(({ trusted: _, ...code }) => code),
+    links: answer.links.map(({ trusted: _, ...link }) => link),
+  };
+}
+
 let users = 0;
 async function mailboxOfNewUser() {
   const user = await createUser(server, `reader${++users}@extract.test`);
@@ -58,12 +66,13 @@ test('a small mail has its codes and links stored with its rows, before the 250,
   // Both dialects serve what was stored.
   const user = await api(server, 'GET', `/api/messages/${copyA.id}/extract`, { key: a.user.key });
   assert.equal(user.status, 200);
-  assert.deepEqual(user.body, { status: true, data: stored });
+  assert.equal(user.body.status, true);
+  assert.deepEqual(asStored(user.body.data), stored);
   const key = await api(server, 'GET', `/api/emails/${b.mailbox.uuid}/${copyB.uuid}/extract`, {
     key: b.user.key,
   });
   assert.equal(key.status, 200);
-  assert.deepEqual(key.body, stored);
+  assert.deepEqual(asStored(key.body), stored);
 });
 
 test('a big mail has them read once in the pool and stored with its rows, before the 250', async () => {
@@ -88,16 +97,16 @@ test('a big mail has them read once in the pool and stored with its rows, before
   assert.ok(stored.links.some((l) => l.url === verification.link));
   const first = await api(server, 'GET', `/api/messages/${copyA.id}/extract`, { key: a.user.key });
   assert.equal(first.status, 200);
-  assert.deepEqual(first.body.data, stored);
+  assert.deepEqual(asStored(first.body.data), stored);
 
   // Once for both copies, by one piece of work in the pool.
-  assert.deepEqual(await store.getExtraction(copyA.id), first.body.data);
-  assert.deepEqual(await store.getExtraction(copyB.id), first.body.data, 'the copies share it');
+  assert.deepEqual(await store.getExtraction(copyA.id), asStored(first.body.data));
+  assert.deepEqual(await store.getExtraction(copyB.id), asStored(first.body.data), 'the copies share it');
   assert.equal(htmlWork.counts.done, before + 1, 'read once, in the pool');
   const key = await api(server, 'GET', `/api/emails/${b.mailbox.uuid}/${copyB.uuid}/extract`, {
     key: b.user.key,
   });
-  assert.deepEqual(key.body, first.body.data);
+  assert.deepEqual(asStored(key.body), asStored(first.body.data));
   assert.equal(htmlWork.counts.done, before + 1, 'not read again');
 });
 
@@ -152,7 +161,7 @@ test('a mail stored before codes and links were kept gets them on its first requ
   assert.equal(first.body.data.codes[0]?.value, verification.code);
   assert.ok(first.body.data.links.some((l: { url: string }) => l.url === verification.link));
   // Saved with the mail: the other copy reads the same, through the other dialect.
-  assert.deepEqual(await store.getExtraction(message.id), first.body.data);
+  assert.deepEqual(await store.getExtraction(message.id), asStored(first.body.data));
   const second = await api(server, 'GET', `/api/emails/${other.mailbox.uuid}/${otherCopy.uuid}/extract`, {
     key: other.user.key,
   });

@@ -1369,6 +1369,101 @@ export function storeContract(name: string, factory: StoreFactory): void {
         assert.deepEqual((await store.getMessage(message.id))?.content, content('older'));
       });
 
+      it("a mail's arrival is stored with it, its sender checks pending until saved once; the pending ones are listed", async (store) => {
+        const a = await claim(store, 'a');
+        const b = await claim(store, 'b');
+        const arrival = {
+          clientIp: '2001:db8::25',
+          helo: 'mx.sender.test',
+          envelopeFrom: 'bounce@sender.test',
+          fromDomain: 'sender.test',
+        };
+        const [first, second] = await store.insertDelivery({
+          content: content('checked', { size: 777 }),
+          senderAuth: arrival,
+          receivedAt: T0,
+          recipients: [recipient(a), recipient(b)],
+        });
+        const [unchecked] = await store.insertDelivery({
+          content: content('unchecked'),
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        const [later] = await store.insertDelivery({
+          content: content('later'),
+          senderAuth: { ...arrival, envelopeFrom: '' },
+          receivedAt: T0 + 1,
+          recipients: [recipient(b)],
+        });
+        assert.ok(first && second && unchecked && later);
+        const pending = { pending: true, fromDomain: 'sender.test' };
+        assert.deepEqual(await store.getSenderAuth(first.id), pending);
+        assert.deepEqual(await store.getSenderAuth(second.id), pending, 'the copies share it');
+        assert.equal(await store.getSenderAuth(unchecked.id), undefined, 'stored without checks');
+        assert.equal(await store.getSenderAuth(messageId()), undefined, 'no such message');
+
+        // Oldest first, one copy's id each, with what the check needs.
+        const listed = await store.listPendingSenderAuth(10);
+        assert.equal(listed.length, 2);
+        assert.ok([first.id, second.id].includes(listed[0]?.id as string));
+        assert.deepEqual(
+          { ...listed[0], id: undefined },
+          {
+            id: undefined,
+            blobKey: 'checked',
+            size: 777,
+            clientIp: '2001:db8::25',
+            helo: 'mx.sender.test',
+            envelopeFrom: 'bounce@sender.test',
+          },
+        );
+        assert.equal(listed[1]?.id, later.id);
+        assert.equal(listed[1]?.envelopeFrom, '');
+        assert.deepEqual(await store.listPendingSenderAuth(1), [listed[0]]);
+
+        // Saved once (through any copy); a second save changes nothing.
+        const verdict = {
+          spf: 'pass',
+          dkim: 'pass',
+          dmarc: 'pass',
+          arc: 'none',
+          fromDomain: 'mail.sender.test',
+        };
+        await store.saveSenderAuth(second.id, verdict);
+        await store.saveSenderAuth(first.id, { ...verdict, dmarc: 'fail' });
+        assert.deepEqual(await store.getSenderAuth(first.id), { pending: false, ...verdict });
+        // A verdict without a From domain keeps the one stored.
+        await store.saveSenderAuth(later.id, {
+          spf: 'temperror',
+          dkim: 'temperror',
+          dmarc: 'temperror',
+          arc: 'temperror',
+          fromDomain: '',
+        });
+        assert.deepEqual(await store.getSenderAuth(later.id), {
+          pending: false,
+          spf: 'temperror',
+          dkim: 'temperror',
+          dmarc: 'temperror',
+          arc: 'temperror',
+          fromDomain: 'sender.test',
+        });
+        assert.deepEqual(await store.listPendingSenderAuth(10), []);
+        await store.saveSenderAuth(messageId(), verdict);
+
+        // A pending mail whose copies are all deleted is gone from the list.
+        const [gone] = await store.insertDelivery({
+          content: content('gone'),
+          senderAuth: arrival,
+          receivedAt: T0,
+          recipients: [recipient(a)],
+        });
+        assert.ok(gone);
+        assert.equal((await store.listPendingSenderAuth(10)).length, 1);
+        await store.deleteMessage(gone.id);
+        assert.deepEqual(await store.listPendingSenderAuth(10), []);
+      });
+
       it('big parts are stored in chunks; a head is read without the bodies', async (store) => {
         const a = await claim(store, 'a');
         const longText = `${'Zoë 🎉 "quoted" \\ line\r\n'.repeat(40_000)}end`;

@@ -9,6 +9,7 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningBurnbox, startBurnbox } from '../../src/app.ts';
 import { loadConfig, type SettingName } from '../../src/config/settings.ts';
 import type { Logger } from '../../src/domain/context.ts';
+import type { DnsResolver as SenderDnsResolver } from '../../src/net/dns-lookups.ts';
 import type { DnsResolver } from '../../src/net/dns-records.ts';
 import type { ResolveHost } from '../../src/net/target-check.ts';
 import type { TlsWatchOptions } from '../../src/smtp/tls-credentials.ts';
@@ -88,11 +89,20 @@ export async function removeInstallation(dataDir: string): Promise<void> {
 export const testResolveHost: ResolveHost = async (hostname) =>
   hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['93.184.216.34'];
 
+/**
+ * The DNS of test servers' sender checks, unless a test gives its own: no network, and no
+ * records anywhere (every check says `none`).
+ */
+export const noDnsRecords: SenderDnsResolver = async (name) => {
+  throw Object.assign(new Error(`no records for ${name}`), { code: 'ENOTFOUND' });
+};
+
 export async function startTestServer(
   settings: Partial<Record<SettingName, string>> = {},
   options: {
     resolveHost?: ResolveHost;
     dnsResolver?: DnsResolver;
+    senderDns?: SenderDnsResolver;
     tlsWatch?: TlsWatchOptions;
     log?: Logger;
   } = {},
@@ -126,6 +136,7 @@ export async function startTestServer(
     dnsResolver: options.dnsResolver ?? new FakeDns(),
     tlsWatch: options.tlsWatch,
     log: options.log,
+    senderDns: options.senderDns ?? noDnsRecords,
   });
   return {
     burnbox,

@@ -39,10 +39,10 @@ test('the codes and links of a received message, in {status, data}', async () =>
   assert.equal(res.status, 200);
   assertKeys(res.body, ['status', 'data'], 'answer');
   assert.equal(res.body.status, true);
-  assertKeys(res.body.data, ['codes', 'links'], 'data');
+  assertKeys(res.body.data, ['codes', 'links', 'auth'], 'data');
   assert.equal(res.body.data.codes[0].value, verification.code);
-  for (const code of res.body.data.codes) assertKeys(code, ['value', 'kind'], 'a code');
-  for (const link of res.body.data.links) assertKeys(link, ['url', 'kind'], 'a link');
+  for (const code of res.body.data.codes) assertKeys(code, ['value', 'kind', 'trusted'], 'a code');
+  for (const link of res.body.data.links) assertKeys(link, ['url', 'kind', 'trusted'], 'a link');
   assert.ok(res.body.data.links.some((l: { url: string }) => l.url === verification.link));
 
   // Not a read of the message: it stays unseen. The seed's objects keep exactly their keys.

@@ -74,11 +74,12 @@ test('each new message is one event: its id, and the wait answer’s object; ope
       ['message', 'message'],
     );
     const first = JSON.parse(events[0]?.data ?? '');
-    assertKeys(first, [...messageKeys, 'codes', 'links'], 'the event data');
+    assertKeys(first, [...messageKeys, 'codes', 'links', 'auth'], 'the event data');
     assert.equal(events[0]?.id, first.id);
     assert.match(first.id, /^[A-Za-z0-9]{46}$/);
     assert.equal(first.subject, 'Code inside');
-    assert.deepEqual(first.codes, [{ value: '550123', kind: 'otp' }]);
+    assert.deepEqual(first.codes, [{ value: '550123', kind: 'otp', trusted: false }]);
+    assert.equal(first.auth.dmarc, 'none');
     assert.equal(first.is_seen, false, 'a stream does not mark messages seen');
   } finally {
     s.close();

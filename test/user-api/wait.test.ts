@@ -67,11 +67,16 @@ test('a wait is answered by a message sent after it started, with codes and link
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assertKeys(res.body, ['status', 'data'], 'answer');
   assert.equal(res.body.status, true);
-  assertKeys(res.body.data, [...messageKeys, 'codes', 'links'], 'the message plus codes and links');
+  assertKeys(
+    res.body.data,
+    [...messageKeys, 'codes', 'links', 'auth'],
+    'the message plus codes, links and auth',
+  );
   assert.equal(res.body.data.subject, 'Your sign-in code');
   assert.equal(res.body.data.to, email);
   assert.equal(res.body.data.is_seen, true);
-  assert.deepEqual(res.body.data.codes[0], { value: '482913', kind: 'otp' });
+  // No DNS records in tests: the sender is not authenticated, so its code is not trusted.
+  assert.deepEqual(res.body.data.codes[0], { value: '482913', kind: 'otp', trusted: false });
   assert.ok(
     res.body.data.links.some((l: { url: string }) => l.url === 'https://app.example.org/verify?t=abc'),
   );

@@ -44,7 +44,9 @@ test('a new message is pushed at once with the seed payload, headers and a valid
   assert.ok(mailbox);
   const [message] = (await services.store.listMessages(mailbox.id)) as [MessageRecord];
   const payload = JSON.parse(req.body);
+  // The seed's fields, and the sender checks added beside them.
   assert.deepEqual(Object.keys(payload).sort(), [
+    'auth',
     'content',
     'emailId',
     'fromAddress',
@@ -63,6 +65,14 @@ test('a new message is pushed at once with the seed payload, headers and a valid
   assert.equal(payload.receivedAt, new Date(message.receivedAt).toISOString());
   assert.match(payload.receivedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.equal(payload.toAddress, address);
+  // No DNS records in tests: nothing authenticates the sender.
+  assert.deepEqual(payload.auth, {
+    spf: 'none',
+    dkim: 'none',
+    dmarc: 'none',
+    arc: 'none',
+    from_domain: 'example.org',
+  });
 
   assert.equal(req.headers['content-type'], 'application/json');
   assert.equal(req.headers['x-webhook-event'], 'new_message');

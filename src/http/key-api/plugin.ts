@@ -164,9 +164,12 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
       const user = userOf(request);
       // Read without its bodies: they are loaded only for mail stored before its codes were kept.
       const head = await messages.requireOwnedHeadByUuid(user, emailId, messageId);
-      return services.extraction.ofStored(
-        head.id,
-        async () => (await messages.requireOwnedByUuid(user, emailId, messageId)).content,
+      return services.senderAuth.vouch(
+        head,
+        services.extraction.ofStored(
+          head.id,
+          async () => (await messages.requireOwnedByUuid(user, emailId, messageId)).content,
+        ),
       );
     },
   );
@@ -183,13 +186,13 @@ export async function keyApi(app: FastifyInstance, { services }: { services: Ser
 
   // Beyond the seed: waiting for a message, and a stream of them (README: "Beyond the seed: wait …").
 
-  /** This dialect's message object plus the message's codes and links. */
+  /** This dialect's message object plus the message's codes and links, and its sender checks. */
   const waitView = async (message: MessageRecord) => ({
     ...presentMessage(message, {
       content: await services.bodies.textOf(message),
       html: message.content.html,
     }),
-    ...(await services.extraction.of(message)),
+    ...(await services.senderAuth.vouch(message, services.extraction.of(message))),
   });
   // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
   // stream open. Held requests end when the server stops, before its listener waits for them.

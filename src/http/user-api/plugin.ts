@@ -133,10 +133,10 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     if (message.mailboxId !== mailbox.id) throw notFound('Message was not found.');
     return message;
   };
-  /** The message object of this dialect plus the message's codes and links. */
+  /** The message object of this dialect plus the message's codes and links, and its sender checks. */
   const waitView = async (message: MessageRecord) => ({
     ...presentMessage(present, message),
-    ...(await services.extraction.of(message)),
+    ...(await services.senderAuth.vouch(message, services.extraction.of(message))),
   });
   // The routes have no HEAD twin: a link checker's HEAD must neither take a message nor hold a
   // stream open. Held requests end when the server stops, before its listener waits for them.
@@ -197,7 +197,10 @@ export async function userApi(app: FastifyInstance, { services }: { services: Se
     { schema: { response: responses.extraction } },
     async (request) => {
       const message = await services.messages.requireOwned(userOf(request), request.params.id);
-      return { status: true, data: await services.extraction.of(message) };
+      return {
+        status: true,
+        data: await services.senderAuth.vouch(message, services.extraction.of(message)),
+      };
     },
   );
 

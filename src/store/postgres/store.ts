@@ -21,6 +21,13 @@ import {
   type UnreadExtractionColumns,
 } from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
+import {
+  type PendingSenderAuthRow,
+  type SenderAuthRow,
+  senderAuthColumns,
+  toPendingSenderAuth,
+  toSenderAuth,
+} from '../sender-auth-rows.ts';
 import type {
   ChunkedPart,
   ClaimRequest,
@@ -47,7 +54,10 @@ import type {
   OutboxOutcome,
   Page,
   PageCursor,
+  PendingSenderAuth,
   Released,
+  SenderAuthRecord,
+  SenderAuthVerdict,
   SessionRecord,
   Store,
   UserRecord,
@@ -875,6 +885,7 @@ export class PostgresStore implements Store {
     const c = d.content;
     const { events } = p;
     const extraction = d.extraction && toExtractionColumns(d.extraction);
+    const auth = d.senderAuth;
     const query = sql<{ kind: 'copy' | 'event'; id: string }[]>`
       WITH live AS MATERIALIZED (
           SELECT id, user_id FROM mailboxes WHERE id = ANY(${p.mailboxIds}::bigint[]) ORDER BY id FOR KEY SHARE
@@ -897,6 +908,12 @@ export class PostgresStore implements Store {
         ),
         chunks AS (
           ${chunksInsert(sql, sql`SELECT id FROM derived`, d.derived ?? noDerived)}
+        ),
+        arrival AS (
+          INSERT INTO mail_auth (mail_id, client_ip, helo, envelope_from, from_domain)
+          SELECT mail.id, ${toDbText(auth?.clientIp ?? '')}::text, ${toDbText(auth?.helo ?? '')}::text,
+            ${toDbText(auth?.envelopeFrom ?? '')}::text, ${toDbText(auth?.fromDomain ?? '')}::text
+          FROM mail WHERE ${auth !== undefined}::boolean
         ),
         copies AS (
           INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
@@ -1326,6 +1343,31 @@ export class PostgresStore implements Store {
         ),
       };
     });
+  }
+
+  async getSenderAuth(id: string): Promise<SenderAuthRecord | undefined> {
+    const sql = this.#sql;
+    const [row] = await sql<SenderAuthRow[]>`
+      SELECT ${sql.unsafe(senderAuthColumns)} FROM messages m JOIN mail_auth a ON a.mail_id = m.mail_id
+      WHERE m.public_id = ${id}`;
+    return row && toSenderAuth(row);
+  }
+
+  async saveSenderAuth(id: string, v: SenderAuthVerdict): Promise<void> {
+    await this.#sql`
+      UPDATE mail_auth SET spf = ${v.spf}, dkim = ${v.dkim}, dmarc = ${v.dmarc}, arc = ${v.arc},
+        from_domain = COALESCE(NULLIF(${toDbText(v.fromDomain)}, ''), from_domain)
+      WHERE spf IS NULL AND mail_id = (SELECT mail_id FROM messages WHERE public_id = ${id})`;
+  }
+
+  async listPendingSenderAuth(limit: number): Promise<PendingSenderAuth[]> {
+    const rows = await this.#sql<PendingSenderAuthRow[]>`
+      SELECT (SELECT public_id FROM messages WHERE mail_id = a.mail_id LIMIT 1) AS id,
+        ml.blob_key, ml.size, a.client_ip, a.helo, a.envelope_from
+      FROM mail_auth a JOIN mails ml ON ml.id = a.mail_id
+      WHERE a.spf IS NULL AND EXISTS (SELECT 1 FROM messages WHERE mail_id = a.mail_id)
+      ORDER BY a.mail_id LIMIT ${limit}`;
+    return rows.map(toPendingSenderAuth);
   }
 }
 

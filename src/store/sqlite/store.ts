@@ -18,6 +18,13 @@ import {
   type UnreadExtractionColumns,
 } from '../extraction-json.ts';
 import { hourOf } from '../hours.ts';
+import {
+  type PendingSenderAuthRow,
+  type SenderAuthRow,
+  senderAuthColumns,
+  toPendingSenderAuth,
+  toSenderAuth,
+} from '../sender-auth-rows.ts';
 import type {
   ChunkedPart,
   ClaimRequest,
@@ -44,7 +51,10 @@ import type {
   OutboxOutcome,
   Page,
   PageCursor,
+  PendingSenderAuth,
   Released,
+  SenderAuthRecord,
+  SenderAuthVerdict,
   SessionRecord,
   Store,
   UserRecord,
@@ -956,6 +966,12 @@ export class SqliteStore implements Store {
       ).lastInsertRowid,
     );
     if (d.derived) this.#insertDerived(mailId, d.derived);
+    if (d.senderAuth) {
+      const a = d.senderAuth;
+      this.#statement(
+        'INSERT INTO mail_auth (mail_id, client_ip, helo, envelope_from, from_domain) VALUES (?, ?, ?, ?, ?)',
+      ).run(mailId, a.clientIp, a.helo, a.envelopeFrom, a.fromDomain);
+    }
     const insertMessage = this.#statement(
       `INSERT INTO messages (public_id, uuid, mailbox_id, mail_id, recipient, received_at)
        SELECT ?, ?, id, ?, ?, ? FROM mailboxes WHERE id = ?`,
@@ -1478,5 +1494,42 @@ export class SqliteStore implements Store {
         return { deleted: true, blobKeys: this.#deleteOrphanMails([row.mail_id]) };
       })
       .immediate();
+  }
+
+  async getSenderAuth(id: string): Promise<SenderAuthRecord | undefined> {
+    const row = this.#get<SenderAuthRow>(
+      `SELECT ${senderAuthColumns} FROM messages m JOIN mail_auth a ON a.mail_id = m.mail_id
+       WHERE m.public_id = ?`,
+      id,
+    );
+    return row && toSenderAuth(row);
+  }
+
+  async saveSenderAuth(id: string, v: SenderAuthVerdict): Promise<void> {
+    // Saved as mail arrives: committed with the deliveries of the same moment (one fsync).
+    return this.#groupCommit(() => {
+      this.#run(
+        `UPDATE mail_auth SET spf = ?, dkim = ?, dmarc = ?, arc = ?,
+           from_domain = COALESCE(NULLIF(?, ''), from_domain)
+         WHERE spf IS NULL AND mail_id = (SELECT mail_id FROM messages WHERE public_id = ?)`,
+        v.spf,
+        v.dkim,
+        v.dmarc,
+        v.arc,
+        v.fromDomain,
+        id,
+      );
+    });
+  }
+
+  async listPendingSenderAuth(limit: number): Promise<PendingSenderAuth[]> {
+    return this.#all<PendingSenderAuthRow>(
+      `SELECT (SELECT public_id FROM messages WHERE mail_id = a.mail_id LIMIT 1) AS id,
+         ml.blob_key, ml.size, a.client_ip, a.helo, a.envelope_from
+       FROM mail_auth a JOIN mails ml ON ml.id = a.mail_id
+       WHERE a.spf IS NULL AND EXISTS (SELECT 1 FROM messages WHERE mail_id = a.mail_id)
+       ORDER BY a.mail_id LIMIT ?`,
+      limit,
+    ).map(toPendingSenderAuth);
   }
 }

@@ -3,6 +3,7 @@
 // and shows a message with its HTML in a sandboxed frame.
 import type { ExtractionView } from '../inbox/extraction-view.ts';
 import type { MailboxView, MessageDetailView, MessageSummaryView } from '../inbox/present.ts';
+import type { SenderView } from '../inbox/sender-view.ts';
 import { formatTimeLeft } from '../shared/duration.ts';
 import { formatSize } from '../shared/size.ts';
 import { csrfToken, interpolate, ltrText, pageData } from './common.ts';
@@ -19,7 +20,11 @@ interface InboxData {
 }
 
 /** A message as the reader gets it: in full, with its remote images counted and its code and action link. */
-type ReaderMessage = MessageDetailView & { blockedImages: number; extraction: ExtractionView };
+type ReaderMessage = MessageDetailView & {
+  blockedImages: number;
+  extraction: ExtractionView;
+  sender: SenderView;
+};
 
 const data = pageData<InboxData>();
 if (data) startInbox(data);
@@ -202,6 +207,16 @@ function startInbox(data: InboxData): void {
   }
 
   /** The message's code with a copy button, and its action link, above the body; undefined when it has neither. */
+  /** Whether the sender is who the From says: its domain passed DMARC, or not (with the results). */
+  function senderBadge({ state, domain, detail }: SenderView): HTMLElement {
+    const badge = el('p', { className: `sender-badge sender-${state}` });
+    badge.dataset.senderState = state;
+    if (state === 'verified') badge.append(s('message.senderVerified'), ' ', ltrText(domain));
+    else if (state === 'pending') badge.append(s('message.senderPending'));
+    else badge.append(s('message.senderUnverified'), ' ', ltrText(`(${detail})`));
+    return badge;
+  }
+
   function extractionPanel({ code, actionLink }: ExtractionView): HTMLElement | undefined {
     if (code === null && actionLink === null) return undefined;
     const panel = el('section', { className: 'reader-extract' });
@@ -298,6 +313,7 @@ function startInbox(data: InboxData): void {
               ),
             ]),
       ),
+      senderBadge(message.sender),
     );
     const tools = el(
       'div',

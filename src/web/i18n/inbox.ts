@@ -59,6 +59,9 @@ export const inbox = defineMessages(
     'message.actionLink.verify': 'Verify',
     'message.actionLink.magic_link': 'Sign in',
     'message.actionLink.reset': 'Reset password',
+    'message.senderVerified': '✓ Verified sender:',
+    'message.senderPending': 'Checking the sender…',
+    'message.senderUnverified': '⚠ Could not verify the sender: its codes and links may be forged',
   },
   {
     'inbox.title': 'صندوق الوارد المؤقت',
@@ -116,5 +119,8 @@ export const inbox = defineMessages(
     'message.actionLink.verify': 'تأكيد',
     'message.actionLink.magic_link': 'تسجيل الدخول',
     'message.actionLink.reset': 'إعادة تعيين كلمة المرور',
+    'message.senderVerified': '✓ مرسل موثَّق:',
+    'message.senderPending': 'جارٍ التحقق من المرسل…',
+    'message.senderUnverified': '⚠ تعذّر التحقق من المرسل: قد تكون رموزه وروابطه مزوّرة',
   },
 );

@@ -15,6 +15,7 @@ import { clientStrings, type MessageKey } from '../i18n/translator.ts';
 import { extractionView } from '../inbox/extraction-view.ts';
 import { LiveStreams } from '../inbox/live.ts';
 import { detailView, emlFileName, inboxPath, mailboxView, summaryView } from '../inbox/present.ts';
+import { senderView } from '../inbox/sender-view.ts';
 import { type ChangeAttempt, inboxMain } from '../inbox/view.ts';
 import { sendPage, type WebDeps } from '../plugin.ts';
 
@@ -53,6 +54,9 @@ const scriptStrings: MessageKey[] = [
   'message.actionLink.verify',
   'message.actionLink.magic_link',
   'message.actionLink.reset',
+  'message.senderVerified',
+  'message.senderPending',
+  'message.senderUnverified',
 ];
 
 const notices: Record<string, MessageKey> = { extended: 'inbox.extended', created: 'inbox.created' };
@@ -281,11 +285,14 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
     // Counted when the document was made: shown once the reader asks (the CSP blocks them till then).
     const blockedImages = view.hasHtml ? await services.bodies.remoteImagesOf(message) : 0;
     // Read when the message arrived; the whole message is loaded only for mail stored before.
-    const extraction = await services.extraction.ofStored(
-      message.id,
-      async () => (await messages.requireInMailbox(mailbox, id)).content,
-    );
-    return { ...view, blockedImages, extraction: extractionView(extraction) };
+    const [extraction, auth] = await Promise.all([
+      services.extraction.ofStored(
+        message.id,
+        async () => (await messages.requireInMailbox(mailbox, id)).content,
+      ),
+      services.senderAuth.of(message),
+    ]);
+    return { ...view, blockedImages, extraction: extractionView(extraction), sender: senderView(auth) };
   });
 
   app.delete<MessageParams>('/inbox/:token/messages/:id', async (request, reply) => {
