@@ -20,6 +20,7 @@ export const copiedTables = [
   'mailboxes',
   'released_addresses',
   'mails',
+  'mail_auth',
   'mail_derived',
   'mail_chunks',
   'messages',

@@ -84,9 +84,12 @@ describe('burnbox import-sqlite', { skip: await postgresUnavailable() }, () => {
     // The codes and links read at ingest came along with their mails (not read again).
     const sql = postgres(postgresUrl(), { max: 1, onnotice: () => {} });
     try {
-      const rows = await sql<{ codes: string }[]>`SELECT codes FROM ${sql(schema)}.mail_extractions`;
-      assert.equal(rows.length, 3, 'one row per copied mail');
+      const rows = await sql<{ codes: string }[]>`SELECT codes FROM ${sql(schema)}.mails`;
+      assert.equal(rows.length, 3, 'every mail copied');
       assert.ok(rows.some((r) => JSON.parse(r.codes)[0]?.value === verification.code));
+      // So did each mail's sender checks (and the connection they were made for).
+      const checked = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM ${sql(schema)}.mail_auth`;
+      assert.equal(checked[0]?.n, 3, 'the sender checks of every mail');
     } finally {
       await sql.end({ timeout: 5 });
     }
