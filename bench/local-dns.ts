@@ -1,4 +1,4 @@
-// A tiny DNS server on 127.0.0.1 (UDP) for benchmarks of the sender checks: it answers TXT
+// A tiny DNS server on 127.0.0.1 (UDP) for benchmarks and tests of the sender checks: it answers TXT
 // queries from a zone held in memory, "no such name" for anything else, so a Burnbox server
 // process pointed at it (BURNBOX_DNS_SERVERS) resolves without the network. Just enough of
 // RFC 1035 for node:dns (c-ares) as a client: one question per query, no compression but the

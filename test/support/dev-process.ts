@@ -35,10 +35,10 @@ export interface DevProcess {
   cleanup(): void;
 }
 
-export async function startDev(args: string[] = []): Promise<DevProcess> {
+export async function startDev(args: string[] = [], env: Record<string, string> = {}): Promise<DevProcess> {
   const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'burnbox-devtest-'));
   const child = spawn(process.execPath, [cliPath, 'dev', ...args], {
-    env: childEnv({ TMPDIR: tmpRoot }),
+    env: childEnv({ ...env, TMPDIR: tmpRoot }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
