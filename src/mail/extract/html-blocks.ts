@@ -3,6 +3,7 @@
 // type, where templates put a code) and the anchors (href, their text, where they stand).
 // One pass with indexOf over at most maxInputChars: no regex over the whole document, no tree,
 // no recursion, so hostile markup (unclosed tags, 100,000 nested divs) costs linear time.
+import { type Deadline, noDeadline } from './deadline.ts';
 import { decodeEntities } from './entities.ts';
 import { maxInputChars, maxLinkCandidates, maxOpenElements } from './limits.ts';
 
@@ -312,7 +313,7 @@ function readAttributes(html: string, i: number): Attributes {
 }
 
 /** Lines, emphasis and anchors of `html` (its first maxInputChars). */
-export function readHtml(input: string): HtmlReading {
+export function readHtml(input: string, deadline: Deadline = noDeadline): HtmlReading {
   const html = input.length > maxInputChars ? input.slice(0, maxInputChars) : input;
   const lines: Line[] = [];
   const anchors: Anchor[] = [];
@@ -368,6 +369,7 @@ export function readHtml(input: string): HtmlReading {
   let i = 0;
   const n = html.length;
   while (i < n) {
+    deadline.step();
     const lt = html.indexOf('<', i);
     const textEnd = lt < 0 ? n : lt;
     if (textEnd > i) {
