@@ -325,6 +325,8 @@ export function readHtml(input: string, deadline: Deadline = noDeadline): HtmlRe
   let lineEndsInSpace = false;
   let lineEmphasis: number[] = [];
   let anchor: Anchor | null = null;
+  let lastHref: string | undefined;
+  let lastHrefDecoded = '';
 
   const breakLine = () => {
     if (lineText.length > 0) {
@@ -363,7 +365,12 @@ export function readHtml(input: string, deadline: Deadline = noDeadline): HtmlRe
     closeAnchor();
     // The anchor belongs to the line it starts on; lines are pushed when they end, so that is
     // the next index unless the current line is empty and will be dropped (same index then).
-    anchor = { href: decodeEntities(href).trim(), text: '', line: lines.length, column: lineText.length };
+    // A template repeats one link on every row: its href is decoded once in a row.
+    if (href !== lastHref) {
+      lastHref = href;
+      lastHrefDecoded = decodeEntities(href).trim();
+    }
+    anchor = { href: lastHrefDecoded, text: '', line: lines.length, column: lineText.length };
   };
 
   let i = 0;

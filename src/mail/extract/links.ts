@@ -149,9 +149,16 @@ export function findLinks(
   const byUrl = new Map<string, Found>();
   let seen = 0;
   const budget = () => seen < maxLinkCandidates;
+  // A template repeats one link on every row: its URL is checked once in a row.
+  let lastRaw: string | undefined;
+  let lastUrl: string | null = null;
   const visit = (raw: string, words: string, context: () => string, navigation = false) => {
     seen++;
-    const url = absoluteUrl(raw);
+    if (raw !== lastRaw) {
+      lastRaw = raw;
+      lastUrl = absoluteUrl(raw);
+    }
+    const url = lastUrl;
     if (!url) return;
     const prior = byUrl.get(url);
     // A row of a template repeats its link with the same words: the same reading again cannot
