@@ -4,18 +4,24 @@
 // read. Mail stored before this existed has them read on its first request, and saved.
 //
 // Where the reading runs depends on its cost (measured with bench/ingest-extraction.ts on 2
-// busy cores): a small mail is read on the event loop (tens of microseconds; handing it to a
-// worker cost more than the reading), a bigger one in the HTML worker pool, which bounds hostile
-// mail, while the delivery gets its other work done. Either way the result is committed with the
-// mail's own row, before the 250: no second write, and nothing to wait for once it is stored.
-import { extractVerification } from '../mail/extract/index.ts';
+// busy cores): a mail of up to 64 K characters is read on the event loop, given at most 2 ms
+// (ordinary mail takes tens of microseconds to a few tenths of a millisecond; handing it to a
+// worker cost more than the reading: copying the HTML to the thread, waking it, its own garbage);
+// a reading that runs out of that time (hostile shapes cost fifty times more per character) is
+// given up and done again in the HTML worker pool, which bounds it, as is bigger mail. Either way
+// the result is the same, committed with the mail's own row, before the 250: no second write, and
+// nothing to wait for once it is stored.
+import { extractWithin } from '../mail/extract/index.ts';
 import type { Extraction, ExtractionInput } from '../mail/extract/types.ts';
 import type { HtmlWorkPool } from '../mail/html-work.ts';
 import type { MessageRecord } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 
-/** Mail with at most this many characters of text and HTML is read on the event loop, at ingest. */
-export const eventLoopExtractionChars = 16 * 1024;
+/** Mail with at most this many characters of text and HTML is first tried on the event loop, at ingest. */
+export const eventLoopExtractionChars = 64 * 1024;
+
+/** The time a reading may take on the event loop before it is given up and left to the pool. */
+export const eventLoopExtractionMs = 2;
 
 /** What a mail that could not be read (past the pool's budget) has: a new object each time. */
 const nothing = (): Extraction => ({ codes: [], links: [] });
@@ -23,6 +29,8 @@ const nothing = (): Extraction => ({ codes: [], links: [] });
 export class ExtractionService {
   readonly #ctx: ServiceContext;
   readonly #pool: HtmlWorkPool;
+  /** Milliseconds a reading may take on the event loop (tests set 0 to see the pool take over). */
+  eventLoopMs = eventLoopExtractionMs;
 
   constructor(ctx: ServiceContext, pool: HtmlWorkPool) {
     this.#ctx = ctx;
@@ -30,13 +38,14 @@ export class ExtractionService {
   }
 
   /**
-   * The codes and links of content being received, to store with it: small content read at once,
-   * bigger content in the pool. Undefined when the pool could not read it within its budget:
+   * The codes and links of content being received, to store with it: read at once when that is
+   * quick, otherwise in the pool. Undefined when the pool could not read it within its budget:
    * nothing is stored, and a later request tries again.
    */
   atIngest(content: ExtractionInput): Extraction | Promise<Extraction | undefined> {
     if (content.text.length + content.html.length <= eventLoopExtractionChars) {
-      return extractVerification(content);
+      const read = extractWithin(content, this.eventLoopMs);
+      if (read) return read;
     }
     return this.#pool.extract(content);
   }

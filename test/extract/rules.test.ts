@@ -3,7 +3,7 @@
 // capped and classified, and that hostile input completes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractVerification } from '../../src/mail/extract/index.ts';
+import { extractVerification, extractWithin } from '../../src/mail/extract/index.ts';
 import type { ExtractionInput } from '../../src/mail/extract/types.ts';
 
 function mail(parts: Partial<ExtractionInput>): ExtractionInput {
@@ -289,4 +289,16 @@ test('punctuation after a bare URL is not part of it, however long the run', () 
     inside.links.map((l) => l.url),
     ['https://c.example/a'],
   );
+});
+
+test('a reading given a time limit gives the same result within it, and gives up past it', () => {
+  const input = mail({
+    subject: 'Verify your email address',
+    text: 'Your verification code is 482913.\nConfirm: https://accounts.example.net/verify?t=1',
+    html: `<p>Your code:</p><p><b>482913</b></p><a href="https://accounts.example.net/verify?t=1">Confirm</a>${'<tr><td>filler</td></tr>'.repeat(2000)}`,
+  });
+  assert.deepEqual(extractWithin(input, 60_000), extractVerification(input));
+  // No time at all: given up, not half done.
+  assert.equal(extractWithin(input, 0), undefined);
+  assert.equal(extractWithin(mail({ html: `${'<div>'.repeat(20_000)}code 482913` }), 0), undefined);
 });

@@ -3,6 +3,7 @@
 // nothing marks as something else (a year, date, time, price, phone, postcode, order or tracking
 // number, card ending). Best guess first.
 
+import { type Deadline, noDeadline } from './deadline.ts';
 import { type KeywordHit, keywordsIn, mentionsCode } from './keywords.ts';
 import { maxCandidates, maxCodes } from './limits.ts';
 import type { ExtractedCode } from './types.ts';
@@ -270,7 +271,7 @@ function neighbourSays(lines: CodeLine[], index: number, step: -1 | 1): number {
 }
 
 /** The codes in the mail's parts, best first, at most maxCodes. */
-export function findCodes(sources: CodeSource[]): ExtractedCode[] {
+export function findCodes(sources: CodeSource[], deadline: Deadline = noDeadline): ExtractedCode[] {
   const best = new Map<string, { score: number; order: number; seen: number }>();
   let order = 0;
   let weighed = 0;
@@ -282,10 +283,12 @@ export function findCodes(sources: CodeSource[]): ExtractedCode[] {
 
   for (const lines of sources) {
     for (let i = 0; i < lines.length && weighed < maxCandidates; i++) {
+      deadline.step();
       const line = lines[i] as CodeLine;
       if (!/\d/.test(line.text)) continue;
       for (const c of candidatesOf(line.text)) {
         if (++weighed > maxCandidates) break;
+        deadline.step();
         const score = scoreOf(lines, i, line, c, mentions);
         if (score === null) continue;
         const prior = best.get(c.value);

@@ -3,6 +3,7 @@
 // type, where templates put a code) and the anchors (href, their text, where they stand).
 // One pass with indexOf over at most maxInputChars: no regex over the whole document, no tree,
 // no recursion, so hostile markup (unclosed tags, 100,000 nested divs) costs linear time.
+import { type Deadline, noDeadline } from './deadline.ts';
 import { decodeEntities } from './entities.ts';
 import { maxInputChars, maxLinkCandidates, maxOpenElements } from './limits.ts';
 
@@ -312,7 +313,7 @@ function readAttributes(html: string, i: number): Attributes {
 }
 
 /** Lines, emphasis and anchors of `html` (its first maxInputChars). */
-export function readHtml(input: string): HtmlReading {
+export function readHtml(input: string, deadline: Deadline = noDeadline): HtmlReading {
   const html = input.length > maxInputChars ? input.slice(0, maxInputChars) : input;
   const lines: Line[] = [];
   const anchors: Anchor[] = [];
@@ -324,6 +325,8 @@ export function readHtml(input: string): HtmlReading {
   let lineEndsInSpace = false;
   let lineEmphasis: number[] = [];
   let anchor: Anchor | null = null;
+  let lastHref: string | undefined;
+  let lastHrefDecoded = '';
 
   const breakLine = () => {
     if (lineText.length > 0) {
@@ -362,12 +365,18 @@ export function readHtml(input: string): HtmlReading {
     closeAnchor();
     // The anchor belongs to the line it starts on; lines are pushed when they end, so that is
     // the next index unless the current line is empty and will be dropped (same index then).
-    anchor = { href: decodeEntities(href).trim(), text: '', line: lines.length, column: lineText.length };
+    // A template repeats one link on every row: its href is decoded once in a row.
+    if (href !== lastHref) {
+      lastHref = href;
+      lastHrefDecoded = decodeEntities(href).trim();
+    }
+    anchor = { href: lastHrefDecoded, text: '', line: lines.length, column: lineText.length };
   };
 
   let i = 0;
   const n = html.length;
   while (i < n) {
+    deadline.step();
     const lt = html.indexOf('<', i);
     const textEnd = lt < 0 ? n : lt;
     if (textEnd > i) {

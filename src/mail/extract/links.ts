@@ -2,6 +2,7 @@
 // decoded, deduplicated, at most maxLinks, each with its kind, the action link (verify, sign in,
 // reset) first. The kind comes from the anchor's words, then the URL, then — when the anchor says
 // nothing ("click here", the URL itself) — the words just before it.
+import { type Deadline, noDeadline } from './deadline.ts';
 import type { Anchor, Line } from './html-blocks.ts';
 import { maxInputChars, maxLinkCandidates, maxLinks } from './limits.ts';
 import { confirmsOther, kindFromUrl, kindFromWords, saysNothing } from './link-kinds.ts';
@@ -123,8 +124,10 @@ function bareUrlsOf(
   lines: Line[],
   visit: (url: string, words: string, context: () => string) => void,
   budget: () => boolean,
+  deadline: Deadline,
 ): void {
   for (let i = 0; i < lines.length && budget(); i++) {
+    deadline.step();
     const text = (lines[i] as Line).text;
     if (!text.includes('://')) continue;
     bareUrl.lastIndex = 0;
@@ -137,13 +140,25 @@ function bareUrlsOf(
 }
 
 /** The mail's links, action link first. */
-export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[]): ExtractedLink[] {
+export function findLinks(
+  anchors: Anchor[],
+  htmlLines: Line[],
+  textLines: Line[],
+  deadline: Deadline = noDeadline,
+): ExtractedLink[] {
   const byUrl = new Map<string, Found>();
   let seen = 0;
   const budget = () => seen < maxLinkCandidates;
+  // A template repeats one link on every row: its URL is checked once in a row.
+  let lastRaw: string | undefined;
+  let lastUrl: string | null = null;
   const visit = (raw: string, words: string, context: () => string, navigation = false) => {
     seen++;
-    const url = absoluteUrl(raw);
+    if (raw !== lastRaw) {
+      lastRaw = raw;
+      lastUrl = absoluteUrl(raw);
+    }
+    const url = lastUrl;
     if (!url) return;
     const prior = byUrl.get(url);
     // A row of a template repeats its link with the same words: the same reading again cannot
@@ -170,11 +185,12 @@ export function findLinks(anchors: Anchor[], htmlLines: Line[], textLines: Line[
   for (const a of anchors) anchorsPerLine.set(a.line, (anchorsPerLine.get(a.line) ?? 0) + 1);
   for (const a of anchors) {
     if (!budget()) break;
+    deadline.step();
     const navigation = (anchorsPerLine.get(a.line) ?? 0) > 1;
     visit(a.href, a.text, () => contextBefore(htmlLines, a.line, a.column), navigation);
   }
-  bareUrlsOf(textLines, visit, budget);
-  bareUrlsOf(htmlLines, visit, budget);
+  bareUrlsOf(textLines, visit, budget, deadline);
+  bareUrlsOf(htmlLines, visit, budget, deadline);
 
   const all = [...byUrl.values()];
   const isAction = (f: Found) => f.kind === 'verify' || f.kind === 'magic_link' || f.kind === 'reset';
