@@ -1,10 +1,5 @@
 // JSON schemas of the user dialect's custom domain endpoints (inputs and answers).
-const errorBody = {
-  type: 'object',
-  required: ['status', 'message'],
-  properties: { status: { type: 'boolean', const: false }, message: { type: 'string' } },
-} as const;
-const errors = { '4xx': errorBody, '5xx': errorBody } as const;
+import { errors } from './schemas.ts';
 
 export const customDomainBody = {
   type: 'object',

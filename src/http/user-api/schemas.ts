@@ -109,7 +109,8 @@ const done = {
 } as const;
 
 /** Error responses every route may give. */
-const errors = { '4xx': errorBody, '5xx': errorBody } as const;
+/** The dialect's error answers, for every endpoint's responses (custom-domain-schemas.ts too). */
+export const errors = { '4xx': errorBody, '5xx': errorBody } as const;
 
 export const responses = {
   domains: {

@@ -272,48 +272,32 @@ ${
 
   type DomainAction = { Params: { domain: string }; Body: { email?: string } };
 
-  app.post<DomainAction>('/account/domains/:domain/check', async (request, reply) => {
-    const user = requireUser(request, reply) as UserRecord;
-    return orShowError(
-      request,
-      reply,
-      user,
-      async () => {
-        await services.customDomains.checkNow(user, request.params.domain);
-        return reply.redirect('/account?notice=domainChecked#domains', 303);
-      },
-      { form: 'domains' },
-    );
+  /** A form about one of the user's domains: done, then back to the page with its notice. */
+  function domainAction(
+    action: string,
+    notice: string,
+    run: (user: UserRecord, domain: string, body: DomainAction['Body']) => Promise<unknown>,
+  ) {
+    app.post<DomainAction>(`/account/domains/:domain/${action}`, async (request, reply) => {
+      const user = requireUser(request, reply) as UserRecord;
+      return orShowError(
+        request,
+        reply,
+        user,
+        async () => {
+          await run(user, request.params.domain, request.body ?? {});
+          return reply.redirect(`/account?notice=${notice}#domains`, 303);
+        },
+        { form: 'domains' },
+      );
+    });
+  }
+  domainAction('check', 'domainChecked', (user, domain) => services.customDomains.checkNow(user, domain));
+  domainAction('catch-all', 'catchAll', (user, domain, body) => {
+    const email = String(body.email ?? '').trim();
+    return services.customDomains.setCatchAll(user, domain, email || null);
   });
-
-  app.post<DomainAction>('/account/domains/:domain/catch-all', async (request, reply) => {
-    const user = requireUser(request, reply) as UserRecord;
-    const email = String(request.body?.email ?? '').trim();
-    return orShowError(
-      request,
-      reply,
-      user,
-      async () => {
-        await services.customDomains.setCatchAll(user, request.params.domain, email || null);
-        return reply.redirect('/account?notice=catchAll#domains', 303);
-      },
-      { form: 'domains' },
-    );
-  });
-
-  app.post<DomainAction>('/account/domains/:domain/remove', async (request, reply) => {
-    const user = requireUser(request, reply) as UserRecord;
-    return orShowError(
-      request,
-      reply,
-      user,
-      async () => {
-        await services.customDomains.remove(user, request.params.domain);
-        return reply.redirect('/account?notice=domainRemoved#domains', 303);
-      },
-      { form: 'domains' },
-    );
-  });
+  domainAction('remove', 'domainRemoved', (user, domain) => services.customDomains.remove(user, domain));
 
   app.post('/account/webhook/rotate', async (request, reply) => {
     await services.webhooks.rotateSecret(requireUser(request, reply) as UserRecord);
