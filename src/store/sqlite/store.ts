@@ -43,6 +43,7 @@ import type {
 import { SqliteAccounts } from './accounts.ts';
 import { SqliteConnection, type SqliteStoreOptions } from './connection.ts';
 import { SqliteCustomDomains } from './custom-domains.ts';
+import { SqliteDeliveries } from './deliveries.ts';
 import { SqliteDomains } from './domains.ts';
 import { SqliteMailboxes } from './mailboxes.ts';
 import { SqliteMessageBodies } from './message-bodies.ts';
@@ -61,6 +62,7 @@ export class SqliteStore implements Store {
   readonly #quota: SqliteQuota;
   readonly #customDomains: SqliteCustomDomains;
   readonly #mailboxes: SqliteMailboxes;
+  readonly #deliveries: SqliteDeliveries;
   readonly #messages: SqliteMessages;
   readonly #bodies: SqliteMessageBodies;
   readonly #senderAuth: SqliteSenderAuth;
@@ -74,6 +76,7 @@ export class SqliteStore implements Store {
     this.#quota = new SqliteQuota(this.#db);
     this.#customDomains = new SqliteCustomDomains(this.#db);
     this.#mailboxes = new SqliteMailboxes(this.#db);
+    this.#deliveries = new SqliteDeliveries(this.#db);
     this.#messages = new SqliteMessages(this.#db);
     this.#bodies = new SqliteMessageBodies(this.#db);
     this.#senderAuth = new SqliteSenderAuth(this.#db);
@@ -309,11 +312,13 @@ export class SqliteStore implements Store {
     return this.#mailboxes.listMailboxesPage(userId, now, limit, cursor);
   }
 
-  // --- messages.ts ---
+  // --- deliveries.ts ---
 
   insertDelivery(delivery: NewDelivery): Promise<DeliveredMessage[]> {
-    return this.#messages.insertDelivery(delivery);
+    return this.#deliveries.insertDelivery(delivery);
   }
+
+  // --- messages.ts ---
 
   listMessagesPage(mailboxId: number, limit: number, cursor?: PageCursor): Promise<Page<MessageRecord>> {
     return this.#messages.listMessagesPage(mailboxId, limit, cursor);
