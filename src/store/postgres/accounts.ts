@@ -1,3 +1,4 @@
+// Users, their API keys, web sessions and rate limits.
 import type { NewUser, Page, SessionRecord, UserRecord } from '../types.ts';
 import type { PostgresSql } from './connection.ts';
 import { type SessionRow, toSession, toUser, type UserRow } from './rows.ts';

@@ -1,3 +1,4 @@
+// Domains users bring, their verification and catch-all address.
 import { type CustomDomainRow, lostToAnotherClaim, toCustomDomain } from '../custom-domain-rows.ts';
 import type {
   CustomDomainAddResult,

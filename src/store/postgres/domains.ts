@@ -1,3 +1,4 @@
+// The hosted domains: the ones this server receives mail for.
 import type { DomainType } from '../../config/plans.ts';
 import type { DomainRecord } from '../types.ts';
 import type { PostgresSql } from './connection.ts';

@@ -1,3 +1,4 @@
+// Mailboxes: claims, lookups, extension and release (with the quarantine of released addresses).
 import postgres from 'postgres';
 import type { ClaimRequest, ClaimResult, MailboxRecord, Page, PageCursor, Released } from '../types.ts';
 import type { PostgresSql, Tx } from './connection.ts';

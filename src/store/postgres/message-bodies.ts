@@ -1,3 +1,4 @@
+// What is kept beside a message: inline raw bytes, bodies derived from its HTML (in chunks), codes and links read from it.
 import type postgres from 'postgres';
 import type { Extraction } from '../../mail/extract/types.ts';
 import {

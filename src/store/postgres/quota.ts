@@ -1,3 +1,5 @@
+// The requests counted against each user's plan, per period: each count is one statement,
+// atomic on its own, so counting stays exact across processes.
 import type { KeyRequestCount, UserRecord } from '../types.ts';
 import type { PostgresSql } from './connection.ts';
 

@@ -1,3 +1,4 @@
+// The SPF, DKIM, DMARC and ARC verdicts of each stored mail.
 import {
   type PendingSenderAuthRow,
   type SenderAuthRow,

@@ -1,3 +1,4 @@
+// Figures for the admin page and metrics.
 import { hourOf } from '../hours.ts';
 import type { PostgresSql } from './connection.ts';
 

@@ -1,3 +1,4 @@
+// Webhooks: each user's configuration, the outbox of events to send and the log of attempts.
 import type { OutboxItem, OutboxLease, OutboxOutcome, WebhookAttempt, WebhookConfig } from '../types.ts';
 import type { PostgresSql } from './connection.ts';
 import {

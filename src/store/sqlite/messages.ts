@@ -1,3 +1,4 @@
+// Messages: listing and paging, lookups, seen flags and deletion.
 import type {
   MessageChunk,
   MessageHead,
