@@ -10,8 +10,8 @@
 // DNS time limit), so a wait or stream answered at the commit usually carries the verdicts.
 import type { Readable } from 'node:stream';
 import type { ExtractedCode, ExtractedLink, Extraction } from '../mail/extract/types.ts';
-import { SenderCheckWorker } from '../mail/sender-check-work.ts';
-import { type DNSResolver, temporaryFailure } from '../mail/sender-checks.ts';
+import { type SenderCheckResolver, SenderCheckWorker } from '../mail/sender-check-work.ts';
+import { temporaryFailure } from '../mail/sender-checks.ts';
 import type { ArrivalRecord, MessageRecord, NewDelivery, SenderAuthVerdict } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 import { openBlobRange } from './message-bytes.ts';
@@ -36,7 +36,11 @@ export interface VouchedExtraction {
 
 export interface SenderAuthOptions {
   enabled: boolean;
-  resolver: DNSResolver;
+  /**
+   * The checks' DNS lookups: a function (asked on this thread), or the network's time limit and
+   * servers (the checks' worker thread then looks up, with its own cache).
+   */
+  resolver: SenderCheckResolver;
   /** This server's name, in the checks' reasons. */
   mta: string;
   /** How long an answer waits for checks under way (the DNS time limit). */

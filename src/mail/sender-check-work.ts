@@ -1,17 +1,28 @@
 // Runs the sender checks (src/mail/sender-checks.ts) in one worker thread, so that parsing a
 // message and verifying its DKIM signatures (a millisecond or two of CPU each) never take the
 // event loop from SMTP sessions and API requests. The raw message is moved to the worker, not
-// copied there; the worker asks this thread for each DNS lookup, answered by `resolver` (cached
-// and time-limited in production, a test's fixed answers in tests), so a lookup that fails or
-// times out still gives `temperror`. Several checks run in the worker at once (each mostly
+// copied there. The worker looks DNS up itself (cached and time-limited as here), or, given a
+// resolver function (tests' fixed answers, which cannot cross threads), asks this thread for each
+// lookup; either way a lookup that fails or times out gives `temperror`. Several checks run in the worker at once (each mostly
 // waits for DNS); if the worker dies, the checks it had fail and the next one starts a new one.
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { ArrivalRecord, SenderAuthVerdict } from '../store/types.ts';
-import type { DnsAnswer, SenderCheckMessage, SenderCheckTask } from './sender-check-worker.ts';
+import type {
+  DnsAnswer,
+  SenderCheckDns,
+  SenderCheckMessage,
+  SenderCheckTask,
+} from './sender-check-worker.ts';
 import type { DNSResolver } from './sender-checks.ts';
 
 const workerUrl = new URL('./sender-check-worker.ts', import.meta.url);
+
+/**
+ * The checks' DNS: a resolver function, asked on this thread, or the network (its time limit and
+ * servers, none: the system's), asked from the worker.
+ */
+export type SenderCheckResolver = DNSResolver | { timeoutMs: number; servers: string[] };
 
 interface Pending {
   resolve: (verdict: SenderAuthVerdict) => void;
@@ -19,14 +30,14 @@ interface Pending {
 }
 
 export class SenderCheckWorker {
-  readonly #resolver: DNSResolver;
+  readonly #resolver: SenderCheckResolver;
   readonly #mta: string;
   #worker: Worker | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
 
-  constructor(options: { resolver: DNSResolver; mta: string }) {
+  constructor(options: { resolver: SenderCheckResolver; mta: string }) {
     this.#resolver = options.resolver;
     this.#mta = options.mta;
   }
@@ -64,7 +75,12 @@ export class SenderCheckWorker {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(workerUrl);
+    const resolver = this.#resolver;
+    const dns: SenderCheckDns =
+      typeof resolver === 'function'
+        ? { kind: 'ask' }
+        : { kind: 'network', timeoutMs: resolver.timeoutMs, servers: resolver.servers };
+    const worker = new Worker(workerUrl, { workerData: dns });
     this.#worker = worker;
     worker.on('message', (message: SenderCheckMessage) => {
       if (message.kind === 'lookup') {
@@ -90,9 +106,11 @@ export class SenderCheckWorker {
   }
 
   async #answer(worker: Worker, lookup: Extract<SenderCheckMessage, { kind: 'lookup' }>): Promise<void> {
+    const resolver = this.#resolver;
+    if (typeof resolver !== 'function') return;
     let answer: DnsAnswer;
     try {
-      const records = await this.#resolver(lookup.name, lookup.type);
+      const records = await resolver(lookup.name, lookup.type);
       answer = { kind: 'dns', lookup: lookup.lookup, records };
     } catch (err) {
       const { message, code } = err as { message?: string; code?: string };

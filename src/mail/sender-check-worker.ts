@@ -1,11 +1,16 @@
 // The body of the sender-check worker thread (see sender-check-work.ts): runs mailauth's SPF, DKIM,
 // DMARC and ARC checks of a message, the costly part (parsing the message, hashing its body,
-// verifying RSA signatures), off the server's event loop. Its DNS lookups are asked of the main
-// thread, which answers them from its cached, time-limited resolver: a lookup is cheap, and so
-// the one resolver (or the one a test injects) serves every check.
-import { parentPort } from 'node:worker_threads';
+// verifying RSA signatures), off the server's event loop. Its DNS lookups go to the network from
+// here, through the same cached, time-limited resolver as the main thread would use (workerData
+// says its time limit and servers); when the main thread was given a resolver of its own (tests'
+// fixed answers, which cannot cross threads), each lookup is asked of it instead.
+import { parentPort, workerData } from 'node:worker_threads';
+import { boundedResolver, networkResolver } from '../net/dns-lookups.ts';
 import type { ArrivalRecord, SenderAuthVerdict } from '../store/types.ts';
 import { checkSender } from './sender-checks.ts';
+
+/** How the worker looks up DNS: itself (time limit, servers), or by asking the main thread. */
+export type SenderCheckDns = { kind: 'network'; timeoutMs: number; servers: string[] } | { kind: 'ask' };
 
 export type SenderCheckTask = {
   kind: 'check';
@@ -26,6 +31,12 @@ export type SenderCheckMessage =
   | { kind: 'error'; id: number; message: string }
   | { kind: 'lookup'; lookup: number; name: string; type: string };
 
+const dns = workerData as SenderCheckDns;
+const resolver =
+  dns?.kind === 'network'
+    ? boundedResolver(dns.timeoutMs, networkResolver(dns.timeoutMs, dns.servers))
+    : lookUp;
+
 const lookups = new Map<number, { resolve: (records: unknown) => void; reject: (err: Error) => void }>();
 let nextLookup = 1;
 
@@ -42,7 +53,7 @@ async function check(task: SenderCheckTask): Promise<void> {
     const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
     const verdict = await checkSender(raw, task.arrival, {
       mta: task.mta,
-      resolver: lookUp as Parameters<typeof checkSender>[2]['resolver'],
+      resolver: resolver as Parameters<typeof checkSender>[2]['resolver'],
     });
     parentPort?.postMessage({ kind: 'verdict', id: task.id, verdict } satisfies SenderCheckMessage);
   } catch (err) {
