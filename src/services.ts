@@ -27,11 +27,7 @@ import { WaitService } from './domain/waiting.ts';
 import { WebhookService } from './domain/webhooks.ts';
 import { HtmlWorkPool } from './mail/html-work.ts';
 import { BurnboxMetrics } from './metrics/metrics.ts';
-import {
-  boundedResolver,
-  networkResolver,
-  type DnsResolver as SenderDnsResolver,
-} from './net/dns-lookups.ts';
+import { boundedResolver, type DnsResolver as SenderDnsResolver } from './net/dns-lookups.ts';
 import { type DnsResolver, systemDnsResolver } from './net/dns-records.ts';
 import { type ResolveHost, systemResolveHost, webhookTargetRefusal } from './net/target-check.ts';
 import { openBackend } from './store/open.ts';
@@ -154,10 +150,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const quota = new QuotaService(context);
   const senderAuth = new SenderAuthService(context, {
     enabled: config.senderAuth.enabled,
-    resolver: boundedResolver(
-      config.senderAuth.dnsTimeoutMs,
-      options.senderDns ?? networkResolver(config.senderAuth.dnsTimeoutMs, config.senderAuth.dnsServers),
-    ),
+    // Tests' fixed answers are asked on this thread; real lookups are made by the checks' worker.
+    resolver: options.senderDns
+      ? boundedResolver(config.senderAuth.dnsTimeoutMs, options.senderDns)
+      : { timeoutMs: config.senderAuth.dnsTimeoutMs, servers: config.senderAuth.dnsServers },
     mta: config.smtp.hostname,
     // Long enough for a check of usual DNS; an answer past it says `pending`.
     answerWaitMs: Math.min(config.senderAuth.dnsTimeoutMs, 1000),

@@ -10,7 +10,8 @@
 // DNS time limit), so a wait or stream answered at the commit usually carries the verdicts.
 import type { Readable } from 'node:stream';
 import type { ExtractedCode, ExtractedLink, Extraction } from '../mail/extract/types.ts';
-import { checkSender, type DNSResolver, temporaryFailure } from '../mail/sender-checks.ts';
+import { type SenderCheckResolver, SenderCheckWorker } from '../mail/sender-check-work.ts';
+import { temporaryFailure } from '../mail/sender-checks.ts';
 import type { ArrivalRecord, MessageRecord, NewDelivery, SenderAuthVerdict } from '../store/types.ts';
 import type { ServiceContext } from './context.ts';
 import { openBlobRange } from './message-bytes.ts';
@@ -35,7 +36,11 @@ export interface VouchedExtraction {
 
 export interface SenderAuthOptions {
   enabled: boolean;
-  resolver: DNSResolver;
+  /**
+   * The checks' DNS lookups: a function (asked on this thread), or the network's time limit and
+   * servers (the checks' worker thread then looks up, with its own cache).
+   */
+  resolver: SenderCheckResolver;
   /** This server's name, in the checks' reasons. */
   mta: string;
   /** How long an answer waits for checks under way (the DNS time limit). */
@@ -118,9 +123,12 @@ export class SenderAuthService {
   #closed = false;
   #idle: (() => void)[] = [];
   readonly #saving = new Set<Promise<void>>();
+  /** Where the checks run: a worker thread, asking this thread for its DNS lookups. */
+  readonly #checks: SenderCheckWorker;
 
   constructor(ctx: ServiceContext, options: SenderAuthOptions) {
     this.#ctx = ctx;
+    this.#checks = new SenderCheckWorker({ resolver: options.resolver, mta: options.mta });
     this.#options = {
       concurrency: 4,
       maxQueued: 1000,
@@ -176,6 +184,7 @@ export class SenderAuthService {
   /** Finishes the checks a previous run left pending (called once at start). */
   start(): void {
     if (!this.#options.enabled) return;
+    this.#checks.warmUp();
     void this.#scan();
   }
 
@@ -245,7 +254,7 @@ export class SenderAuthService {
     this.#closed = true;
     clearTimeout(this.#pumpTimer);
     for (const check of this.#queue.splice(0)) this.#forget(check);
-    await Promise.all(this.#saving);
+    await Promise.all([...this.#saving, this.#checks.close()]);
   }
 
   #isIdle(): boolean {
@@ -328,8 +337,10 @@ export class SenderAuthService {
     try {
       const raw: Buffer | Readable =
         check.raw ?? (await openBlobRange(this.#ctx, check.blobKey, 0, check.size));
-      verdict = await checkSender(raw, check.arrival, this.#options);
+      verdict = await this.#checks.check(raw, check.size, check.arrival);
     } catch (err) {
+      // Stopped meanwhile: the mail stays pending for the next start.
+      if (this.#closed) return;
       // The message could not be read back, or a check broke: say so, and keep the message.
       this.#ctx.log.warn({ err, id: check.ids[0] }, 'checking the sender of a message failed');
       verdict = temporaryFailure('');
