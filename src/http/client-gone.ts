@@ -21,12 +21,17 @@ export function holdRequest(reply: FastifyReply, closing: AbortSignal): HeldRequ
   const onClose = () => {
     if (!res.writableFinished) abort('client_gone');
   };
-  const onClosing = () => abort('closing');
+  const onClosing = () => {
+    // Answered now, on a connection not to be reused: a closing server would otherwise wait
+    // out its keep-alive time once the answer is sent.
+    if (!res.headersSent) reply.header('Connection', 'close');
+    abort('closing');
+  };
   res.on('close', onClose);
   closing.addEventListener('abort', onClosing);
   // A client that left while the request was being checked has closed already.
   if (!res.socket || res.socket.destroyed) abort('client_gone');
-  if (closing.aborted) abort('closing');
+  if (closing.aborted) onClosing();
   return {
     signal: controller.signal,
     get reason() {

@@ -103,6 +103,10 @@ export class MessageStreams {
     if (ended || !reply.raw.socket || reply.raw.socket.destroyed) end();
     return reply
       .header('Cache-Control', 'no-store')
+      // Its connection is never reused: once the stream ends (the server closing, the mailbox
+      // gone) the socket closes with it, instead of lingering as an idle keep-alive connection
+      // that a closing server would wait out.
+      .header('Connection', 'close')
       .header('X-Accel-Buffering', 'no')
       .header('X-Content-Type-Options', 'nosniff')
       .type('text/event-stream; charset=utf-8')

@@ -223,8 +223,12 @@ test('stopping the server answers held waits (503) and ends streams instead of w
       Authorization: `Bearer ${user.key}`,
     });
     await stream.until(/: live/, 'the stream is live');
+    // Neither connection is kept alive for reuse: a closing server would wait them out.
+    assert.equal(stream.headers.connection, 'close');
     const closed = own.burnbox.close();
-    assertError(await answer, 503, 'the server is stopping');
+    const stopped = await answer;
+    assertError(stopped, 503, 'the server is stopping');
+    assert.equal(stopped.headers.get('connection'), 'close');
     await closed;
   } finally {
     await own.close().catch(() => {});

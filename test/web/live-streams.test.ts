@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MailboxRecord } from '../../src/store/types.ts';
+import { openEventStream } from '../support/event-stream-client.ts';
 import { addDomain, startTestServer, type TestServer } from '../support/harness.ts';
 import { readStream } from '../support/live-stream.ts';
 import { dropSchema, freshSchemaName, postgresUnavailable, postgresUrl } from '../support/postgres.ts';
@@ -178,4 +179,21 @@ describe('live inbox streams across processes', { skip: noPostgres }, () => {
     assert.ok(((await sweep) ?? 0) >= 150);
     for (const [i, text] of texts.entries()) assert.match(text, /event: gone/, watched[i]?.address);
   });
+});
+
+test('stopping the server ends open live streams, on connections not kept for reuse', {
+  timeout: 60_000,
+}, async () => {
+  const own = await startTestServer();
+  try {
+    await addDomain(own, 'example.com');
+    const { mailbox } = await guestWithMailbox(own);
+    const stream = await openEventStream(`${own.baseUrl}/inbox/${mailbox.token}/events`, {});
+    await stream.until(/event: ready/, 'the stream is ready');
+    assert.equal(stream.headers.connection, 'close');
+    // Resolves only once every connection is closed: an open stream would hold it for good.
+    await own.burnbox.close();
+  } finally {
+    await own.close().catch(() => {});
+  }
 });

@@ -52,7 +52,9 @@ export class LiveStreams {
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       'X-Accel-Buffering': 'no',
-      Connection: 'keep-alive',
+      // Never reused: when the stream ends (its mailbox gone, the server stopping) its socket
+      // closes too, so a stopping server does not wait out an idle keep-alive connection.
+      Connection: 'close',
     });
     res.write(`retry: ${retryMs}\n\n`);
     this.#open.add(res);

@@ -76,7 +76,8 @@ export async function inboxPages(app: FastifyInstance, deps: WebDeps): Promise<v
   const { mailboxes, messages, config } = services;
   const live = new LiveStreams(services.events, config.web.liveStreamsPerClient);
   const guestCookie = await GuestCookie.open(services);
-  app.addHook('onClose', async () => live.closeAll());
+  // Before the listener waits for requests in progress, which open streams would never finish.
+  app.addHook('preClose', async () => live.closeAll());
 
   /** The live mailbox a token opens, and whether this reader may change it. */
   async function open(
