@@ -101,11 +101,11 @@ export class MessageStreams {
     // The replay (if any) is written: from here on, each message as it is stored.
     write(': live\n\n');
     if (ended || !reply.raw.socket || reply.raw.socket.destroyed) end();
+    // Its connection is never reused: once the stream ends (the server closing, the mailbox
+    // gone) the socket closes with it, instead of lingering as an idle keep-alive connection
+    // that a closing server would wait out.
     return reply
       .header('Cache-Control', 'no-store')
-      // Its connection is never reused: once the stream ends (the server closing, the mailbox
-      // gone) the socket closes with it, instead of lingering as an idle keep-alive connection
-      // that a closing server would wait out.
       .header('Connection', 'close')
       .header('X-Accel-Buffering', 'no')
       .header('X-Content-Type-Options', 'nosniff')
