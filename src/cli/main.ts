@@ -193,7 +193,25 @@ function warnOfPublicUrl(config: Config, httpPort: number, warn: (line: string) 
 }
 
 async function serve(config: Config, warn: (line: string) => void): Promise<void> {
-  const running = await startBurnbox(config);
+  // The signals are handled from the start: one that comes while the server is still starting
+  // (its ports may already answer) waits for the start, then stops it cleanly, with its log.
+  const starting = startBurnbox(config);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const running = await starting.catch(() => undefined);
+    if (running) {
+      running.http.log.info({ signal }, 'shutting down');
+      await running.close();
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // A renewed certificate is picked up within seconds anyway; SIGHUP (systemctl reload) does it now.
+  process.on('SIGHUP', () => void starting.then((running) => running.reloadTls()).catch(() => {}));
+  const running = await starting;
   warnOfPublicUrl(config, running.httpPort, warn);
   running.http.log.info(
     {
@@ -204,18 +222,6 @@ async function serve(config: Config, warn: (line: string) => void): Promise<void
     },
     'burnbox is running',
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    running.http.log.info({ signal }, 'shutting down');
-    await running.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  // A renewed certificate is picked up within seconds anyway; SIGHUP (systemctl reload) does it now.
-  process.on('SIGHUP', () => void running.reloadTls());
 }
 
 export async function run(
