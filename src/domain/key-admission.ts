@@ -4,6 +4,7 @@
 // unchanged (plan, admin flag, not disabled). So a request costs one store write and no lookup,
 // and a replaced key, a plan change or a disabled account takes effect at once on every process:
 // there is nothing to invalidate and no delay to wait out.
+import { isOutOfSpace } from '../store/out-of-space.ts';
 import type { UserRecord } from '../store/types.ts';
 import type { AccountService } from './accounts.ts';
 import { unauthenticated } from './errors.ts';
@@ -39,7 +40,16 @@ export class KeyAdmission {
     const keyHash = hashApiKey(key);
     for (let attempt = 1; ; attempt++) {
       const user = this.#users.get(keyHash) ?? (await this.#lookUp(keyHash));
-      const reservation = await this.#quota.reserveWithKey(keyHash, user);
+      let reservation: QuotaReservation | undefined;
+      try {
+        reservation = await this.#quota.reserveWithKey(keyHash, user);
+      } catch (err) {
+        if (!isOutOfSpace(err)) throw err;
+        // The disk is full: the count cannot be stored, but reads must keep working. The key is
+        // looked up afresh (a read), so a replaced key or disabled account is still refused.
+        const current = await this.#lookUp(keyHash);
+        return { user: current, reservation: await this.#quota.uncounted(current) };
+      }
       if (reservation) return { user, reservation };
       // The key was replaced, or the user changed, since it was looked up: look it up again.
       this.#users.delete(keyHash);

@@ -15,6 +15,8 @@ export interface QuotaState {
 export interface QuotaReservation extends QuotaState {
   allowed: boolean;
   period: string;
+  /** Let through without being counted (the store had no space to count it): nothing to take back. */
+  uncounted?: true;
 }
 
 export class QuotaService {
@@ -40,8 +42,19 @@ export class QuotaService {
     return { allowed: count.outcome === 'counted', period: key, ...this.#state(limit, count.used, resetsAt) };
   }
 
+  /**
+   * A reservation that counts nothing, for a request the store has no space to count: reads must
+   * keep working on a full disk, so it is let through if the quota has room, uncounted.
+   */
+  async uncounted(user: UserRecord): Promise<QuotaReservation> {
+    const state = await this.current(user);
+    const { key } = monthlyPeriod(this.#ctx.now(), this.#ctx.timeZone);
+    return { allowed: state.remaining > 0, period: key, uncounted: true, ...state };
+  }
+
   /** Takes back a reservation whose response was not successful. */
   async release(user: UserRecord, reservation: QuotaReservation): Promise<QuotaState> {
+    if (reservation.uncounted) return this.#state(reservation.limit, reservation.used, reservation.resetsAt);
     const used = await this.#ctx.store.releaseRequest(user.id, reservation.period);
     return this.#state(reservation.limit, used, reservation.resetsAt);
   }
